@@ -1,0 +1,352 @@
+"""Every error rillet raises, in one tree.
+
+    RilletError                      root: ``partial``, ``retryable``, ``code``
+    ├── ConfigurationError           bad client set-up (unknown provider, bad option)
+    │   └── MissingAPIKeyError       no key given and the provider's variable is unset
+    ├── TransportError               the connection failed; ``frames`` holds what arrived
+    │   ├── APIConnectionError       could not connect, or the connection broke before the body
+    │   ├── StreamInterruptedError   reset, truncated body, or EOF before the terminal event
+    │   └── APITimeoutError          a timeout fired
+    │       ├── ConnectTimeoutError  connecting took longer than ``Timeout.connect``
+    │       ├── IdleTimeoutError     no byte for ``Timeout.idle`` seconds (after headers too)
+    │       └── TotalTimeoutError    the whole request took longer than ``Timeout.total``
+    ├── APIError                     the provider said no: ``status_code``, ``error_type``,
+    │   │                            ``request_id``, ``body``; ``status_code`` is None for an
+    │   │                            error sent inside a 200 stream
+    │   ├── BadRequestError          400
+    │   ├── AuthenticationError      401
+    │   ├── PermissionDeniedError    403
+    │   ├── NotFoundError            404
+    │   ├── ConflictError            409
+    │   ├── RequestTooLargeError     413
+    │   ├── UnprocessableEntityError 422
+    │   ├── RateLimitError           429 (retryable)
+    │   ├── InternalServerError      5xx (retryable)
+    │   ├── OverloadedError          529, Anthropic ``overloaded_error``, Gemini 503 (retryable)
+    │   ├── ContentBlockedError      the provider refused the prompt (Gemini ``promptFeedback``)
+    │   └── ProviderStreamError      any other error the provider sent inside the stream
+    ├── MalformedStreamError         bytes that are not the provider's protocol
+    │   └── EventTooLargeError       one event exceeded ``max_event_bytes``
+    └── InvalidToolArgumentsError    a tool call's final arguments are not a JSON object
+
+Every error keeps what arrived before it in ``partial`` (an ``LLMResponse`` or None), says
+whether sending the same request again may succeed in ``retryable``, and names its kind in
+``code`` (the ``ErrorCode`` carried by an ``error`` stream chunk). No message, attribute shown
+in ``repr`` or log line carries an API key: errors are built from response data only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from rillet.protocol import ErrorCode, LLMResponse
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectTimeoutError",
+    "ContentBlockedError",
+    "EventTooLargeError",
+    "IdleTimeoutError",
+    "InternalServerError",
+    "InvalidToolArgumentsError",
+    "MalformedStreamError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "ProviderStreamError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "RilletError",
+    "StreamInterruptedError",
+    "TotalTimeoutError",
+    "TransportError",
+    "UnprocessableEntityError",
+    "error_class_for_status",
+]
+
+
+class RilletError(Exception):
+    """Root of every rillet error."""
+
+    code: ClassVar[str] = "unknown"
+    default_retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: LLMResponse | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.partial = partial
+        self.retryable = self.default_retryable if retryable is None else retryable
+
+    @property
+    def error_code(self) -> ErrorCode:
+        """This error's kind as the protocol's ``ErrorCode``."""
+        from rillet.protocol import ErrorCode
+
+        return ErrorCode(self.code)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, retryable={self.retryable})"
+
+
+class ConfigurationError(RilletError):
+    """The client was set up wrongly: nothing was sent."""
+
+    code = "configuration"
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """No API key was given and the provider's environment variable is unset."""
+
+    def __init__(self, provider: str, env_vars: Sequence[str]) -> None:
+        names = " or ".join(env_vars)
+        super().__init__(f"no API key for provider {provider!r}: pass api_key=... or set {names}")
+        self.provider = provider
+        self.env_vars = tuple(env_vars)
+
+
+class TransportError(RilletError):
+    """The network failed. ``frames`` holds every frame received before the failure."""
+
+    code = "connection"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: LLMResponse | None = None,
+        retryable: bool | None = None,
+        frames: Sequence[object] = (),
+        body_started: bool = False,
+    ) -> None:
+        super().__init__(message, partial=partial, retryable=retryable)
+        self.frames = list(frames)
+        self.body_started = body_started
+
+
+class APIConnectionError(TransportError):
+    """Could not connect, or the connection broke before any body byte arrived."""
+
+    default_retryable = True
+
+
+class StreamInterruptedError(TransportError):
+    """The stream broke after its body began; it was not retried, ``partial`` holds it."""
+
+
+class APITimeoutError(TransportError):
+    """A timeout fired. ``timeout`` is the limit in seconds that was exceeded."""
+
+    code = "timeout"
+    default_retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        timeout: float | None = None,
+        partial: LLMResponse | None = None,
+        retryable: bool | None = None,
+        frames: Sequence[object] = (),
+        body_started: bool = False,
+    ) -> None:
+        super().__init__(
+            message, partial=partial, retryable=retryable, frames=frames, body_started=body_started
+        )
+        self.timeout = timeout
+
+
+class ConnectTimeoutError(APITimeoutError):
+    """Connecting took longer than ``Timeout.connect``."""
+
+
+class IdleTimeoutError(APITimeoutError):
+    """No byte arrived for ``Timeout.idle`` seconds."""
+
+
+class TotalTimeoutError(APITimeoutError):
+    """The whole request took longer than ``Timeout.total``."""
+
+
+class APIError(RilletError):
+    """The provider answered with an error, by HTTP status or inside the stream."""
+
+    code = "provider"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
+        body: object = None,
+        partial: LLMResponse | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message, partial=partial, retryable=retryable)
+        self.status_code = status_code
+        self.error_type = error_type
+        self.request_id = request_id
+        self.body = body
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, status_code={self.status_code}, "
+            f"error_type={self.error_type!r}, request_id={self.request_id!r}, "
+            f"retryable={self.retryable})"
+        )
+
+
+class BadRequestError(APIError):
+    """400: the request is invalid."""
+
+    code = "invalid_request"
+
+
+class AuthenticationError(APIError):
+    """401: the key is missing or wrong."""
+
+    code = "authentication"
+
+
+class PermissionDeniedError(APIError):
+    """403: the key may not do this."""
+
+    code = "permission"
+
+
+class NotFoundError(APIError):
+    """404: no such model or endpoint."""
+
+    code = "not_found"
+
+
+class ConflictError(APIError):
+    """409: a conflicting request is in flight (retryable)."""
+
+    code = "server"
+    default_retryable = True
+
+
+class RequestTooLargeError(APIError):
+    """413: the request body is too large."""
+
+    code = "request_too_large"
+
+
+class UnprocessableEntityError(APIError):
+    """422: the request is well-formed but cannot be processed."""
+
+    code = "invalid_request"
+
+
+class RateLimitError(APIError):
+    """429: too many requests or tokens."""
+
+    code = "rate_limit"
+    default_retryable = True
+
+
+class InternalServerError(APIError):
+    """5xx: the provider failed."""
+
+    code = "server"
+    default_retryable = True
+
+
+class OverloadedError(APIError):
+    """The provider is overloaded (HTTP 529 or 503, or an in-stream overloaded error)."""
+
+    code = "overloaded"
+    default_retryable = True
+
+
+class ContentBlockedError(APIError):
+    """The provider blocked the prompt before generating anything."""
+
+    code = "content_filter"
+
+
+class ProviderStreamError(APIError):
+    """Any other error the provider sent inside a 200 stream."""
+
+    code = "provider"
+
+
+class MalformedStreamError(RilletError):
+    """The bytes received are not the provider's protocol (bad JSON, a bad event)."""
+
+    code = "malformed_stream"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: LLMResponse | None = None,
+        frames: Sequence[object] = (),
+    ) -> None:
+        super().__init__(message, partial=partial, retryable=False)
+        self.frames = list(frames)
+
+
+class EventTooLargeError(MalformedStreamError):
+    """One event grew past the configured ``max_event_bytes``."""
+
+
+class InvalidToolArgumentsError(RilletError):
+    """A tool call's complete arguments are not a JSON object; ``raw_arguments`` keeps them."""
+
+    code = "invalid_tool_arguments"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw_arguments: str,
+        tool_name: str | None = None,
+        tool_call_id: str | None = None,
+        index: int | None = None,
+        partial: LLMResponse | None = None,
+    ) -> None:
+        super().__init__(message, partial=partial, retryable=False)
+        self.raw_arguments = raw_arguments
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.index = index
+
+
+_STATUS_CLASSES: Mapping[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    529: OverloadedError,
+}
+
+
+def error_class_for_status(status: int) -> type[APIError]:
+    """The exception class for an HTTP error status."""
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if status >= 500:
+        return InternalServerError
+    return APIError

@@ -1,0 +1,323 @@
+"""The one place that assembles stream chunks into an ``LLMResponse``.
+
+``ResponseAccumulator.add`` costs time proportional to the chunk it is given: text and argument
+fragments are appended to lists and joined only when a snapshot is asked for, and a tool call's
+arguments are parsed once, when the call ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import from_json
+
+from rillet._exceptions import InvalidToolArgumentsError, RilletError
+from rillet._ids import new_tool_call_id
+from rillet.errors import error_from_chunk
+from rillet.protocol import (
+    ContentChunk,
+    ErrorChunk,
+    FinishReason,
+    LLMResponse,
+    ReasoningBlock,
+    ReasoningChunk,
+    StartChunk,
+    StopChunk,
+    StreamChunk,
+    ToolCall,
+    ToolCallChunk,
+    ToolCallEndChunk,
+    ToolCallStartChunk,
+    Usage,
+)
+
+__all__ = ["ResponseAccumulator"]
+
+_log = logging.getLogger("rillet.accumulator")
+
+
+def _joined(parts: list[str]) -> str:
+    """Join ``parts`` and keep the result as the only part, so repeated snapshots stay cheap."""
+    if len(parts) > 1:
+        text = "".join(parts)
+        parts[:] = [text]
+        return text
+    return parts[0] if parts else ""
+
+
+@dataclass
+class _ToolCallState:
+    index: int
+    id: str
+    name: str
+    signature: str | None = None
+    fragments: list[str] = field(default_factory=list)
+    arguments: dict[str, Any] | None = None
+    ended: bool = False
+    invalid: bool = False
+
+    def raw(self) -> str:
+        return _joined(self.fragments)
+
+    def finish(self, given: dict[str, Any] | None) -> None:
+        """Parse the complete arguments once; an empty string means no arguments."""
+        self.ended = True
+        if given is not None:
+            self.arguments = given
+            if not self.fragments:
+                self.fragments.append(json.dumps(given, ensure_ascii=False, separators=(",", ":")))
+            return
+        raw = self.raw()
+        if not raw.strip():
+            self.arguments = {}
+            return
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            self.arguments = parsed
+        else:
+            self.arguments = None
+            self.invalid = True
+
+
+@dataclass
+class _ReasoningState:
+    text: list[str] = field(default_factory=list)
+    id: str | None = None
+    signature: list[str] = field(default_factory=list)
+    encrypted_content: str | None = None
+
+
+class ResponseAccumulator:
+    """Feeds on chunks one by one and gives an ``LLMResponse`` snapshot at any moment."""
+
+    def __init__(self) -> None:
+        self._id: str | None = None
+        self._model: str | None = None
+        self._provider: str | None = None
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._blocks: dict[int, _ReasoningState] = {}
+        self._calls: dict[int, _ToolCallState] = {}
+        self._call_ids: dict[str, int] = {}
+        self._last_call: _ToolCallState | None = None
+        self._finish_reason: FinishReason | None = None
+        self._provider_finish_reason: str | None = None
+        self._usage: Usage | None = None
+        self._error: ErrorChunk | None = None
+        self._terminal: StreamChunk | None = None
+        self.chunk_count = 0
+        self._handlers: dict[str, Callable[[Any], StreamChunk]] = {
+            "start": self._on_start,
+            "content": self._on_content,
+            "reasoning": self._on_reasoning,
+            "tool_call_start": self._on_tool_call_start,
+            "tool_call_chunk": self._on_tool_call_chunk,
+            "tool_call_end": self._on_tool_call_end,
+            "stop": self._on_stop,
+            "error": self._on_error,
+        }
+
+    # -- feeding ---------------------------------------------------------------------------
+
+    def add(self, chunk: StreamChunk) -> StreamChunk:
+        """Take one chunk; return it as consumers should see it.
+
+        A tool-call chunk without an index comes back with the index the call was given, and a
+        ``tool_call_end`` comes back with its parsed ``arguments`` (null when they are invalid).
+        """
+        self.chunk_count += 1
+        return self._handlers[chunk.type](chunk)
+
+    @property
+    def terminal(self) -> StreamChunk | None:
+        """The stop or error chunk, once it has arrived."""
+        return self._terminal
+
+    @property
+    def started(self) -> bool:
+        return self.chunk_count > 0
+
+    def _on_start(self, chunk: StartChunk) -> StreamChunk:
+        self._id, self._model, self._provider = chunk.id, chunk.model, chunk.provider
+        return chunk
+
+    def _on_content(self, chunk: ContentChunk) -> StreamChunk:
+        self._text.append(chunk.text)
+        return chunk
+
+    def _on_reasoning(self, chunk: ReasoningChunk) -> StreamChunk:
+        block = self._blocks.get(chunk.index)
+        if block is None:
+            block = self._blocks[chunk.index] = _ReasoningState()
+        if chunk.text:
+            block.text.append(chunk.text)
+            self._reasoning.append(chunk.text)
+        if chunk.id is not None:
+            block.id = chunk.id
+        if chunk.signature:
+            block.signature.append(chunk.signature)
+        if chunk.encrypted_content is not None:
+            block.encrypted_content = chunk.encrypted_content
+        return chunk
+
+    def _on_tool_call_start(self, chunk: ToolCallStartChunk) -> StreamChunk:
+        index = chunk.index
+        if index is None:
+            known = self._call_ids.get(chunk.id)
+            index = known if known is not None else self._next_index()
+            chunk = chunk.model_copy(update={"index": index})
+        existing = self._calls.get(index)
+        if existing is not None and not existing.ended and existing.id == chunk.id:
+            # Some servers repeat the start (name and id) in later deltas: same call.
+            return chunk
+        state = _ToolCallState(index=index, id=chunk.id, name=chunk.name, signature=chunk.signature)
+        self._calls[index] = state
+        self._call_ids[chunk.id] = index
+        self._last_call = state
+        return chunk
+
+    def _on_tool_call_chunk(self, chunk: ToolCallChunk) -> StreamChunk:
+        state = self._find_call(chunk.index, chunk.id)
+        if state is None:
+            _log.debug(
+                "tool_call_chunk for an unknown call (index=%s); kept as a new call", chunk.index
+            )
+            index = chunk.index if chunk.index is not None else self._next_index()
+            state = _ToolCallState(index=index, id=chunk.id or new_tool_call_id(), name="")
+            self._calls[index] = state
+            self._call_ids[state.id] = index
+            self._last_call = state
+        state.fragments.append(chunk.arguments_delta)
+        if chunk.index is None:
+            chunk = chunk.model_copy(update={"index": state.index})
+        return chunk
+
+    def _on_tool_call_end(self, chunk: ToolCallEndChunk) -> StreamChunk:
+        state = self._find_call(chunk.index, chunk.id)
+        if state is None:
+            _log.debug("tool_call_end for an unknown call (index=%s)", chunk.index)
+            return chunk
+        state.finish(chunk.arguments)
+        return chunk.model_copy(
+            update={
+                "index": state.index,
+                "id": state.id,
+                "name": state.name,
+                "arguments": state.arguments,
+            }
+        )
+
+    def _on_stop(self, chunk: StopChunk) -> StreamChunk:
+        self._finish_calls()
+        self._finish_reason = chunk.finish_reason
+        self._provider_finish_reason = chunk.provider_finish_reason
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        self._terminal = chunk
+        return chunk
+
+    def _on_error(self, chunk: ErrorChunk) -> StreamChunk:
+        self._error = chunk
+        self._terminal = chunk
+        return chunk
+
+    def _next_index(self) -> int:
+        return max(self._calls, default=-1) + 1
+
+    def _find_call(self, index: int | None, call_id: str | None) -> _ToolCallState | None:
+        if index is not None:
+            return self._calls.get(index)
+        if call_id is not None and call_id in self._call_ids:
+            return self._calls[self._call_ids[call_id]]
+        return self._last_call
+
+    def _finish_calls(self) -> None:
+        for state in self._calls.values():
+            if not state.ended:
+                state.finish(None)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def snapshot(self) -> LLMResponse:
+        """The response as it stands now (complete once the stop chunk has arrived)."""
+        return LLMResponse(
+            id=self._id,
+            model=self._model,
+            provider=self._provider,
+            text=_joined(self._text),
+            reasoning=_joined(self._reasoning),
+            reasoning_details=[
+                ReasoningBlock(
+                    text=_joined(block.text),
+                    id=block.id,
+                    signature="".join(block.signature) or None,
+                    encrypted_content=block.encrypted_content,
+                    provider=self._provider,
+                )
+                for block in self._blocks.values()
+            ],
+            tool_calls=[
+                ToolCall(
+                    id=state.id,
+                    name=state.name,
+                    arguments=state.arguments or {},
+                    raw_arguments=state.raw(),
+                    signature=state.signature,
+                )
+                for state in sorted(self._calls.values(), key=lambda s: s.index)
+            ],
+            finish_reason=self._finish_reason,
+            provider_finish_reason=self._provider_finish_reason,
+            usage=self._usage,
+        )
+
+    def partial_arguments(self, index: int) -> dict[str, Any] | None:
+        """The arguments of call ``index`` parsed so far, for live UIs (computed on demand)."""
+        state = self._calls.get(index)
+        if state is None:
+            return None
+        if state.arguments is not None:
+            return state.arguments
+        raw = state.raw()
+        if not raw:
+            return {}
+        try:
+            value = from_json(raw, allow_partial="trailing-strings")
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def failure(self) -> RilletError | None:
+        """The error this response ends in, if any, carrying the response as ``partial``.
+
+        An error chunk becomes its typed exception; otherwise the first tool call whose
+        complete arguments are not a JSON object gives ``InvalidToolArgumentsError``.
+        """
+        if self._error is not None:
+            return error_from_chunk(self._error, partial=self.snapshot())
+        for state in sorted(self._calls.values(), key=lambda s: s.index):
+            if state.invalid:
+                return InvalidToolArgumentsError(
+                    f"arguments of tool call {state.name!r} (index {state.index}) are not a "
+                    f"JSON object",
+                    raw_arguments=state.raw(),
+                    tool_name=state.name,
+                    tool_call_id=state.id,
+                    index=state.index,
+                    partial=self.snapshot(),
+                )
+        return None
+
+    def result(self) -> LLMResponse:
+        """The final response, or the typed error it ended in (with the response as partial)."""
+        error = self.failure()
+        if error is not None:
+            raise error
+        return self.snapshot()

@@ -1,0 +1,187 @@
+"""Server-sent events: the frame type and a pure, incremental decoder.
+
+The decoder follows the WHATWG EventSource parsing rules (``event``, ``data`` lines joined with
+``\\n``, ``id``, ``retry``, ``:`` comments, CR / LF / CRLF line ends, one leading BOM, a field
+without a colon) with one deliberate deviation: a last event that is not followed by a blank
+line is dispatched at end of stream, because real servers end that way.
+
+Speed matters here (one call per network read, hundreds of events per read), so the decoder
+works on whole buffers: line ends are normalised with ``bytes.replace``, complete events are cut
+with ``rfind``/``split`` and decoded from UTF-8 in one call, and the common one-line
+``data:`` event (and ``event:`` + ``data:`` pair) skips the general field loop. Only bytes after
+the last complete event are carried over, as bytes, so a multi-byte character split between two
+reads is decoded once it is whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rillet._exceptions import EventTooLargeError
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "SSEEvent"]
+
+DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class SSEEvent:
+    """One frame: an SSE event, or one element of a streamed JSON array (``event="message"``).
+
+    ``id`` is the stream's last event id when this event was dispatched (it persists across
+    events, as in the spec; ``""`` after a bare ``id`` line), ``retry`` the ``retry`` field given
+    in this event's own block, if any.
+    """
+
+    event: str = "message"
+    data: str = ""
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Bytes in, ``SSEEvent`` out. No I/O: ``feed`` each chunk as it arrives, ``flush`` at EOF.
+
+    An event (its field lines, as bytes) larger than ``max_event_bytes`` raises
+    ``EventTooLargeError``; no line-length limit applies otherwise. Invalid UTF-8 is replaced
+    with U+FFFD, as the spec's decoding rule says, so decoding never raises.
+    """
+
+    __slots__ = ("_buf", "_head", "_last_id", "_max", "_skip_lf", "_started", "retry")
+
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        if max_event_bytes <= 0:
+            raise ValueError("max_event_bytes must be positive")
+        self._max = max_event_bytes
+        self._buf = bytearray()  # bytes after the last blank line, CR already normalised
+        self._head = b""  # a possible BOM prefix held back at stream start
+        self._started = False
+        self._skip_lf = False  # the previous chunk ended with CR: a leading LF belongs to it
+        self._last_id: str | None = None
+        self.retry: int | None = None
+        """The last reconnection time (ms) the stream announced with a ``retry`` field."""
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        """Decode one chunk; return the events it completed (often several, often none)."""
+        if not self._started:
+            chunk = self._strip_bom(chunk)
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[0] == 0x0A:
+                chunk = chunk[1:]
+        if not chunk:
+            return []
+        if b"\r" in chunk:
+            # A CR ending this chunk is a line end now; a LF opening the next one is its pair.
+            self._skip_lf = chunk[-1] == 0x0D
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        buf = self._buf
+        if buf:
+            # Search only the new bytes, plus one: a blank line may straddle the two reads.
+            start = len(buf) - 1
+            buf += chunk
+            end = buf.rfind(b"\n\n", start)
+            if end < 0:
+                self._check_pending()
+                return []
+            region = bytes(buf[:end])
+            del buf[: end + 2]
+        else:
+            end = chunk.rfind(b"\n\n")
+            if end < 0:
+                buf += chunk
+                self._check_pending()
+                return []
+            region = chunk[:end]
+            buf += chunk[end + 2 :]
+            self._check_pending()
+        if len(region) > self._max:
+            self._check_blocks(region)
+        return self._decode(region.decode("utf-8", "replace"))
+
+    def flush(self) -> list[SSEEvent]:
+        """End of stream: dispatch what is left, even without the closing blank line."""
+        rest = self._head + bytes(self._buf)
+        self._head = b""
+        self._buf.clear()
+        self._started = True
+        if not rest.strip(b"\n"):
+            return []
+        out: list[SSEEvent] = []
+        self._parse_block(rest.replace(b"\r", b"\n").decode("utf-8", "replace"), out)
+        return out
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        data = self._head + chunk if self._head else chunk
+        if len(data) < len(_BOM) and _BOM.startswith(data):
+            self._head = data  # could still be a BOM split across reads
+            return b""
+        self._head = b""
+        self._started = True
+        return data[len(_BOM) :] if data.startswith(_BOM) else data
+
+    def _check_pending(self) -> None:
+        if len(self._buf) > self._max:
+            size = len(self._buf)
+            self._buf.clear()
+            raise EventTooLargeError(
+                f"an SSE event exceeded max_event_bytes={self._max} ({size} bytes so far)"
+            )
+
+    def _check_blocks(self, region: bytes) -> None:
+        # Rare path: only reached when one read brought more than the limit at once.
+        largest = max(len(block) for block in region.split(b"\n\n"))
+        if largest > self._max:
+            raise EventTooLargeError(
+                f"an SSE event exceeded max_event_bytes={self._max} ({largest} bytes)"
+            )
+
+    def _decode(self, text: str) -> list[SSEEvent]:
+        out: list[SSEEvent] = []
+        append = out.append
+        for block in text.split("\n\n"):
+            if block[:5] == "data:":
+                if "\n" not in block:
+                    data = block[6:] if block[5:6] == " " else block[5:]
+                    append(SSEEvent("message", data, self._last_id, None))
+                    continue
+            elif block[:6] == "event:":
+                # "event: x\ndata: y", Anthropic's and OpenAI Responses' shape.
+                nl = block.find("\n")
+                if block.startswith("data:", nl + 1) and block.find("\n", nl + 1) < 0:
+                    event = block[7:nl] if block[6:7] == " " else block[6:nl]
+                    data = block[nl + 7 :] if block[nl + 6 : nl + 7] == " " else block[nl + 6 :]
+                    append(SSEEvent(event or "message", data, self._last_id, None))
+                    continue
+            self._parse_block(block, out)
+        return out
+
+    def _parse_block(self, block: str, out: list[SSEEvent]) -> None:
+        """The spec's field loop, for any block of lines; a blank line dispatches."""
+        data: list[str] = []
+        event = ""
+        retry: int | None = None
+        for line in block.split("\n"):
+            if not line:
+                if data:
+                    out.append(SSEEvent(event or "message", "\n".join(data), self._last_id, retry))
+                data, event, retry = [], "", None
+                continue
+            if line[0] == ":":
+                continue  # comment, e.g. a keep-alive
+            name, colon, value = line.partition(":")
+            if colon and value[:1] == " ":
+                value = value[1:]
+            if name == "data":
+                data.append(value)
+            elif name == "event":
+                event = value
+            elif name == "id":
+                if "\0" not in value:
+                    self._last_id = value
+            elif name == "retry" and value.isascii() and value.isdigit():
+                retry = self.retry = int(value)
+        # An empty data buffer (no data line at all) dispatches nothing, per the spec.
+        if data:
+            out.append(SSEEvent(event or "message", "\n".join(data), self._last_id, retry))
