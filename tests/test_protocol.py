@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import rillet
-from rillet._generated.stream_chunk_schema import StreamChunk as GeneratedStreamChunk
+from rillet._generated.protocol.stream_chunk_schema import StreamChunk as GeneratedStreamChunk
 from rillet.protocol import LLMResponse, StreamChunk, StreamChunkType, parse_chunk
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
@@ -65,11 +65,11 @@ def test_chunks_validate_against_the_json_schema() -> None:
 
     resources = [
         (p.name, Resource.from_contents(json.loads(p.read_text())))
-        for p in SCHEMA_DIR.glob("*.schema.json")
+        for p in (SCHEMA_DIR / "protocol").glob("*.schema.json")
     ]
     registry: Registry = Registry().with_resources(resources)
     validator = Draft202012Validator(
-        json.loads((SCHEMA_DIR / "stream_chunk.schema.json").read_text()), registry=registry
+        json.loads((SCHEMA_DIR / "protocol" / "stream_chunk.schema.json").read_text()), registry=registry
     )
     samples = [
         {"type": "start", "id": "r", "model": "m", "provider": "openai"},

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import Field, TypeAdapter
 
-from rillet._generated.llm_request_schema import (
+from rillet._generated.protocol.llm_request_schema import (
     AssistantMessage,
     ImagePart,
     LLMRequest,
@@ -22,8 +22,8 @@ from rillet._generated.llm_request_schema import (
     ToolMessage,
     UserMessage,
 )
-from rillet._generated.llm_response_schema import LLMResponse, ReasoningBlock, ToolCall
-from rillet._generated.stream_chunk_schema import (
+from rillet._generated.protocol.llm_response_schema import LLMResponse, ReasoningBlock, ToolCall
+from rillet._generated.protocol.stream_chunk_schema import (
     ContentChunk,
     ErrorChunk,
     ErrorCode,

@@ -1,0 +1,210 @@
+"""The one place where HTTP statuses and foreign exceptions become rillet errors.
+
+``map_exception`` is the translation table for everything aiohttp, asyncio and the codecs can
+raise (as httpx maps its engine's exceptions in one table); ``status_error`` turns a non-2xx
+response into the typed ``APIError`` for its status, with the provider's error type and message
+read from any of the three providers' JSON shapes. Nothing built here carries an API key: texts
+go through ``redact_text`` and through the list of secret header values that were sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Collection, Mapping, Sequence
+
+import aiohttp
+from aiohttp.http_exceptions import HttpProcessingError
+
+from rillet._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ConfigurationError,
+    ConnectTimeoutError,
+    IdleTimeoutError,
+    MalformedStreamError,
+    OverloadedError,
+    RilletError,
+    StreamInterruptedError,
+    TotalTimeoutError,
+    TransportError,
+    error_class_for_status,
+)
+from rillet.transport._redact import REDACTED, redact_text
+from rillet.transport._timeout import Timeout
+
+__all__ = ["map_exception", "request_id_of", "scrub", "status_error"]
+
+_SNIPPET_CHARS = 200
+_HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
+_HTML_TAG = re.compile(r"(?s)<[^>]*>")
+_OVERLOADED_TYPES = frozenset({"overloaded_error", "overloaded"})
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The provider's request id: ``x-request-id`` (OpenAI) or ``request-id`` (Anthropic)."""
+    return headers.get("x-request-id") or headers.get("request-id")
+
+
+def scrub(text: str, secrets: Collection[str] = ()) -> str:
+    """``text`` without URL credentials and without any of ``secrets`` (the keys we sent)."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return redact_text(text)
+
+
+def status_error(
+    status: int,
+    reason: str | None,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    retryable: bool,
+    secrets: Collection[str] = (),
+) -> APIError:
+    """The typed error for a non-2xx response whose (bounded) body is ``body``."""
+    text = scrub(body.decode("utf-8", "replace"), secrets)
+    parsed: object = text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        pass
+    error_type, message = _provider_error(parsed)
+    cls = error_class_for_status(status)
+    if error_type in _OVERLOADED_TYPES or (status == 503 and error_type == "UNAVAILABLE"):
+        cls = OverloadedError
+    label = f"HTTP {status}" + (f" ({error_type})" if error_type else "")
+    if message:
+        full = f"{label}: {message}"
+    elif text.strip():
+        full = f"{label} {reason or ''}: {_snippet(text)}".replace(" :", ":")
+    else:
+        full = f"{label} {reason or ''}: empty body".replace(" :", ":")
+    return cls(
+        full,
+        status_code=status,
+        error_type=error_type,
+        request_id=request_id_of(headers),
+        body=parsed if text.strip() else None,
+        retryable=retryable,
+    )
+
+
+def map_exception(
+    exc: BaseException,
+    *,
+    timeout: Timeout,
+    body_started: bool,
+    frames: Sequence[object] = (),
+) -> RilletError | None:
+    """The rillet error for a failure while sending or reading; None if ``exc`` is not ours.
+
+    ``body_started`` says whether any body byte had arrived: before it, connection failures and
+    stalls are retryable; after it nothing is, and the error carries the ``frames`` received.
+    Cancellation is never translated.
+    """
+    if isinstance(exc, asyncio.CancelledError):
+        return None
+    if isinstance(exc, RilletError):
+        # Raised by a decoder, which knows nothing of the frames already handed out.
+        if isinstance(exc, (MalformedStreamError, TransportError)) and not exc.frames:
+            exc.frames = list(frames)
+        return exc
+    where = "after the body started" if body_started else "before the response body"
+    # Timeouts first: aiohttp's timeout errors are also connection errors and OSErrors.
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return ConnectTimeoutError(
+            f"connecting took longer than {timeout.connect} s", timeout=timeout.connect
+        )
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        # aiohttp's sock_read timer, before the headers as well as between body reads.
+        return IdleTimeoutError(
+            f"no data for {timeout.idle} s {where}",
+            timeout=timeout.idle,
+            retryable=not body_started,
+            frames=frames,
+            body_started=body_started,
+        )
+    if isinstance(exc, asyncio.TimeoutError):
+        # aiohttp's ``total`` timer raises a bare TimeoutError; no other bare one is expected.
+        if timeout.total is not None:
+            return TotalTimeoutError(
+                f"the request took longer than {timeout.total} s in total ({where})",
+                timeout=timeout.total,
+                retryable=not body_started,
+                frames=frames,
+                body_started=body_started,
+            )
+        return APITimeoutError(
+            f"timed out {where}",
+            retryable=not body_started,
+            frames=frames,
+            body_started=body_started,
+        )
+    if isinstance(exc, aiohttp.InvalidURL):
+        return ConfigurationError(f"invalid URL: {redact_text(str(exc.url))}")
+    if isinstance(exc, (aiohttp.ClientError, HttpProcessingError, OSError)):
+        detail = _describe(exc)
+        if body_started:
+            return StreamInterruptedError(
+                f"the stream broke after {len(frames)} frames: {detail}",
+                frames=frames,
+                body_started=True,
+                retryable=False,
+            )
+        # A bad certificate will not fix itself; everything else here may.
+        permanent = isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ClientConnectorDNSError))
+        return APIConnectionError(
+            f"connection failed {where}: {detail}", retryable=not permanent
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return MalformedStreamError(f"the body is not valid UTF-8: {exc.reason}", frames=frames)
+    return None
+
+
+def chains_safely(exc: BaseException) -> bool:
+    """Whether ``exc`` may be kept as ``__cause__``: response errors hold the request headers."""
+    return not isinstance(exc, aiohttp.ClientResponseError)
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line, key-free description of a foreign exception."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        text = f"{exc.status}, message={exc.message!r}"  # str() would show the URL
+    else:
+        text = str(exc) or repr(exc)
+    return f"{type(exc).__name__}: {redact_text(text)}"
+
+
+def _provider_error(parsed: object) -> tuple[str | None, str | None]:
+    """(error type, message) from the OpenAI, Anthropic or Gemini error shapes, or Nones."""
+    if isinstance(parsed, list) and len(parsed) == 1:
+        parsed = parsed[0]  # Gemini's JSON-array endpoint wraps its error in an array
+    if not isinstance(parsed, dict):
+        return None, None
+    error = parsed.get("error")
+    if isinstance(error, dict):
+        # OpenAI {type, code, message}; Anthropic {type, message}; Gemini {code, status, message}
+        kind = error.get("type") or error.get("status") or error.get("code")
+        message = error.get("message")
+    elif isinstance(error, str):
+        kind, message = parsed.get("code") or parsed.get("type"), error
+    else:
+        kind = parsed.get("type") if parsed.get("type") != "error" else None
+        message = parsed.get("message") or parsed.get("detail")
+    return (
+        str(kind) if kind not in (None, "") else None,
+        message if isinstance(message, str) and message else None,
+    )
+
+
+def _snippet(text: str) -> str:
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", _HTML_DROP.sub(" ", text))
+    text = " ".join(text.split())
+    if len(text) > _SNIPPET_CHARS:
+        return text[:_SNIPPET_CHARS] + "..."
+    return text

@@ -1,0 +1,100 @@
+"""When to retry, and how long to wait first.
+
+Retries happen only before the first byte of a response body: a status the provider marks as
+transient, a failed connection, or a stall before the body. Waits honour the server's
+``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date) up to ``max_retry_after``; otherwise
+exponential back-off with jitter, the same schedule as the official OpenAI and Anthropic SDKs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import parsedate_to_datetime
+
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "retry_after"]
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many times, and after how long, a request is sent again.
+
+    The n-th back-off (n from 0) is ``min(initial_delay * 2**n, max_delay)`` shortened by up to
+    ``jitter`` (a fraction: 0.25 waits 75-100 % of it), so clients do not retry in step.
+    ``sleep`` waits; tests pass a recorder so that no test sleeps for real.
+    """
+
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    jitter: float = 0.25
+    sleep: Callable[[float], Awaitable[object]] = field(
+        default=asyncio.sleep, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if not 0.0 <= self.jitter <= 1.0:
+            raise ValueError("jitter must be between 0 and 1")
+
+    def should_retry_status(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Whether an error status is worth another attempt; ``x-should-retry`` overrides."""
+        override = headers.get("x-should-retry", "").strip().lower()
+        if override == "true":
+            return True
+        if override == "false":
+            return False
+        return status in RETRY_STATUSES
+
+    def backoff(self, retry: int) -> float:
+        """Back-off before retry number ``retry`` (0 for the first retry)."""
+        delay = min(self.initial_delay * 2.0 ** min(retry, 62), self.max_delay)
+        return delay * (1.0 - self.jitter * random.random())
+
+    def delay(self, retry: int, headers: Mapping[str, str] | None = None) -> float:
+        """The wait before retry ``retry``: the server's ask if within the cap, else back-off."""
+        if headers is not None:
+            asked = retry_after(headers)
+            if asked is not None and asked <= self.max_retry_after:
+                return asked
+        return self.backoff(retry)
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait, from ``retry-after-ms`` or ``Retry-After``."""
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        seconds = _number(value)
+        if seconds is not None:
+            return seconds / 1000.0
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    seconds = _number(value)
+    if seconds is not None:
+        return seconds
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)  # HTTP dates are GMT
+    # A date in the past means "now".
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _number(value: str) -> float | None:
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 and math.isfinite(seconds) else None
