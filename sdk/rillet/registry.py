@@ -32,6 +32,10 @@ __all__ = [
 ENTRY_POINT_GROUP = "rillet.adapters"
 
 _BUILTIN: Mapping[str, str] = {
+    "openai": "rillet.providers.openai_chat:OpenAIChatAdapter",
+    "openai-responses": "rillet.providers.openai_responses:OpenAIResponsesAdapter",
+    "anthropic": "rillet.providers.anthropic:AnthropicAdapter",
+    "gemini": "rillet.providers.gemini:GeminiAdapter",
     "mock": "rillet.mock:MockAdapter",
 }
 

@@ -156,7 +156,7 @@ def map_exception(
                 retryable=False,
             )
         # A bad certificate will not fix itself; everything else here may.
-        permanent = isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ClientConnectorDNSError))
+        permanent = isinstance(exc, aiohttp.ClientSSLError)
         return APIConnectionError(
             f"connection failed {where}: {detail}", retryable=not permanent
         )

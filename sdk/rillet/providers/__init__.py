@@ -1,0 +1,1 @@
+"""Built-in provider adapters: each maps its provider's wire events to ``StreamChunk``."""

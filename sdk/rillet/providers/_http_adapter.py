@@ -1,0 +1,132 @@
+"""``HTTPAdapter``: what the built-in adapters share: key, URL, transport, the frame loop."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+import aiohttp
+
+from rillet._exceptions import MalformedStreamError, MissingAPIKeyError, TransportError
+from rillet.adapter import CallOptions
+from rillet.protocol import LLMRequest, StreamChunk
+from rillet.providers._mapper import WireMapper
+from rillet.registry import AdapterConfig
+from rillet.transport import HTTPTransport, Timeout
+
+__all__ = ["HTTPAdapter"]
+
+
+class HTTPAdapter:
+    """Base of the built-in adapters. Subclasses say where and what to send, and how to map.
+
+    The API key is read from ``api_key`` or the first set variable of ``api_key_env``; it goes
+    only into request headers and never into a repr, a log line or an error.
+    """
+
+    provider_name: ClassVar[str]
+    api_key_env: ClassVar[Sequence[str]]
+    base_url_env: ClassVar[str | None] = None
+    default_base_url: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        session: aiohttp.ClientSession | None = None,
+        transport: HTTPTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        key = api_key or next((os.environ[v] for v in self.api_key_env if os.environ.get(v)), None)
+        if not key:
+            raise MissingAPIKeyError(self.provider_name, self.api_key_env)
+        self._api_key = key
+        env_url = os.environ.get(self.base_url_env) if self.base_url_env else None
+        self.base_url = (base_url or env_url or self.default_base_url).rstrip("/")
+        self.model = model
+        self._extra_headers = dict(headers or {})
+        self._transport = transport or HTTPTransport(
+            session=session,
+            timeout=timeout,
+            max_retries=2 if max_retries is None else max_retries,
+        )
+
+    @classmethod
+    def from_config(cls, config: AdapterConfig) -> HTTPAdapter:
+        """Built by ``LLMClient(provider=...)``."""
+        return cls(
+            model=config.model,
+            api_key=config.api_key,
+            base_url=config.base_url,
+            timeout=config.timeout,
+            max_retries=config.max_retries,
+            **config.options,
+        )
+
+    @property
+    def provider(self) -> str:
+        return self.provider_name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, model={self.model!r})"
+
+    # -- what subclasses provide -------------------------------------------------------------
+
+    def url(self, request: LLMRequest) -> str:
+        raise NotImplementedError
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def body(self, request: LLMRequest) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def mapper(self, request: LLMRequest) -> WireMapper:
+        raise NotImplementedError
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def _model_for(self, request: LLMRequest) -> LLMRequest:
+        if request.model is None and self.model is not None:
+            return request.model_copy(update={"model": self.model})
+        return request
+
+    def encode(self, request: LLMRequest) -> bytes:
+        """The request body as JSON bytes, ``provider_options`` merged last."""
+        body = self.body(request)
+        body.update(request.provider_options)
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+        request = self._model_for(request)
+        headers = {"content-type": "application/json", "accept": "text/event-stream"}
+        headers.update(self.headers(self._api_key))
+        headers.update(self._extra_headers)
+        mapper = self.mapper(request)
+        async with self._transport.stream(
+            "POST",
+            self.url(request),
+            headers=headers,
+            body=self.encode(request),
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+        ) as frames:
+            try:
+                async for frame in frames:
+                    for chunk in mapper.feed(frame):
+                        yield chunk
+                for chunk in mapper.finish():
+                    yield chunk
+            except (MalformedStreamError, TransportError) as error:
+                if not error.frames:
+                    error.frames = list(frames.frames)
+                raise
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()

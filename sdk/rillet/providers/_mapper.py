@@ -1,0 +1,56 @@
+"""What every provider's pure wire-to-chunk mapping looks like, and its shared helpers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from rillet._exceptions import MalformedStreamError
+from rillet.protocol import StreamChunk
+from rillet.transport import SSEEvent
+
+__all__ = ["NO_CHUNKS", "WireMapper", "decode"]
+
+_log = logging.getLogger("rillet.providers")
+
+NO_CHUNKS: Sequence[StreamChunk] = ()
+"""What a handler returns when an event adds nothing (shared, so no list is built)."""
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class WireMapper(Protocol):
+    """Frames in, chunks out: no I/O, one instance per response.
+
+    ``feed`` maps one frame (an SSE event, or one element of a JSON array). ``finish`` is
+    called at a clean end of the body: it returns the terminal chunk when the provider's stream
+    may end without a terminal event, and raises ``StreamInterruptedError`` when the body ended
+    before the provider said it was complete.
+    """
+
+    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]: ...
+
+    def finish(self) -> Sequence[StreamChunk]: ...
+
+
+def decode(model: type[ModelT], data: str) -> ModelT:
+    """Validate one frame's JSON straight into a wire model, or raise ``MalformedStreamError``."""
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as error:
+        snippet = data if len(data) <= 200 else data[:200] + "..."
+        kind = "invalid JSON" if _is_json_error(error) else f"not a valid {model.__name__}"
+        raise MalformedStreamError(f"{kind} in the stream: {snippet!r}") from error
+
+
+def _is_json_error(error: ValidationError) -> bool:
+    return any(item["type"] == "json_invalid" for item in error.errors())
+
+
+def skip_unknown(kind: str, name: str) -> Sequence[StreamChunk]:
+    """Unknown event or part types are skipped, never fatal: providers add them all the time."""
+    _log.debug("skipping unknown %s %r", kind, name)
+    return NO_CHUNKS

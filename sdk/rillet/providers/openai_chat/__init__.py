@@ -1,0 +1,41 @@
+"""OpenAI Chat Completions, and the many servers that speak it (Groq, OpenRouter, vLLM, ...)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rillet.protocol import LLMRequest
+from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.openai_chat._mapper import ChatMapper
+from rillet.providers.openai_chat._request import build_body
+
+__all__ = ["OpenAIChatAdapter"]
+
+_OPENAI_HOST = "api.openai.com"
+
+
+class OpenAIChatAdapter(HTTPAdapter):
+    """``POST {base_url}/chat/completions``; ``base_url`` includes ``/v1``, as in the official SDK.
+
+    Usage is requested (``stream_options.include_usage``). ``max_tokens`` is sent as
+    ``max_completion_tokens`` to OpenAI itself (its reasoning models refuse ``max_tokens``) and
+    as ``max_tokens`` to other servers, which do not all know the newer name.
+    """
+
+    provider_name: ClassVar[str] = "openai"
+    api_key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
+    base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
+    default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+
+    def url(self, request: LLMRequest) -> str:
+        return f"{self.base_url}/chat/completions"
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {api_key}"}
+
+    def body(self, request: LLMRequest) -> dict[str, Any]:
+        field = "max_completion_tokens" if _OPENAI_HOST in self.base_url else "max_tokens"
+        return build_body(request, max_tokens_field=field)
+
+    def mapper(self, request: LLMRequest) -> ChatMapper:
+        return ChatMapper(self.provider_name)

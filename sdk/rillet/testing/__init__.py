@@ -1,0 +1,5 @@
+"""Test helpers shipped with rillet: a scriptable fault-injection HTTP server."""
+
+from rillet.testing.fault_server import FaultServer, RecordedRequest, Reply
+
+__all__ = ["FaultServer", "RecordedRequest", "Reply"]

@@ -1,0 +1,493 @@
+"""``HTTPTransport`` sends a request with aiohttp; ``FrameStream`` yields its frames as they arrive.
+
+Entering ``transport.stream(...)`` sends the request and waits for the response headers *and
+the first chunk of the body*: until that byte arrives, a failed connection, a stall or a
+retryable status is retried (with back-off), and a non-2xx status becomes its typed error.
+From the first body byte on nothing is retried; a failure then raises an error that says
+``body_started=True`` and carries every frame already handed out. Leaving the context closes
+the response: released to the pool after a complete body, the connection closed otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import logging
+from collections import deque
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Protocol
+
+import aiohttp
+from multidict import CIMultiDictProxy
+
+from rillet._exceptions import (
+    APITimeoutError,
+    ConfigurationError,
+    MalformedStreamError,
+    RilletError,
+    TotalTimeoutError,
+)
+from rillet.transport._errors import (
+    chains_safely,
+    map_exception,
+    request_id_of,
+    scrub,
+    status_error,
+)
+from rillet.transport._json_array import JSONArrayDecoder
+from rillet.transport._redact import SENSITIVE_HEADERS, redact_headers, redact_url
+from rillet.transport._retry import RetryPolicy
+from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
+from rillet.transport._timeout import Timeout
+
+__all__ = ["FrameStream", "HTTPTransport"]
+
+_log = logging.getLogger("rillet.transport")
+
+_ERROR_BODY_LIMIT = 1 << 20  # read at most this much of an error body
+_RAW_BODY_LIMIT = 1 << 20  # aiohttp warns (ResourceWarning) on larger raw-bytes bodies
+
+
+class _Decoder(Protocol):
+    def feed(self, chunk: bytes) -> list[SSEEvent]: ...
+
+    def flush(self) -> list[SSEEvent]: ...
+
+
+class FrameStream:
+    """The frames of one 2xx response, as an async iterator of ``SSEEvent``.
+
+    ``frames`` lists every frame handed out so far (errors carry it), ``bytes_received`` counts
+    body bytes after decompression, ``retries`` how many retries preceded this response.
+    """
+
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        decoder: _Decoder,
+        first_chunk: bytes,
+        *,
+        content_type: str,
+        retries: int,
+        timeout: Timeout,
+        method: str,
+        url: str,
+    ) -> None:
+        self.status: int = response.status
+        self.headers: CIMultiDictProxy[str] = response.headers
+        self.request_id: str | None = request_id_of(response.headers)
+        self.content_type = content_type
+        self.frames: list[SSEEvent] = []
+        self.bytes_received = len(first_chunk)
+        self.retries = retries
+        self._response: aiohttp.ClientResponse | None = response
+        self._content = response.content
+        self._decoder = decoder
+        self._first: bytes | None = first_chunk
+        self._ready: deque[SSEEvent] = deque()
+        self._done = False
+        self._timeout = timeout
+        self._method = method
+        self._url = url
+
+    def __aiter__(self) -> FrameStream:
+        return self
+
+    async def __anext__(self) -> SSEEvent:
+        # Hot path: one decoded read usually holds many frames.
+        ready = self._ready
+        if not ready:
+            while not ready:
+                if self._done:
+                    raise StopAsyncIteration
+                await self._pull()
+        event = ready.popleft()
+        self.frames.append(event)
+        return event
+
+    async def aclose(self) -> None:
+        """Close the response now; idempotent. A partly read body closes its connection."""
+        self._done = True
+        self._ready.clear()
+        response, self._response = self._response, None
+        if response is not None:
+            response.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<FrameStream {self._method} {self._url} status={self.status} "
+            f"request_id={self.request_id!r} frames={len(self.frames)} "
+            f"bytes={self.bytes_received}>"
+        )
+
+    async def _pull(self) -> None:
+        """Read once (reads happen only as the consumer asks) and decode what came."""
+        try:
+            if self._first is not None:
+                chunk, self._first = self._first, None  # counted when it was read
+            else:
+                chunk = await self._content.readany()
+                self.bytes_received += len(chunk)
+            if chunk:
+                self._ready.extend(self._decoder.feed(chunk))
+            else:
+                self._ready.extend(self._decoder.flush())
+                self._release()
+        except BaseException as exc:
+            # Whatever went wrong (cancellation included), the connection is unusable now.
+            await self.aclose()
+            error = (
+                map_exception(
+                    exc,
+                    timeout=self._timeout,
+                    body_started=self.bytes_received > 0,
+                    frames=self.frames,
+                )
+                if isinstance(exc, Exception)
+                else None
+            )
+            if error is None or error is exc:
+                raise
+            if isinstance(error, APITimeoutError):
+                _log.info(
+                    "%s %s: %s (request_id=%s, %d frames, %d bytes)",
+                    self._method,
+                    self._url,
+                    error.message,
+                    self.request_id,
+                    len(self.frames),
+                    self.bytes_received,
+                )
+            raise error from (exc if chains_safely(exc) else None)
+
+    def _release(self) -> None:
+        # The body was read to the end: the connection may go back to the pool.
+        self._done = True
+        response, self._response = self._response, None
+        if response is not None:
+            response.release()
+
+
+class _StreamContext(AbstractAsyncContextManager[FrameStream]):
+    __slots__ = ("_open", "_stream")
+
+    def __init__(self, open_stream: _Opener) -> None:
+        self._open = open_stream
+        self._stream: FrameStream | None = None
+
+    async def __aenter__(self) -> FrameStream:
+        self._stream = await self._open.open()
+        return self._stream
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._stream is not None:
+            await self._stream.aclose()
+
+
+class HTTPTransport:
+    """Sends requests over one aiohttp session and streams their frames back.
+
+    The session is created on first use and closed by ``aclose()`` (or ``async with``), unless
+    ``session`` is given: a caller's session is used as is (its pool settings apply) and never
+    closed. ``timeout`` (a ``Timeout``, or a number meaning the idle timeout) and
+    ``max_retries`` (None: the policy's, 2) are defaults that each call may override.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        pool_limit: int = 100,
+        pool_limit_per_host: int = 0,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        policy = retry_policy or RetryPolicy()
+        if max_retries is not None:
+            policy = dataclasses.replace(policy, max_retries=max_retries)
+        if max_event_bytes <= 0:
+            raise ValueError("max_event_bytes must be positive")
+        self.timeout = Timeout.coerce(timeout)
+        self.retry_policy = policy
+        self.max_event_bytes = max_event_bytes
+        self._session = session
+        self._owns_session = session is None
+        self._pool_limit = pool_limit
+        self._pool_limit_per_host = pool_limit_per_host
+        self._closed = False
+
+    async def __aenter__(self) -> HTTPTransport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it; idempotent."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session:
+            await session.close()
+
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> AbstractAsyncContextManager[FrameStream]:
+        """Send a request on entering the returned context; yield its ``FrameStream``."""
+        retries = self.retry_policy.max_retries if max_retries is None else max_retries
+        if retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        return _StreamContext(
+            _Opener(
+                self,
+                method,
+                url,
+                headers,
+                body,
+                self.timeout if timeout is None else Timeout.coerce(timeout),
+                retries,
+            )
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"HTTPTransport(timeout={self.timeout!r}, "
+            f"max_retries={self.retry_policy.max_retries}, "
+            f"owns_session={self._owns_session}, closed={self._closed})"
+        )
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ConfigurationError("this HTTPTransport is closed")
+        session = self._session
+        if session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._pool_limit, limit_per_host=self._pool_limit_per_host
+            )
+            # trust_env: honour HTTP(S)_PROXY / NO_PROXY like the providers' official SDKs.
+            session = self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+        elif session.closed:
+            raise ConfigurationError("the aiohttp session given to HTTPTransport is closed")
+        return session
+
+
+class _Opener:
+    """One call: the attempts, their retries, and the checks that turn a response into frames."""
+
+    __slots__ = ("_body", "_headers", "_max_retries", "_method", "_timeout", "_transport", "_url")
+
+    def __init__(
+        self,
+        transport: HTTPTransport,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: Timeout,
+        max_retries: int,
+    ) -> None:
+        self._transport = transport
+        self._method = method
+        self._url = url
+        self._headers = headers
+        self._body = body
+        self._timeout = timeout
+        self._max_retries = max_retries
+
+    async def open(self) -> FrameStream:
+        transport = self._transport
+        session = transport._get_session()
+        policy = transport.retry_policy
+        timeout = self._timeout
+        shown = redact_url(self._url)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout.total is None else loop.time() + timeout.total
+        retries = 0
+        while True:
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise TotalTimeoutError(
+                    f"the request took longer than {timeout.total} s in total",
+                    timeout=timeout.total,
+                )
+            if _log.isEnabledFor(logging.DEBUG):
+                _log.debug(
+                    "%s %s (attempt %d) headers=%s",
+                    self._method,
+                    shown,
+                    retries + 1,
+                    redact_headers(self._headers),
+                )
+            cause: BaseException | None = None
+            retry_headers: Mapping[str, str] | None = None
+            request_id: str | None = None
+            try:
+                response = await session.request(
+                    self._method,
+                    self._url,
+                    headers=self._headers,
+                    data=_payload(self._body),
+                    timeout=timeout.client_timeout(remaining),
+                    allow_redirects=False,  # a redirect would carry the key elsewhere
+                    raise_for_status=False,
+                    auto_decompress=True,
+                )
+            except Exception as exc:
+                cause = exc
+                failure = self._translate(exc)
+            else:
+                try:
+                    outcome = await self._accept(response, retries)
+                except BaseException:
+                    response.close()
+                    raise
+                if isinstance(outcome, FrameStream):
+                    return outcome
+                failure, cause = outcome
+                retry_headers = response.headers
+                request_id = request_id_of(response.headers)
+            give_up = (
+                retries >= self._max_retries
+                or not failure.retryable
+                or isinstance(failure, TotalTimeoutError)
+            )
+            delay = 0.0 if give_up else policy.delay(retries, retry_headers)
+            if not give_up and deadline is not None and loop.time() + delay >= deadline:
+                give_up = True
+            if give_up:
+                if isinstance(failure, APITimeoutError):
+                    _log.info("%s %s: %s (request_id=%s)", self._method, shown, failure, request_id)
+                if cause is None:
+                    raise failure
+                raise failure from (cause if chains_safely(cause) else None)
+            _log.info(
+                "%s %s failed (%s; request_id=%s); retry %d of %d in %.2f s",
+                self._method,
+                shown,
+                failure.message,
+                request_id,
+                retries + 1,
+                self._max_retries,
+                delay,
+            )
+            await policy.sleep(delay)
+            retries += 1
+
+    async def _accept(
+        self, response: aiohttp.ClientResponse, retries: int
+    ) -> FrameStream | tuple[RilletError, BaseException | None]:
+        """The stream, or the failure this response amounts to (and the exception behind it)."""
+        status = response.status
+        if not 200 <= status < 300:
+            body = await _read_bounded(response, _ERROR_BODY_LIMIT)
+            retry = self._transport.retry_policy.should_retry_status(status, response.headers)
+            error = status_error(
+                status,
+                response.reason,
+                response.headers,
+                body,
+                retryable=retry,
+                secrets=_secret_values(self._headers),
+            )
+            return error, None
+        content_type = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        max_bytes = self._transport.max_event_bytes
+        decoder: _Decoder
+        if content_type == "application/json" or content_type.endswith("+json"):
+            decoder = JSONArrayDecoder(max_bytes)
+        elif content_type == "text/html":
+            # A 2xx HTML page is a proxy or portal talking, not the provider: say so clearly.
+            page = await _read_bounded(response, 4096)
+            snippet = " ".join(scrub(page.decode("utf-8", "replace")).split())[:200]
+            return MalformedStreamError(
+                f"expected an event stream, got a {status} text/html page: {snippet}"
+            ), None
+        else:
+            # text/event-stream, and unlabelled or mislabelled streams of compatible servers.
+            decoder = SSEDecoder(max_bytes)
+        try:
+            first = await response.content.readany()
+        except Exception as exc:
+            response.close()
+            return self._translate(exc), exc
+        return FrameStream(
+            response,
+            decoder,
+            first,
+            content_type=content_type,
+            retries=retries,
+            timeout=self._timeout,
+            method=self._method,
+            url=redact_url(self._url),
+        )
+
+    def _translate(self, exc: Exception) -> RilletError:
+        error = map_exception(exc, timeout=self._timeout, body_started=False)
+        if error is None:
+            raise exc
+        return error
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """At most ``limit`` bytes of a body we only want for an error message, then close it."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        while size < limit:
+            chunk = await response.content.read(limit - size)
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        # Not translated on purpose: the status already says what happened; keep what came.
+        pass
+    if response.content.at_eof():
+        response.release()
+    else:
+        response.close()
+    return b"".join(parts)
+
+
+def _payload(body: bytes | None) -> bytes | io.BytesIO | None:
+    # A fresh BytesIO per attempt: aiohttp streams it in chunks and warns on raw bytes > 1 MiB.
+    if body is None or len(body) <= _RAW_BODY_LIMIT:
+        return body
+    return io.BytesIO(body)
+
+
+def _secret_values(headers: Mapping[str, str]) -> list[str]:
+    """The credentials we send, so that no echo of them survives in an error message."""
+    secrets: list[str] = []
+    for name, value in headers.items():
+        if name.lower() in SENSITIVE_HEADERS and len(value) >= 8:
+            secrets.append(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.lower() in ("bearer", "basic") and len(token) >= 8:
+                secrets.append(token)
+    return secrets
