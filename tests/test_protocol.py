@@ -7,7 +7,8 @@ import typing
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
+from pydantic import ValidationError as PydanticValidationError
 
 import rillet
 from rillet._generated.protocol.stream_chunk_schema import StreamChunk as GeneratedStreamChunk
@@ -69,7 +70,8 @@ def test_chunks_validate_against_the_json_schema() -> None:
     ]
     registry: Registry = Registry().with_resources(resources)
     validator = Draft202012Validator(
-        json.loads((SCHEMA_DIR / "protocol" / "stream_chunk.schema.json").read_text()), registry=registry
+        json.loads((SCHEMA_DIR / "protocol" / "stream_chunk.schema.json").read_text()),
+        registry=registry,
     )
     samples = [
         {"type": "start", "id": "r", "model": "m", "provider": "openai"},
@@ -87,7 +89,7 @@ def test_chunks_validate_against_the_json_schema() -> None:
         assert chunk.type == sample["type"]
         assert parse_chunk(chunk.model_dump_json()) == chunk
         validator.validate(json.loads(chunk.model_dump_json()))
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         validator.validate({"type": "stop", "finish_reason": "done"})
-    with pytest.raises(Exception):
+    with pytest.raises(PydanticValidationError):
         parse_chunk({"type": "stop", "finish_reason": "done"})

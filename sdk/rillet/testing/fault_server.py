@@ -177,6 +177,8 @@ class _Replier:
             return self._abandon(response)
         try:
             await response.prepare(self._request)
+            if reply.stall_after == 0 and not await self._sleep(reply.stall_for):
+                return self._abandon(response)  # a stall after the headers, before any byte
             for part in self._parts(wire):
                 if not await self._send(response, part):
                     return self._abandon(response)

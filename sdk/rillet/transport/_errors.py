@@ -113,6 +113,7 @@ def map_exception(
         if isinstance(exc, (MalformedStreamError, TransportError)) and not exc.frames:
             exc.frames = list(frames)
         return exc
+    _scrub_args(exc)  # it becomes our error's __cause__: no key in its text either
     where = "after the body started" if body_started else "before the response body"
     # Timeouts first: aiohttp's timeout errors are also connection errors and OSErrors.
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
@@ -168,6 +169,12 @@ def map_exception(
 def chains_safely(exc: BaseException) -> bool:
     """Whether ``exc`` may be kept as ``__cause__``: response errors hold the request headers."""
     return not isinstance(exc, aiohttp.ClientResponseError)
+
+
+def _scrub_args(exc: BaseException) -> None:
+    # e.g. aiohttp's ConnectionTimeoutError carries the full URL, ``?key=`` included.
+    if any(isinstance(arg, str) for arg in exc.args):
+        exc.args = tuple(redact_text(arg) if isinstance(arg, str) else arg for arg in exc.args)
 
 
 def _describe(exc: BaseException) -> str:

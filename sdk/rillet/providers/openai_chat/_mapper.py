@@ -111,7 +111,9 @@ class ChatMapper:
         if extra and "error" in extra:
             self._done = True
             raw_error = extra["error"]
-            detail = StreamErrorDetail.model_validate(raw_error if isinstance(raw_error, dict) else {"message": str(raw_error)})
+            detail = StreamErrorDetail.model_validate(
+                raw_error if isinstance(raw_error, dict) else {"message": str(raw_error)}
+            )
             out.append(error_chunk_from_openai(detail, {"error": raw_error}))
             return out
         for choice in event.choices or ():
@@ -152,7 +154,9 @@ class ChatMapper:
             out.append(ReasoningChunk(text=reasoning))
         for detail in delta.reasoning_details or ():
             if detail.signature or detail.data:
-                out.append(ReasoningChunk(signature=detail.signature, encrypted_content=detail.data))
+                out.append(
+                    ReasoningChunk(signature=detail.signature, encrypted_content=detail.data)
+                )
         if delta.refusal:
             out.append(ContentChunk(text=delta.refusal))
         for call in delta.tool_calls or ():

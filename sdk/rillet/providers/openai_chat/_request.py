@@ -85,4 +85,8 @@ def _part(part: TextPart | ImagePart) -> dict[str, Any]:
 
 def _tool_call(call: ToolCall) -> dict[str, Any]:
     arguments = call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
-    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments}}
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": arguments},
+    }

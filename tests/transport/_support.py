@@ -1,0 +1,51 @@
+"""Helpers shared by the transport tests."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rillet.transport import HTTPTransport, Timeout
+
+
+class SleepRecorder:
+    """Stands in for ``asyncio.sleep`` in retry back-off: records the delay, waits for nothing."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+        await asyncio.sleep(0)
+
+
+def sse(*events: str | tuple[str, str], eol: str = "\n") -> bytes:
+    """An SSE body: plain strings are ``data:`` events, pairs are ``(event, data)``."""
+    parts = []
+    for item in events:
+        if isinstance(item, tuple):
+            parts.append(f"event: {item[0]}{eol}data: {item[1]}{eol}{eol}")
+        else:
+            parts.append(f"data: {item}{eol}{eol}")
+    return "".join(parts).encode()
+
+
+async def collect(
+    http: HTTPTransport,
+    url: str,
+    *,
+    timeout: Timeout | float | None = None,
+    max_retries: int | None = None,
+) -> list[str]:
+    """The data of every frame of one call."""
+    async with http.stream(
+        "POST", url, headers={}, body=b"{}", timeout=timeout, max_retries=max_retries
+    ) as stream:
+        return [event.data async for event in stream]
+
+
+def assert_no_connection_in_use(http: HTTPTransport) -> None:
+    """No connection is still checked out of the pool (each one was released or closed)."""
+    session = http._session
+    connector = session.connector if session is not None else None
+    acquired = getattr(connector, "_acquired", set())  # aiohttp keeps no public count
+    assert not acquired, f"connections still in use: {acquired}"

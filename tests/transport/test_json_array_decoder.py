@@ -1,0 +1,135 @@
+"""The JSON-array splitter alone: strings, escapes, nesting, and every way to split."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+
+import pytest
+
+from rillet import EventTooLargeError, MalformedStreamError
+from rillet.transport import JSONArrayDecoder, SSEEvent
+
+
+def elements(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[str]:
+    decoder = JSONArrayDecoder(**kwargs)
+    events: list[SSEEvent] = []
+    bounds = [0, *cuts, len(body)]
+    for start, end in zip(bounds, bounds[1:]):
+        events += decoder.feed(body[start:end])
+    events += decoder.flush()
+    assert all(event.event == "message" for event in events)
+    return [event.data for event in events]
+
+
+def assert_every_split(body: bytes, expected: list[str], pairs: bool = True) -> None:
+    positions = range(1, len(body))
+    assert elements(body) == expected
+    for cut in positions:
+        assert elements(body, (cut,)) == expected, f"cut at {cut}"
+    if pairs:
+        for cut_pair in combinations(positions, 2):
+            assert elements(body, cut_pair) == expected, f"cuts at {cut_pair}"
+    assert elements(body, tuple(positions)) == expected
+
+
+def test_tricky_strings_and_nesting() -> None:
+    body = rb'[{"a": "x\"]}[,", "b": [1, {"c": "\\"}]}, "s\\\"", 3, [], {}, null]'
+    expected = [
+        r'{"a": "x\"]}[,", "b": [1, {"c": "\\"}]}',
+        r'"s\\\""',
+        "3",
+        "[]",
+        "{}",
+        "null",
+    ]
+    assert_every_split(body, expected, pairs=False)
+    assert [json.loads(e) for e in expected] == json.loads(body)
+
+
+def test_pretty_printed_gemini_shape_with_crlf() -> None:
+    body = b'[{\n  "candidates": [\n    {"text": "a, b]"}\n  ]\n}\n,\r\n{\n  "x": 1\n}\n]'
+    expected = ['{\n  "candidates": [\n    {"text": "a, b]"}\n  ]\n}', '{\n  "x": 1\n}']
+    assert_every_split(body, expected)
+
+
+@pytest.mark.parametrize("text", ["é", "𝄞", "日本", "\\u00e9 and 🙂"])
+def test_multibyte_split_everywhere(text: str) -> None:
+    body = f'[{{"t": "{text}"}}, "{text}"]'.encode()
+    assert_every_split(body, [f'{{"t": "{text}"}}', f'"{text}"'])
+
+
+def test_element_is_yielded_as_soon_as_complete() -> None:
+    decoder = JSONArrayDecoder()
+    assert decoder.feed(b'[{"a": 1}') == []  # could still be followed by more of the array
+    assert decoder.feed(b",") == [SSEEvent(data='{"a": 1}')]
+    assert decoder.feed(b' {"b": ') == []
+    assert decoder.feed(b"2}]") == [SSEEvent(data='{"b": 2}')]
+    assert decoder.flush() == []
+
+
+def test_empty_array_and_empty_body() -> None:
+    assert elements(b"[]") == []
+    assert elements(b"  [ \n ]  \n") == []
+    assert elements(b"") == []
+    assert elements(b"  \n") == []
+
+
+def test_single_object_body_is_one_element() -> None:
+    body = b'{"error": {"code": 400, "message": "bad [request]"}}\n'
+    assert_every_split(body, [body.strip().decode()], pairs=False)
+
+
+def test_bom_before_the_array() -> None:
+    assert elements(b'\xef\xbb\xbf[{"a": 1}]') == ['{"a": 1}']
+
+
+def test_missing_closing_bracket_keeps_the_last_complete_element() -> None:
+    assert elements(b'[{"a": 1}, {"b": 2}') == ['{"a": 1}', '{"b": 2}']
+
+
+def test_eof_inside_an_element_is_malformed() -> None:
+    decoder = JSONArrayDecoder()
+    assert decoder.feed(b'[{"a": 1}, {"b": "tru') == [SSEEvent(data='{"a": 1}')]
+    with pytest.raises(MalformedStreamError):
+        decoder.flush()
+
+
+@pytest.mark.parametrize("body", [b"[,1]", b"[1,,2]", b"[1,]", b"[1]x", b"[1}"])
+def test_malformed_arrays(body: bytes) -> None:
+    with pytest.raises(MalformedStreamError):
+        elements(body)
+
+
+def test_bytes_after_the_array_in_a_later_chunk() -> None:
+    decoder = JSONArrayDecoder()
+    decoder.feed(b"[1]\n")
+    assert decoder.feed(b"  \r\n") == []
+    with pytest.raises(MalformedStreamError):
+        decoder.feed(b"[2]")
+
+
+def test_max_event_bytes() -> None:
+    with pytest.raises(EventTooLargeError):
+        elements(b'[{"a": "' + b"x" * 200 + b'"}]', max_event_bytes=100)
+    with pytest.raises(EventTooLargeError):
+        elements(b'[{"a": "' + b"x" * 200 + b'"}]', tuple(range(1, 100)), max_event_bytes=100)
+    with pytest.raises(EventTooLargeError):
+        elements(b'{"a": "' + b"x" * 200 + b'"}', max_event_bytes=100)
+    assert len(elements(b"[" + b"1," * 500 + b"1]", max_event_bytes=10)) == 501
+
+
+def test_long_string_in_many_chunks() -> None:
+    decoder = JSONArrayDecoder()
+    assert decoder.feed(b'[{"t": "') == []
+    for _ in range(64):
+        assert decoder.feed(b'ab\\\\cd\\"' * 8192) == []
+    out = decoder.feed(b'"}]')
+    assert len(out) == 1
+    assert len(json.loads(out[0].data)["t"]) == 64 * 8192 * 6
+
+
+def test_backslash_at_chunk_end() -> None:
+    body = b'["a\\"b", "c\\\\", "d"]'
+    for cut in range(1, len(body)):
+        assert elements(body, (cut,)) == ['"a\\"b"', '"c\\\\"', '"d"']

@@ -1,0 +1,220 @@
+"""Pure pieces: Timeout, RetryPolicy and Retry-After parsing, redaction, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from email.utils import formatdate
+
+import aiohttp
+import pytest
+
+from rillet import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ConnectTimeoutError,
+    IdleTimeoutError,
+    InternalServerError,
+    MalformedStreamError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTooLargeError,
+    StreamInterruptedError,
+    TotalTimeoutError,
+    UnprocessableEntityError,
+)
+from rillet.transport import RetryPolicy, SSEEvent, Timeout, redact_headers, redact_url
+from rillet.transport._errors import map_exception, status_error
+from rillet.transport._retry import retry_after
+
+
+def test_timeout_defaults_and_coerce() -> None:
+    assert Timeout() == Timeout(connect=5.0, idle=60.0, total=None)
+    assert Timeout.coerce(None) == Timeout()
+    assert Timeout.coerce(3) == Timeout(idle=3.0)
+    assert Timeout.coerce(0.2) == Timeout(idle=0.2)
+    custom = Timeout(connect=1.0, idle=None, total=30.0)
+    assert Timeout.coerce(custom) is custom
+    with pytest.raises(TypeError):
+        Timeout.coerce("5")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="idle"):
+        Timeout(idle=0)
+
+
+def test_timeout_maps_to_aiohttp() -> None:
+    client = Timeout(connect=1.0, idle=2.0, total=9.0).client_timeout(4.0)
+    assert (client.sock_connect, client.sock_read, client.total) == (1.0, 2.0, 4.0)
+
+
+def test_backoff_schedule_and_jitter() -> None:
+    policy = RetryPolicy(jitter=0.0)
+    assert [policy.backoff(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    jittered = RetryPolicy()
+    for n in range(5):
+        nominal = policy.backoff(n)
+        assert all(0.75 * nominal <= jittered.backoff(n) <= nominal for _ in range(50))
+
+
+def test_retry_statuses_and_override() -> None:
+    policy = RetryPolicy()
+    for status in (408, 409, 429, 500, 502, 503, 504, 529):
+        assert policy.should_retry_status(status, {})
+    for status in (400, 401, 403, 404, 413, 422, 501):
+        assert not policy.should_retry_status(status, {})
+    assert policy.should_retry_status(400, {"x-should-retry": "true"})
+    assert not policy.should_retry_status(529, {"x-should-retry": "false"})
+
+
+def test_retry_after_forms() -> None:
+    now = time.time()
+    assert retry_after({"retry-after-ms": "250"}) == 0.25
+    assert retry_after({"retry-after": "3"}) == 3.0
+    assert retry_after({"retry-after": "1.5"}) == 1.5
+    assert retry_after({"retry-after-ms": "100", "retry-after": "9"}) == 0.1
+    date = formatdate(now + 30, usegmt=True)
+    assert 28.0 <= (retry_after({"retry-after": date}, now=now) or 0) <= 31.0
+    assert retry_after({"retry-after": formatdate(now - 30, usegmt=True)}) == 0.0
+    assert retry_after({"retry-after": "soon"}) is None
+    assert retry_after({"retry-after": "-1"}) is None
+    assert retry_after({}) is None
+
+
+def test_delay_honours_retry_after_up_to_the_cap() -> None:
+    policy = RetryPolicy(jitter=0.0, max_retry_after=60.0)
+    assert policy.delay(0, {"retry-after": "7"}) == 7.0
+    assert policy.delay(1, {"retry-after": "61"}) == 1.0  # over the cap: back-off instead
+    assert policy.delay(2, {}) == 2.0
+    assert policy.delay(0, None) == 0.5
+
+
+def test_redact_headers() -> None:
+    headers = {
+        "Authorization": "Bearer sk-123",
+        "x-api-key": "k",
+        "X-Goog-Api-Key": "g",
+        "api-key": "a",
+        "Cookie": "c",
+        "OpenAI-Organization": "org",
+        "openai-project": "p",
+        "content-type": "application/json",
+    }
+    redacted = redact_headers(headers)
+    assert redacted["content-type"] == "application/json"
+    assert all(v == "[REDACTED]" for k, v in redacted.items() if k != "content-type")
+    assert redact_headers([("X-API-KEY", "k")]) == {"X-API-KEY": "[REDACTED]"}
+
+
+def test_redact_url() -> None:
+    url = "https://g.example/v1/m:streamGenerateContent?alt=sse&key=AIzaSECRET#frag"
+    assert redact_url(url) == "https://g.example/v1/m:streamGenerateContent?alt=sse&key=[REDACTED]#frag"
+    assert "SECRET" not in redact_url("https://x.example/?api_key=SECRET&b=1")
+    assert redact_url("https://user:pw@x.example/p") == "https://user:[REDACTED]@x.example/p"
+    assert redact_url("https://x.example/?monkey=1") == "https://x.example/?monkey=1"
+
+
+OPENAI = b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}'
+ANTHROPIC = b'{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}'
+GEMINI = b'{"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}}'
+GEMINI_503 = b'{"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}'
+GEMINI_ARRAY = b'[{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}]'
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls", "error_type", "message"),
+    [
+        (401, OPENAI, AuthenticationError, "invalid_request_error", "Incorrect API key provided"),
+        (529, ANTHROPIC, OverloadedError, "overloaded_error", "Overloaded"),
+        (429, GEMINI, RateLimitError, "RESOURCE_EXHAUSTED", "Quota exceeded"),
+        (503, GEMINI_503, OverloadedError, "UNAVAILABLE", "The model is overloaded."),
+        (400, GEMINI_ARRAY, BadRequestError, "INVALID_ARGUMENT", "Invalid JSON payload"),
+        (500, ANTHROPIC, OverloadedError, "overloaded_error", "Overloaded"),
+        (404, b'{"detail": "Not Found"}', NotFoundError, None, "Not Found"),
+        (403, b'{"error": "forbidden", "code": "no_access"}', PermissionDeniedError, "no_access", "forbidden"),
+    ],
+)
+def test_status_error_provider_shapes(
+    status: int, body: bytes, cls: type, error_type: str | None, message: str
+) -> None:
+    headers = {"x-request-id": "req_1"}
+    error = status_error(status, "Reason", headers, body, retryable=False)
+    assert type(error) is cls
+    assert error.status_code == status
+    assert error.error_type == error_type
+    assert message in error.message and f"HTTP {status}" in error.message
+    assert error.request_id == "req_1"
+    assert isinstance(error.body, (dict, list))
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (413, RequestTooLargeError),
+        (422, UnprocessableEntityError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (502, InternalServerError),
+        (529, OverloadedError),
+    ],
+)
+def test_status_classes(status: int, cls: type) -> None:
+    assert type(status_error(status, None, {}, b"", retryable=True)) is cls
+
+
+def test_status_error_html_and_empty_bodies() -> None:
+    page = b"<html><head><title>502 Bad Gateway</title><style>p{}</style></head><body>" + b"x" * 5000 + b"</body></html>"
+    error = status_error(502, "Bad Gateway", {"request-id": "r2"}, page, retryable=True)
+    assert isinstance(error, InternalServerError)
+    assert error.message.startswith("HTTP 502 Bad Gateway: 502 Bad Gateway")
+    assert len(error.message) < 300 and error.message.endswith("...")
+    assert error.request_id == "r2" and error.retryable
+    assert isinstance(error.body, str)
+    empty = status_error(500, "Internal Server Error", {}, b"", retryable=True)
+    assert empty.message == "HTTP 500 Internal Server Error: empty body"
+    assert empty.body is None
+
+
+def test_status_error_never_shows_the_key() -> None:
+    body = b'{"error": {"message": "bad key sk-live-0123456789 for https://x/?key=AIzaSECRET"}}'
+    error = status_error(401, None, {}, body, retryable=False, secrets=["sk-live-0123456789"])
+    text = f"{error} {error!r} {error.body}"
+    assert "sk-live-0123456789" not in text and "AIzaSECRET" not in text
+
+
+def test_map_exception_table() -> None:
+    timeout = Timeout(connect=1.0, idle=2.0, total=3.0)
+    frames = [SSEEvent(data="a")]
+
+    def mapped(exc: BaseException, started: bool) -> object:
+        return map_exception(exc, timeout=timeout, body_started=started, frames=frames)
+
+    foreign = aiohttp.ConnectionTimeoutError("Connection timeout to host http://h/?key=SECRET")
+    connect = mapped(foreign, False)
+    assert isinstance(connect, ConnectTimeoutError) and connect.retryable and connect.timeout == 1.0
+    assert "SECRET" not in f"{connect} {foreign}"  # the cause is scrubbed too
+    idle = mapped(aiohttp.SocketTimeoutError(), True)
+    assert isinstance(idle, IdleTimeoutError) and not idle.retryable and idle.frames == frames
+    before = mapped(aiohttp.SocketTimeoutError(), False)
+    assert isinstance(before, IdleTimeoutError) and before.retryable and not before.body_started
+    total = mapped(asyncio.TimeoutError(), True)
+    assert isinstance(total, TotalTimeoutError) and total.frames == frames
+    broken = mapped(aiohttp.ClientPayloadError("Response payload is not completed"), True)
+    assert isinstance(broken, StreamInterruptedError) and broken.body_started
+    assert not broken.retryable and broken.frames == frames
+    reset = mapped(ConnectionResetError(104, "reset"), False)
+    assert isinstance(reset, APIConnectionError) and reset.retryable
+    assert isinstance(mapped(aiohttp.ServerDisconnectedError(), True), StreamInterruptedError)
+    utf8 = mapped(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"), True)
+    assert isinstance(utf8, MalformedStreamError) and utf8.frames == frames
+    decoder_error = MalformedStreamError("bad")
+    assert mapped(decoder_error, True) is decoder_error and decoder_error.frames == frames
+    assert mapped(asyncio.CancelledError(), True) is None
+    assert mapped(KeyError("bug"), True) is None

@@ -1,0 +1,201 @@
+"""The SSE decoder alone: the WHATWG spec's examples, its pitfalls, and every way to split."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+
+from rillet import EventTooLargeError
+from rillet.transport import SSEDecoder, SSEEvent
+
+
+def decode(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[SSEEvent]:
+    decoder = SSEDecoder(**kwargs)
+    events: list[SSEEvent] = []
+    bounds = [0, *cuts, len(body)]
+    for start, end in zip(bounds, bounds[1:]):
+        events += decoder.feed(body[start:end])
+    return events + decoder.flush()
+
+
+def assert_every_split(body: bytes, expected: list[SSEEvent], pairs: bool = True) -> None:
+    """The same events whatever the cuts: every single cut, every pair, one byte at a time."""
+    positions = range(1, len(body))
+    assert decode(body) == expected
+    for cut in positions:
+        assert decode(body, (cut,)) == expected, f"cut at {cut}"
+    if pairs:
+        for cut_pair in combinations(positions, 2):
+            assert decode(body, cut_pair) == expected, f"cuts at {cut_pair}"
+    assert decode(body, tuple(positions)) == expected
+
+
+# The examples of https://html.spec.whatwg.org/multipage/server-sent-events.html
+
+
+def test_spec_stock_example_joins_data_lines() -> None:
+    body = b"data: YHOO\ndata: +2\ndata: 10\n\n"
+    assert_every_split(body, [SSEEvent(data="YHOO\n+2\n10")])
+
+
+def test_spec_comment_id_and_leading_space_example() -> None:
+    body = b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\ndata:  third event\n\n"
+    assert_every_split(
+        body,
+        [
+            SSEEvent(data="first event", id="1"),
+            SSEEvent(data="second event", id=""),  # a bare id resets the last event id
+            SSEEvent(data=" third event", id=""),  # only one leading space is removed
+        ],
+    )
+
+
+def test_spec_empty_data_example() -> None:
+    # The spec's last block ("data:" without a blank line) is dispatched here: our deviation.
+    body = b"data\n\ndata\ndata\n\ndata:"
+    assert_every_split(body, [SSEEvent(data=""), SSEEvent(data="\n"), SSEEvent(data="")])
+
+
+def test_spec_space_after_colon_is_optional() -> None:
+    assert_every_split(b"data:test\n\ndata: test\n\n", [SSEEvent(data="test")] * 2)
+
+
+def test_spec_event_types() -> None:
+    body = (
+        b"event: add\ndata: 73857293\n\nevent: remove\ndata: 2153\n\nevent: add\ndata: 113411\n\n"
+    )
+    assert_every_split(
+        body,
+        [
+            SSEEvent("add", "73857293"),
+            SSEEvent("remove", "2153"),
+            SSEEvent("add", "113411"),
+        ],
+        pairs=False,
+    )
+
+
+# Known pitfalls
+
+
+def test_id_then_blank_lines_dispatches_nothing() -> None:
+    assert_every_split(b"id: 7\n\n\n\nevent: ping\n\n", [])
+
+
+def test_id_persists_into_later_events() -> None:
+    body = b"id: 7\n\ndata: a\n\ndata: b\nid: 8\n\n"
+    assert decode(body) == [SSEEvent(data="a", id="7"), SSEEvent(data="b", id="8")]
+
+
+def test_id_with_nul_is_ignored() -> None:
+    assert decode(b"id: 1\n\ndata: a\nid: x\0y\n\n") == [SSEEvent(data="a", id="1")]
+
+
+def test_retry_field_digits_only() -> None:
+    decoder = SSEDecoder()
+    events = decoder.feed(
+        b"retry: 1500\ndata: a\n\nretry: 1.5\ndata: b\n\nretry: \xc2\xb2\ndata: c\n\n"
+    )
+    assert events == [SSEEvent(data="a", retry=1500), SSEEvent(data="b"), SSEEvent(data="c")]
+    assert decoder.retry == 1500
+
+
+def test_unknown_fields_comments_and_field_without_colon() -> None:
+    body = b": keep-alive\nfoo: bar\nevent\ndata\n\n:\n\n"
+    # "event" without a colon sets an empty type: the default "message" applies.
+    assert_every_split(body, [SSEEvent(data="")])
+
+
+def test_empty_event_name_means_message() -> None:
+    assert decode(b"event:\ndata: x\n\n") == [SSEEvent(data="x")]
+
+
+def test_bom_stripped_once_at_start_only() -> None:
+    body = b"\xef\xbb\xbfdata: a\n\n\xef\xbb\xbfdata: b\n\n"
+    # The second BOM makes "\ufeffdata" an unknown field name: nothing is dispatched for it.
+    assert_every_split(body, [SSEEvent(data="a")])
+
+
+def test_two_boms_only_the_first_is_stripped() -> None:
+    assert decode(b"\xef\xbb\xbf\xef\xbb\xbfdata: a\n\n") == []
+
+
+def test_partial_bom_that_is_not_a_bom() -> None:
+    assert decode(b"\xefdata: a\n\n", (1,)) == []  # U+FFFD then "data": an unknown field
+    assert decode(b"\xef\xbb", (1,)) == []
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r", b"\r\n"])
+def test_line_ends(eol: bytes) -> None:
+    body = b"event: e" + eol + b"data: 1" + eol + b"data: 2" + eol + eol + b"data: 3" + eol + eol
+    assert_every_split(body, [SSEEvent("e", "1\n2"), SSEEvent(data="3")])
+
+
+def test_mixed_line_ends_and_cr_split_from_lf() -> None:
+    body = b"data: a\r\n\r\ndata: b\r\rdata: c\n\ndata: d\r\n\n"
+    assert_every_split(
+        body, [SSEEvent(data="a"), SSEEvent(data="b"), SSEEvent(data="c"), SSEEvent(data="d")]
+    )
+
+
+def test_crlf_split_between_cr_and_lf_is_one_line_end() -> None:
+    # "data: a\r" | "\ndata: b\r\n\r\n": the LF pairs with the CR, no blank line in between.
+    assert decode(b"data: a\r\ndata: b\r\n\r\n", (8,)) == [SSEEvent(data="a\nb")]
+
+
+def test_last_event_without_blank_line_is_dispatched_at_eof() -> None:
+    assert_every_split(b"data: a\n\ndata: b", [SSEEvent(data="a"), SSEEvent(data="b")])
+    assert decode(b"event: x\ndata: b\n") == [SSEEvent("x", "b")]
+
+
+@pytest.mark.parametrize("text", ["é", "€", "𝄞", "日本語", "naïve 🙂 ok"])
+def test_multibyte_utf8_split_at_every_position(text: str) -> None:
+    body = f"data: {text}\n\nevent: {text}\ndata: {text}\n\n".encode()
+    assert_every_split(body, [SSEEvent(data=text), SSEEvent(text, text)])
+
+
+def test_invalid_utf8_is_replaced_not_raised() -> None:
+    assert decode(b"data: a\xffb\n\n") == [SSEEvent(data="a\ufffdb")]
+
+
+def test_max_event_bytes_on_a_pending_event() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    decoder.feed(b"data: " + b"x" * 50)
+    with pytest.raises(EventTooLargeError):
+        decoder.feed(b"x" * 60)
+
+
+def test_max_event_bytes_on_a_complete_event_in_one_chunk() -> None:
+    body = b"data: ok\n\ndata: " + b"x" * 200 + b"\n\ndata: ok\n\n"
+    with pytest.raises(EventTooLargeError):
+        SSEDecoder(max_event_bytes=100).feed(body)
+    assert len(decode(body, max_event_bytes=300)) == 3
+
+
+def test_many_small_events_do_not_count_as_one() -> None:
+    body = b"data: 0123456789\n\n" * 1000
+    assert len(decode(body, max_event_bytes=32)) == 1000
+
+
+def test_large_event_in_many_chunks_is_linear() -> None:
+    decoder = SSEDecoder()
+    line = b"x" * 65536
+    assert decoder.feed(b"data: ") == []
+    for _ in range(64):  # 4 MiB in 64 KiB reads
+        assert decoder.feed(line) == []
+    events = decoder.feed(b"\n\n")
+    assert len(events) == 1 and len(events[0].data) == 64 * 65536
+
+
+def test_blank_lines_only_and_empty_input() -> None:
+    assert decode(b"") == []
+    assert decode(b"\n\n\n\r\n") == []
+    assert SSEDecoder().feed(b"") == []
+
+
+def test_many_events_in_one_chunk_and_across_chunks() -> None:
+    body = b"".join(b'event: e%d\ndata: {"i": %d}\n\n' % (i, i) for i in range(200))
+    expected = [SSEEvent(f"e{i}", f'{{"i": {i}}}') for i in range(200)]
+    assert decode(body) == expected
+    assert decode(body, tuple(range(7, len(body), 13))) == expected
