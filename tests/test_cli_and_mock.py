@@ -19,6 +19,7 @@ from rillet import (
     MockResponse,
     StartChunk,
     StopChunk,
+    StreamChunk,
 )
 
 
@@ -39,7 +40,7 @@ async def test_mock_script_is_consumed_in_order_then_exhausted() -> None:
 
 
 async def test_mock_repeat_and_raw_chunks() -> None:
-    chunks = [
+    chunks: list[StreamChunk] = [
         StartChunk(provider="mock"),
         ContentChunk(text="raw"),
         StopChunk(finish_reason=FinishReason.length),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, ValidationError
@@ -73,7 +74,7 @@ def test_chunks_validate_against_the_json_schema() -> None:
         json.loads((SCHEMA_DIR / "protocol" / "stream_chunk.schema.json").read_text()),
         registry=registry,
     )
-    samples = [
+    samples: list[dict[str, Any]] = [
         {"type": "start", "id": "r", "model": "m", "provider": "openai"},
         {"type": "content", "text": "hi"},
         {"type": "reasoning", "text": "", "signature": "abc"},
