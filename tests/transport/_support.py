@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
-from rillet.transport import HTTPTransport, Timeout
+from rillet.transport import HTTPTransport, SSEEvent, Timeout
 
 
 class SleepRecorder:
@@ -16,6 +17,17 @@ class SleepRecorder:
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
         await asyncio.sleep(0)
+
+
+def pairs(frames: Sequence[object]) -> list[tuple[str, str]]:
+    """``(event, data)`` of each frame an error carries (typed ``object`` in the error tree)."""
+    events = [frame for frame in frames if isinstance(frame, SSEEvent)]
+    assert len(events) == len(frames)
+    return [(event.event, event.data) for event in events]
+
+
+def datas(frames: Sequence[object]) -> list[str]:
+    return [data for _, data in pairs(frames)]
 
 
 def sse(*events: str | tuple[str, str], eol: str = "\n") -> bytes:
@@ -47,5 +59,5 @@ def assert_no_connection_in_use(http: HTTPTransport) -> None:
     """No connection is still checked out of the pool (each one was released or closed)."""
     session = http._session
     connector = session.connector if session is not None else None
-    acquired = getattr(connector, "_acquired", set())  # aiohttp keeps no public count
+    acquired: object = getattr(connector, "_acquired", ())  # aiohttp keeps no public count
     assert not acquired, f"connections still in use: {acquired}"

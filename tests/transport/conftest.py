@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,13 +13,6 @@ from rillet.testing import FaultServer
 from rillet.transport import HTTPTransport, RetryPolicy, Timeout
 
 from ._support import SleepRecorder, assert_no_connection_in_use
-
-
-@pytest.fixture(autouse=True)
-def _collect_garbage() -> Iterator[None]:
-    # ResourceWarnings are raised from __del__: collect now, so that they fail this test.
-    yield
-    gc.collect()
 
 
 @pytest.fixture
@@ -34,6 +27,7 @@ async def no_leaks() -> AsyncIterator[None]:
         await asyncio.sleep(0)
     leftover = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
     assert not leftover, f"tasks left running: {leftover}"
+    # ResourceWarnings are raised from __del__: collect now, so that they fail this test.
     gc.collect()
 
 

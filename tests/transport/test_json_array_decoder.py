@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import pytest
 
@@ -15,7 +15,7 @@ def elements(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[str
     decoder = JSONArrayDecoder(**kwargs)
     events: list[SSEEvent] = []
     bounds = [0, *cuts, len(body)]
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         events += decoder.feed(body[start:end])
     events += decoder.flush()
     assert all(event.event == "message" for event in events)

@@ -110,7 +110,10 @@ def test_redact_headers() -> None:
 
 def test_redact_url() -> None:
     url = "https://g.example/v1/m:streamGenerateContent?alt=sse&key=AIzaSECRET#frag"
-    assert redact_url(url) == "https://g.example/v1/m:streamGenerateContent?alt=sse&key=[REDACTED]#frag"
+    assert (
+        redact_url(url)
+        == "https://g.example/v1/m:streamGenerateContent?alt=sse&key=[REDACTED]#frag"
+    )
     assert "SECRET" not in redact_url("https://x.example/?api_key=SECRET&b=1")
     assert redact_url("https://user:pw@x.example/p") == "https://user:[REDACTED]@x.example/p"
     assert redact_url("https://x.example/?monkey=1") == "https://x.example/?monkey=1"
@@ -119,8 +122,12 @@ def test_redact_url() -> None:
 OPENAI = b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}'
 ANTHROPIC = b'{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}'
 GEMINI = b'{"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}}'
-GEMINI_503 = b'{"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}'
-GEMINI_ARRAY = b'[{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}]'
+GEMINI_503 = (
+    b'{"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}'
+)
+GEMINI_ARRAY = (
+    b'[{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}]'
+)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +140,13 @@ GEMINI_ARRAY = b'[{"error": {"code": 400, "message": "Invalid JSON payload", "st
         (400, GEMINI_ARRAY, BadRequestError, "INVALID_ARGUMENT", "Invalid JSON payload"),
         (500, ANTHROPIC, OverloadedError, "overloaded_error", "Overloaded"),
         (404, b'{"detail": "Not Found"}', NotFoundError, None, "Not Found"),
-        (403, b'{"error": "forbidden", "code": "no_access"}', PermissionDeniedError, "no_access", "forbidden"),
+        (
+            403,
+            b'{"error": "forbidden", "code": "no_access"}',
+            PermissionDeniedError,
+            "no_access",
+            "forbidden",
+        ),
     ],
 )
 def test_status_error_provider_shapes(
@@ -170,7 +183,11 @@ def test_status_classes(status: int, cls: type) -> None:
 
 
 def test_status_error_html_and_empty_bodies() -> None:
-    page = b"<html><head><title>502 Bad Gateway</title><style>p{}</style></head><body>" + b"x" * 5000 + b"</body></html>"
+    page = (
+        b"<html><head><title>502 Bad Gateway</title><style>p{}</style></head><body>"
+        + b"x" * 5000
+        + b"</body></html>"
+    )
     error = status_error(502, "Bad Gateway", {"request-id": "r2"}, page, retryable=True)
     assert isinstance(error, InternalServerError)
     assert error.message.startswith("HTTP 502 Bad Gateway: 502 Bad Gateway")

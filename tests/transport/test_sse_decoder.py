@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import pytest
 
@@ -14,7 +14,7 @@ def decode(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[SSEEv
     decoder = SSEDecoder(**kwargs)
     events: list[SSEEvent] = []
     bounds = [0, *cuts, len(body)]
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         events += decoder.feed(body[start:end])
     return events + decoder.flush()
 

@@ -25,6 +25,7 @@ import struct
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from types import TracebackType
 from typing import Literal
 
@@ -101,7 +102,7 @@ class FaultServer:
         self._script.extend(replies)
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -199,7 +200,7 @@ class _Replier:
             if fault is not None:
                 cuts.add(fault)
         bounds = [0, *sorted(cut for cut in cuts if 0 < cut < len(wire)), len(wire)]
-        return [wire[start:end] for start, end in zip(bounds, bounds[1:])]
+        return [wire[start:end] for start, end in pairwise(bounds)]
 
     async def _send(self, response: web.StreamResponse, part: bytes) -> bool:
         """Write one part and play any fault due after it; False when the reply must end."""

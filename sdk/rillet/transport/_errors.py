@@ -10,6 +10,7 @@ go through ``redact_text`` and through the list of secret header values that wer
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -68,10 +69,8 @@ def status_error(
     """The typed error for a non-2xx response whose (bounded) body is ``body``."""
     text = scrub(body.decode("utf-8", "replace"), secrets)
     parsed: object = text
-    try:
+    with contextlib.suppress(ValueError):
         parsed = json.loads(text)
-    except ValueError:
-        pass
     error_type, message = _provider_error(parsed)
     cls = error_class_for_status(status)
     if error_type in _OVERLOADED_TYPES or (status == 503 and error_type == "UNAVAILABLE"):
@@ -158,9 +157,7 @@ def map_exception(
             )
         # A bad certificate will not fix itself; everything else here may.
         permanent = isinstance(exc, aiohttp.ClientSSLError)
-        return APIConnectionError(
-            f"connection failed {where}: {detail}", retryable=not permanent
-        )
+        return APIConnectionError(f"connection failed {where}: {detail}", retryable=not permanent)
     if isinstance(exc, UnicodeDecodeError):
         return MalformedStreamError(f"the body is not valid UTF-8: {exc.reason}", frames=frames)
     return None

@@ -77,7 +77,7 @@ class JSONArrayDecoder:
         """End of stream: a whole non-array body, or a last element missing its ``]``."""
         buf, self._buf = bytes(self._buf), bytearray()
         state, self._state = self._state, _DONE
-        if state == _SINGLE or state == _START:
+        if state in (_SINGLE, _START):
             text = buf.strip(_SPACE).removeprefix(b"\xef\xbb\xbf").strip(_SPACE)
             return [SSEEvent("message", text.decode("utf-8", "replace"))] if text else []
         if state == _DONE:

@@ -26,9 +26,7 @@ SENSITIVE_HEADERS = frozenset(
 )
 
 # Query parameters that carry credentials (Gemini accepts ``?key=``), and URL user-info.
-_QUERY_SECRET = re.compile(
-    r"(?i)([?&;](?:key|api[-_]?key|access[-_]?token|token)=)[^&#;\s'\"]*"
-)
+_QUERY_SECRET = re.compile(r"(?i)([?&;](?:key|api[-_]?key|access[-_]?token|token)=)[^&#;\s'\"]*")
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/@\s:]*:)[^/@\s]*@")
 
 
@@ -40,9 +38,7 @@ def redact_headers(
     Names are matched case-insensitively; repeated names keep their last value.
     """
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return {
-        name: REDACTED if name.lower() in SENSITIVE_HEADERS else value for name, value in items
-    }
+    return {name: REDACTED if name.lower() in SENSITIVE_HEADERS else value for name, value in items}
 
 
 def redact_url(url: str | yarl.URL) -> str:

@@ -40,6 +40,32 @@ class SSEEvent:
     retry: int | None = None
 
 
+class _Event:
+    """``SSEEvent``'s layout without the frozen ``__init__``, which sets each field through
+    ``object.__setattr__`` and costs the decoder more than all its parsing (~0.75 us an event).
+    The decoder builds this and re-labels it ``SSEEvent``: the same object as the dataclass
+    would build, immutable from then on (CPython and PyPy allow ``__class__`` assignment between
+    classes with identical slots)."""
+
+    __slots__ = ("event", "data", "id", "retry")
+
+    def __init__(self, event: str, data: str, id: str | None, retry: int | None) -> None:
+        self.event = event
+        self.data = data
+        self.id = id
+        self.retry = retry
+
+
+if _Event.__slots__ != SSEEvent.__slots__:  # pragma: no cover - a field was added to one only
+    raise TypeError("_Event must mirror SSEEvent's fields")
+
+
+def _relabel(events: list[_Event]) -> list[SSEEvent]:
+    for event in events:
+        event.__class__ = SSEEvent  # type: ignore[assignment]
+    return events  # type: ignore[return-value]
+
+
 class SSEDecoder:
     """Bytes in, ``SSEEvent`` out. No I/O: ``feed`` each chunk as it arrives, ``flush`` at EOF.
 
@@ -98,7 +124,15 @@ class SSEDecoder:
             self._check_pending()
         if len(region) > self._max:
             self._check_blocks(region)
-        return self._decode(region.decode("utf-8", "replace"))
+        text = region.decode("utf-8", "replace")
+        if region.startswith(b"data: "):
+            # Fast path: reads of one-line "data: ..." events only (OpenAI, Gemini SSE). One
+            # split yields every event's data, valid if no LF is left inside any of them.
+            datas = text[6:].split("\n\ndata: ")
+            if "\n" not in "".join(datas):
+                last_id = self._last_id
+                return _relabel([_Event("message", data, last_id, None) for data in datas])
+        return self._decode(text)
 
     def flush(self) -> list[SSEEvent]:
         """End of stream: dispatch what is left, even without the closing blank line."""
@@ -108,9 +142,9 @@ class SSEDecoder:
         self._started = True
         if not rest.strip(b"\n"):
             return []
-        out: list[SSEEvent] = []
+        out: list[_Event] = []
         self._parse_block(rest.replace(b"\r", b"\n").decode("utf-8", "replace"), out)
-        return out
+        return _relabel(out)
 
     def _strip_bom(self, chunk: bytes) -> bytes:
         data = self._head + chunk if self._head else chunk
@@ -138,26 +172,26 @@ class SSEDecoder:
             )
 
     def _decode(self, text: str) -> list[SSEEvent]:
-        out: list[SSEEvent] = []
+        """The events of complete blocks (the text between and excluding blank lines)."""
+        out: list[_Event] = []
         append = out.append
         for block in text.split("\n\n"):
-            if block[:5] == "data:":
-                if "\n" not in block:
-                    data = block[6:] if block[5:6] == " " else block[5:]
-                    append(SSEEvent("message", data, self._last_id, None))
-                    continue
-            elif block[:6] == "event:":
-                # "event: x\ndata: y", Anthropic's and OpenAI Responses' shape.
+            if block[:6] == "event:":
+                # "event: x\ndata: y", the shape of Anthropic and OpenAI Responses events.
                 nl = block.find("\n")
                 if block.startswith("data:", nl + 1) and block.find("\n", nl + 1) < 0:
                     event = block[7:nl] if block[6:7] == " " else block[6:nl]
                     data = block[nl + 7 :] if block[nl + 6 : nl + 7] == " " else block[nl + 6 :]
-                    append(SSEEvent(event or "message", data, self._last_id, None))
+                    append(_Event(event or "message", data, self._last_id, None))
                     continue
+            elif block[:5] == "data:" and "\n" not in block:
+                data = block[6:] if block[5:6] == " " else block[5:]
+                append(_Event("message", data, self._last_id, None))
+                continue
             self._parse_block(block, out)
-        return out
+        return _relabel(out)
 
-    def _parse_block(self, block: str, out: list[SSEEvent]) -> None:
+    def _parse_block(self, block: str, out: list[_Event]) -> None:
         """The spec's field loop, for any block of lines; a blank line dispatches."""
         data: list[str] = []
         event = ""
@@ -165,7 +199,7 @@ class SSEDecoder:
         for line in block.split("\n"):
             if not line:
                 if data:
-                    out.append(SSEEvent(event or "message", "\n".join(data), self._last_id, retry))
+                    out.append(_Event(event or "message", "\n".join(data), self._last_id, retry))
                 data, event, retry = [], "", None
                 continue
             if line[0] == ":":
@@ -184,4 +218,4 @@ class SSEDecoder:
                 retry = self.retry = int(value)
         # An empty data buffer (no data line at all) dispatches nothing, per the spec.
         if data:
-            out.append(SSEEvent(event or "message", "\n".join(data), self._last_id, retry))
+            out.append(_Event(event or "message", "\n".join(data), self._last_id, retry))

@@ -1,0 +1,56 @@
+"""Anthropic Messages (``POST /v1/messages`` with ``stream: true``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rillet.protocol import LLMRequest
+from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.anthropic._mapper import AnthropicMapper
+from rillet.providers.anthropic._request import build_body
+
+__all__ = ["DEFAULT_ANTHROPIC_VERSION", "AnthropicAdapter"]
+
+DEFAULT_ANTHROPIC_VERSION = "2023-06-01"
+
+
+class AnthropicAdapter(HTTPAdapter):
+    """``POST {base_url}/v1/messages``; ``base_url`` has no ``/v1``, as in the official SDK.
+
+    The key goes in ``x-api-key``. ``anthropic_version`` sets the ``anthropic-version`` header;
+    ``anthropic_beta`` (one name or several) sets ``anthropic-beta``. Every other keyword is
+    the ``HTTPAdapter``'s (``headers=`` still overrides any header set here).
+    """
+
+    provider_name: ClassVar[str] = "anthropic"
+    api_key_env: ClassVar[tuple[str, ...]] = ("ANTHROPIC_API_KEY",)
+    base_url_env: ClassVar[str | None] = "ANTHROPIC_BASE_URL"
+    default_base_url: ClassVar[str] = "https://api.anthropic.com"
+
+    def __init__(
+        self,
+        *,
+        anthropic_version: str = DEFAULT_ANTHROPIC_VERSION,
+        anthropic_beta: str | Sequence[str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self._version = anthropic_version
+        beta = [anthropic_beta] if isinstance(anthropic_beta, str) else list(anthropic_beta or ())
+        self._beta = ",".join(beta)
+
+    def url(self, request: LLMRequest) -> str:
+        return f"{self.base_url}/v1/messages"
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        headers = {"x-api-key": api_key, "anthropic-version": self._version}
+        if self._beta:
+            headers["anthropic-beta"] = self._beta
+        return headers
+
+    def body(self, request: LLMRequest) -> dict[str, Any]:
+        return build_body(request, provider=self.provider_name)
+
+    def mapper(self, request: LLMRequest) -> AnthropicMapper:
+        return AnthropicMapper(self.provider_name)

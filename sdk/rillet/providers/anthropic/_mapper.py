@@ -1,0 +1,273 @@
+"""Anthropic Messages stream events -> ``StreamChunk`` (pure, no I/O).
+
+Each frame is dispatched on its SSE ``event:`` name (or, when a server leaves the name out, on
+the data's ``type``) and validated straight into that event's model. Content blocks are tracked
+by their ``index``: ``tool_use`` blocks become tool calls at that same index, ``thinking`` and
+``redacted_thinking`` blocks become reasoning blocks numbered in order, and blocks that Anthropic
+runs itself (``server_tool_use``, ``web_search_tool_result``) are skipped: they are not calls
+for the client to answer. Usage is split between ``message_start`` and ``message_delta`` (the
+latest count sent wins); the stop chunk waits for ``message_stop``, the terminal event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rillet._exceptions import StreamInterruptedError
+from rillet._generated.providers.anthropic_schema import (
+    CitationsDelta,
+    ContentBlockStopEvent,
+    ErrorEvent,
+    InputJsonDelta,
+    MessageDeltaEvent,
+    MessageDeltaUsage,
+    MessageStartEvent,
+    RedactedThinkingBlock,
+    SignatureDelta,
+    TextBlock,
+    TextDelta,
+    ThinkingBlock,
+    ThinkingDelta,
+    ToolUseBlock,
+    UnknownEvent,
+)
+from rillet._generated.providers.anthropic_schema import Usage as WireUsage
+from rillet._ids import new_tool_call_id
+from rillet.protocol import (
+    ContentChunk,
+    ReasoningChunk,
+    StartChunk,
+    StopChunk,
+    StreamChunk,
+    ToolCallChunk,
+    ToolCallEndChunk,
+    ToolCallStartChunk,
+    Usage,
+)
+from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown
+from rillet.providers.anthropic._errors import error_chunk
+from rillet.providers.anthropic._finish import unified_finish_reason
+from rillet.providers.anthropic._wire import BlockDeltaEvent, BlockStartEvent
+from rillet.transport import SSEEvent
+
+__all__ = ["AnthropicMapper"]
+
+_log = logging.getLogger("rillet.providers.anthropic")
+
+_SERVER_BLOCKS = frozenset({"server_tool_use", "web_search_tool_result"})
+
+
+@dataclass(slots=True)
+class _OpenCall:
+    """A ``tool_use`` block between its start and its stop."""
+
+    id: str
+    start_input: dict[str, Any] | None
+    streamed: bool = False  # whether any non-empty input_json_delta arrived
+
+
+class AnthropicMapper:
+    """One response's state: open tool calls, reasoning ordinals, stop reason and usage."""
+
+    def __init__(self, provider: str) -> None:
+        self._provider = provider
+        self._started = False
+        self._done = False
+        self._block = -1  # index of the latest block started (for events that omit it)
+        self._calls: dict[int, _OpenCall] = {}  # block index -> open tool call
+        self._reasoning: dict[int, int] = {}  # block index -> reasoning-block ordinal
+        self._stop_reason: str | None = None
+        self._input_tokens: int | None = None
+        self._output_tokens: int | None = None
+        self._cache_read: int | None = None
+        self._cache_write: int | None = None
+        self._thinking_tokens: int | None = None
+
+    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+        if self._done:
+            return NO_CHUNKS
+        chunks = self._dispatch(frame.event, frame.data)
+        if self._started or not chunks:
+            return chunks
+        self._started = True  # something came before message_start (an error, most likely)
+        return [StartChunk(provider=self._provider), *chunks]
+
+    def finish(self) -> Sequence[StreamChunk]:
+        if self._done:
+            return NO_CHUNKS
+        raise StreamInterruptedError(
+            "the Anthropic stream ended before message_stop", body_started=True
+        )
+
+    def _dispatch(self, name: str, data: str) -> Sequence[StreamChunk]:
+        # Most frequent first; each event decoded once, into its own model (ping and
+        # message_stop carry nothing to read, so they are not decoded at all).
+        if name == "content_block_delta":
+            return self._on_block_delta(decode(BlockDeltaEvent, data))
+        if name == "ping":
+            return NO_CHUNKS
+        if name == "content_block_start":
+            return self._on_block_start(decode(BlockStartEvent, data))
+        if name == "content_block_stop":
+            return self._on_block_stop(decode(ContentBlockStopEvent, data))
+        if name == "message_start":
+            return self._on_message_start(decode(MessageStartEvent, data))
+        if name == "message_delta":
+            return self._on_message_delta(decode(MessageDeltaEvent, data))
+        if name == "message_stop":
+            return self._on_message_stop()
+        if name == "error":
+            return self._on_error(decode(ErrorEvent, data), data)
+        if name == "message":  # no ``event:`` line: fall back to the data's own ``type``
+            kind = decode(UnknownEvent, data).type
+            if kind != "message":
+                return self._dispatch(kind, data)
+        return skip_unknown("event", name)
+
+    # -- message events ------------------------------------------------------------------------
+
+    def _on_message_start(self, event: MessageStartEvent) -> Sequence[StreamChunk]:
+        message = event.message
+        if message is not None and message.usage is not None:
+            self._add_usage(message.usage)
+        if self._started:
+            return NO_CHUNKS
+        self._started = True
+        return (
+            StartChunk(
+                id=message.id if message else None,
+                model=message.model if message else None,
+                provider=self._provider,
+            ),
+        )
+
+    def _on_message_delta(self, event: MessageDeltaEvent) -> Sequence[StreamChunk]:
+        if event.delta is not None and event.delta.stop_reason is not None:
+            self._stop_reason = event.delta.stop_reason
+        if event.usage is not None:
+            self._add_usage(event.usage)
+        return NO_CHUNKS
+
+    def _on_message_stop(self) -> Sequence[StreamChunk]:
+        self._done = True
+        out: list[StreamChunk] = [self._end_call(index) for index in list(self._calls)]
+        out.append(
+            StopChunk(
+                finish_reason=unified_finish_reason(self._stop_reason),
+                provider_finish_reason=self._stop_reason,
+                usage=self._usage(),
+            )
+        )
+        return out
+
+    def _on_error(self, event: ErrorEvent, data: str) -> Sequence[StreamChunk]:
+        self._done = True
+        return (error_chunk(event, json.loads(data)),)
+
+    # -- content blocks ------------------------------------------------------------------------
+
+    def _on_block_start(self, event: BlockStartEvent) -> Sequence[StreamChunk]:
+        index = self._block + 1 if event.index is None else event.index
+        self._block = index
+        block = event.content_block
+        if isinstance(block, TextBlock):
+            return (ContentChunk(text=block.text),) if block.text else NO_CHUNKS
+        if isinstance(block, ToolUseBlock):
+            call = _OpenCall(id=block.id or new_tool_call_id(), start_input=block.input)
+            self._calls[index] = call
+            return (ToolCallStartChunk(index=index, id=call.id, name=block.name or ""),)
+        if isinstance(block, ThinkingBlock):
+            ordinal = self._reasoning_ordinal(index)
+            if block.thinking or block.signature:  # normally empty here, then streamed
+                return (
+                    ReasoningChunk(
+                        text=block.thinking or "", index=ordinal, signature=block.signature or None
+                    ),
+                )
+            return NO_CHUNKS
+        if isinstance(block, RedactedThinkingBlock):
+            ordinal = self._reasoning_ordinal(index)
+            if not block.data:
+                return NO_CHUNKS
+            return (ReasoningChunk(index=ordinal, encrypted_content=block.data),)
+        if block is None:
+            return NO_CHUNKS
+        if block.type in _SERVER_BLOCKS:
+            _log.debug(
+                "skipping %s block %d: run by Anthropic, not a client call", block.type, index
+            )
+            return NO_CHUNKS
+        return skip_unknown("content block", block.type)
+
+    def _on_block_delta(self, event: BlockDeltaEvent) -> Sequence[StreamChunk]:
+        delta = event.delta
+        if isinstance(delta, TextDelta):
+            return (ContentChunk(text=delta.text),) if delta.text else NO_CHUNKS
+        index = self._block if event.index is None else event.index
+        if isinstance(delta, InputJsonDelta):
+            call = self._calls.get(index)
+            if call is None or not delta.partial_json:  # a server tool's input, or nothing
+                return NO_CHUNKS
+            call.streamed = True
+            return (ToolCallChunk(index=index, arguments_delta=delta.partial_json),)
+        if isinstance(delta, ThinkingDelta):
+            if not delta.thinking:
+                return NO_CHUNKS
+            return (ReasoningChunk(text=delta.thinking, index=self._reasoning_ordinal(index)),)
+        if isinstance(delta, SignatureDelta):
+            if not delta.signature:
+                return NO_CHUNKS
+            ordinal = self._reasoning_ordinal(index)
+            return (ReasoningChunk(index=ordinal, signature=delta.signature),)
+        if delta is None or isinstance(delta, CitationsDelta):  # citations are not kept
+            return NO_CHUNKS
+        return skip_unknown("content block delta", delta.type)
+
+    def _on_block_stop(self, event: ContentBlockStopEvent) -> Sequence[StreamChunk]:
+        index = self._block if event.index is None else event.index
+        if index in self._calls:
+            return (self._end_call(index),)
+        return NO_CHUNKS
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _end_call(self, index: int) -> ToolCallEndChunk:
+        """End the call; its whole input is given only when none was streamed (then ``{}``)."""
+        call = self._calls.pop(index)
+        given = None if call.streamed or not call.start_input else call.start_input
+        return ToolCallEndChunk(index=index, id=call.id, arguments=given)
+
+    def _reasoning_ordinal(self, index: int) -> int:
+        ordinal = self._reasoning.get(index)
+        if ordinal is None:
+            ordinal = self._reasoning[index] = len(self._reasoning)
+        return ordinal
+
+    def _add_usage(self, usage: WireUsage | MessageDeltaUsage) -> None:
+        """Counts are cumulative: every count sent replaces the one before it."""
+        if usage.input_tokens is not None:
+            self._input_tokens = usage.input_tokens
+        if usage.output_tokens is not None:
+            self._output_tokens = usage.output_tokens
+        if usage.cache_read_input_tokens is not None:
+            self._cache_read = usage.cache_read_input_tokens
+        if usage.cache_creation_input_tokens is not None:
+            self._cache_write = usage.cache_creation_input_tokens
+        details = usage.output_tokens_details
+        if details is not None and details.thinking_tokens is not None:
+            self._thinking_tokens = details.thinking_tokens
+
+    def _usage(self) -> Usage | None:
+        if self._input_tokens is None and self._output_tokens is None:
+            return None
+        return Usage(
+            input_tokens=self._input_tokens or 0,
+            output_tokens=self._output_tokens or 0,
+            cached_input_tokens=self._cache_read,
+            cache_creation_input_tokens=self._cache_write,
+            reasoning_tokens=self._thinking_tokens,
+        )

@@ -1,0 +1,177 @@
+"""The neutral ``LLMRequest`` -> an Anthropic Messages request body.
+
+https://docs.anthropic.com/en/api/messages. System messages go to the top-level ``system``;
+an assistant turn replays its signed thinking blocks first, then its text, then its
+``tool_use`` blocks; tool results travel as ``tool_result`` blocks of a user message, the
+results of consecutive tool messages in one message. ``max_tokens`` is required by Anthropic:
+it defaults to ``DEFAULT_MAX_TOKENS``, and is raised above the thinking budget when needed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rillet.protocol import (
+    AssistantMessage,
+    ImagePart,
+    LLMRequest,
+    Message,
+    ReasoningBlock,
+    ReasoningOptions,
+    SystemMessage,
+    TextPart,
+    ToolCall,
+    ToolMessage,
+    UserMessage,
+)
+
+__all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_THINKING_BUDGET", "build_body"]
+
+DEFAULT_MAX_TOKENS = 4096
+DEFAULT_THINKING_BUDGET = 1024  # the smallest budget Anthropic accepts
+
+
+def build_body(request: LLMRequest, *, provider: str = "anthropic") -> dict[str, Any]:
+    """The body for ``request``; reasoning blocks are replayed only from ``provider`` (or None)."""
+    body: dict[str, Any] = {"model": request.model}
+    system = "\n\n".join(m.content for m in request.messages if isinstance(m, SystemMessage))
+    if system:
+        body["system"] = system
+    body["messages"] = _messages(request.messages, provider)
+    max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
+    if request.reasoning is not None:
+        thinking = _thinking(request.reasoning)
+        budget = thinking["budget_tokens"]
+        if max_tokens <= budget:  # Anthropic wants room for the answer beyond the budget
+            max_tokens += budget
+        body["thinking"] = thinking
+    body["max_tokens"] = max_tokens
+    if request.tools:
+        body["tools"] = [
+            {
+                "name": tool.name,
+                **({"description": tool.description} if tool.description else {}),
+                "input_schema": tool.parameters,
+            }
+            for tool in request.tools
+        ]
+    if request.tool_choice is not None:
+        body["tool_choice"] = _tool_choice(request.tool_choice)
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.top_p is not None:
+        body["top_p"] = request.top_p
+    if request.stop:
+        body["stop_sequences"] = list(request.stop)
+    body["stream"] = True
+    return body
+
+
+def _thinking(options: ReasoningOptions) -> dict[str, Any]:
+    thinking: dict[str, Any] = {
+        "type": "enabled",
+        "budget_tokens": options.budget_tokens or DEFAULT_THINKING_BUDGET,
+    }
+    if not options.include_thoughts:
+        thinking["display"] = "omitted"  # signatures only, no thinking text
+    return thinking
+
+
+def _tool_choice(choice: str) -> dict[str, Any]:
+    if choice == "auto":
+        return {"type": "auto"}
+    if choice in ("required", "any"):
+        return {"type": "any"}
+    if choice == "none":
+        return {"type": "none"}
+    return {"type": "tool", "name": choice}
+
+
+def _messages(messages: Sequence[Message], provider: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] | None = None  # the tool_result blocks of the last message
+    for message in messages:
+        if isinstance(message, ToolMessage):
+            block = _tool_result(message)
+            if results is None:
+                results = [block]
+                out.append({"role": "user", "content": results})
+            else:
+                results.append(block)
+            continue
+        results = None
+        if isinstance(message, UserMessage):
+            out.append({"role": "user", "content": _user_content(message)})
+        elif isinstance(message, AssistantMessage):
+            content = _assistant_content(message, provider)
+            if content:  # Anthropic refuses an empty turn
+                out.append({"role": "assistant", "content": content})
+    return out
+
+
+def _user_content(message: UserMessage) -> str | list[dict[str, Any]]:
+    if isinstance(message.content, str):
+        return message.content
+    return [_part(part) for part in message.content]
+
+
+def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {"type": "text", "text": part.text}
+    url = part.url
+    if url is not None and url.startswith("data:") and ";base64," in url:
+        head, _, data = url.partition(";base64,")
+        return _base64_image(head[len("data:") :] or None, data)
+    if url is not None:
+        return {"type": "image", "source": {"type": "url", "url": url}}
+    return _base64_image(part.media_type, part.data or "")
+
+
+def _base64_image(media_type: str | None, data: str) -> dict[str, Any]:
+    source = {"type": "base64", "media_type": media_type or "image/png", "data": data}
+    return {"type": "image", "source": source}
+
+
+def _assistant_content(message: AssistantMessage, provider: str) -> list[dict[str, Any]]:
+    content = [
+        block
+        for reasoning in message.reasoning
+        if reasoning.provider in (provider, None)
+        and (block := _thinking_block(reasoning)) is not None
+    ]
+    if message.content:
+        content.append({"type": "text", "text": message.content})
+    content.extend(_tool_use(call) for call in message.tool_calls)
+    return content
+
+
+def _thinking_block(block: ReasoningBlock) -> dict[str, Any] | None:
+    """A signed thinking block or a redacted one; unsigned thinking cannot be sent back."""
+    if block.encrypted_content:
+        return {"type": "redacted_thinking", "data": block.encrypted_content}
+    if block.signature:
+        return {"type": "thinking", "thinking": block.text, "signature": block.signature}
+    return None
+
+
+def _tool_use(call: ToolCall) -> dict[str, Any]:
+    arguments = call.arguments
+    if not arguments and call.raw_arguments.strip():
+        try:
+            parsed = json.loads(call.raw_arguments)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            arguments = parsed
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments}
+
+
+def _tool_result(message: ToolMessage) -> dict[str, Any]:
+    return {
+        "type": "tool_result",
+        "tool_use_id": message.tool_call_id,
+        "content": message.content,
+        "is_error": message.is_error,
+    }

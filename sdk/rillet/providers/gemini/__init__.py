@@ -1,0 +1,83 @@
+"""Google Gemini ``streamGenerateContent`` (the Gemini Developer API)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import aiohttp
+
+from rillet._exceptions import ConfigurationError
+from rillet.protocol import LLMRequest
+from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.gemini._mapper import GeminiMapper
+from rillet.providers.gemini._request import build_body
+from rillet.transport import HTTPTransport, Timeout
+
+__all__ = ["GeminiAdapter"]
+
+
+class GeminiAdapter(HTTPAdapter):
+    """``POST {base_url}/v1beta/models/{model}:streamGenerateContent?alt=sse``.
+
+    ``sse=False`` (``LLMClient(provider="gemini", options={"sse": False})``) asks for the
+    JSON-array form instead (no ``alt=sse``); the transport picks the framing from the response
+    ``Content-Type`` either way. The key goes only in the ``x-goog-api-key`` header, never in the
+    URL (``?key=`` would leak into logs and cassettes).
+    """
+
+    provider_name: ClassVar[str] = "gemini"
+    api_key_env: ClassVar[tuple[str, ...]] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    base_url_env: ClassVar[str | None] = "GEMINI_BASE_URL"
+    default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
+
+    def __init__(
+        self,
+        *,
+        sse: bool = True,
+        model: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        session: aiohttp.ClientSession | None = None,
+        transport: HTTPTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            model=model,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            session=session,
+            transport=transport,
+            headers=headers,
+        )
+        self.sse = sse
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, model={self.model!r}, "
+            f"sse={self.sse})"
+        )
+
+    def url(self, request: LLMRequest) -> str:
+        model = request.model
+        if not model:
+            raise ConfigurationError("Gemini needs a model: pass model=... to LLMClient or call")
+        model = model.removeprefix("models/")  # Google's resource name works too
+        url = f"{self.base_url}/v1beta/models/{model}:streamGenerateContent"
+        return f"{url}?alt=sse" if self.sse else url
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        headers = {"x-goog-api-key": api_key}
+        if not self.sse:
+            headers["accept"] = "application/json"
+        return headers
+
+    def body(self, request: LLMRequest) -> dict[str, Any]:
+        return build_body(request)
+
+    def mapper(self, request: LLMRequest) -> GeminiMapper:
+        return GeminiMapper(self.provider_name)

@@ -1,0 +1,198 @@
+"""The neutral ``LLMRequest`` -> a Gemini ``streamGenerateContent`` request body.
+
+https://ai.google.dev/api/generate-content#request-body. The model goes in the URL, not here.
+
+- System messages become ``systemInstruction``; assistant turns are ``model`` contents; the
+  results of consecutive tool messages are ``functionResponse`` parts of one ``user`` content.
+- Thought signatures go back where Gemini put them: each ``functionCall`` part carries its
+  call's ``signature``; a turn without calls carries the first signature of its reasoning
+  blocks (from Gemini, or of unknown provider) on its text part. Thought text is not sent back.
+- A tool result needs the tool's name: ``ToolMessage.name``, else the name of the earlier
+  assistant call with that id.
+- Tool ``parameters`` (JSON Schema) pass through unchanged as ``parameters``, which Gemini reads
+  as its OpenAPI subset; a schema using keywords outside it (``$ref``, ``additionalProperties``
+  on some models, ...) can be sent as ``parametersJsonSchema`` through ``provider_options``.
+- ``reasoning.effort`` becomes ``thinkingLevel`` (Gemini 3), ``budget_tokens`` becomes
+  ``thinkingBudget`` (Gemini 2.5).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rillet._exceptions import ConfigurationError
+from rillet.protocol import (
+    AssistantMessage,
+    ImagePart,
+    LLMRequest,
+    ReasoningOptions,
+    SystemMessage,
+    TextPart,
+    ToolCall,
+    ToolMessage,
+    UserMessage,
+)
+
+__all__ = ["build_body"]
+
+_PROVIDER = "gemini"
+_TOOL_CHOICE_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
+
+
+def build_body(request: LLMRequest) -> dict[str, Any]:
+    body: dict[str, Any] = {"contents": _contents(request)}
+    system = [{"text": m.content} for m in request.messages if isinstance(m, SystemMessage)]
+    if system:
+        body["systemInstruction"] = {"parts": system}
+    if request.tools:
+        body["tools"] = [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": tool.name,
+                        **({"description": tool.description} if tool.description else {}),
+                        "parameters": tool.parameters,
+                    }
+                    for tool in request.tools
+                ]
+            }
+        ]
+    if request.tool_choice is not None:
+        body["toolConfig"] = {"functionCallingConfig": _tool_choice(request.tool_choice)}
+    config = _generation_config(request)
+    if config:
+        body["generationConfig"] = config
+    return body
+
+
+def _contents(request: LLMRequest) -> list[dict[str, Any]]:
+    contents: list[dict[str, Any]] = []
+    names: dict[str, str] = {}  # call id -> tool name, from the assistant turns so far
+    results: list[dict[str, Any]] | None = None  # the functionResponse parts being gathered
+    for message in request.messages:
+        if isinstance(message, ToolMessage):
+            if results is None:
+                results = []
+                contents.append({"role": "user", "parts": results})
+            results.append(_function_response(message, names))
+            continue
+        results = None
+        if isinstance(message, UserMessage):
+            contents.append({"role": "user", "parts": _user_parts(message)})
+        elif isinstance(message, AssistantMessage):
+            for call in message.tool_calls:
+                names[call.id] = call.name
+            contents.append({"role": "model", "parts": _model_parts(message)})
+    return contents
+
+
+def _user_parts(message: UserMessage) -> list[dict[str, Any]]:
+    if isinstance(message.content, str):
+        return [{"text": message.content}]
+    return [_part(p) for p in message.content]
+
+
+def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {"text": part.text}
+    media_type = part.media_type
+    if part.data is not None:
+        return {"inlineData": {"mimeType": media_type or "image/png", "data": part.data}}
+    url = part.url or ""
+    if url.startswith("data:") and ";base64," in url:
+        header, _, data = url.partition(";base64,")
+        return {"inlineData": {"mimeType": header[5:] or media_type or "image/png", "data": data}}
+    file_data = {"fileUri": url}
+    if media_type:
+        file_data["mimeType"] = media_type
+    return {"fileData": file_data}
+
+
+def _model_parts(message: AssistantMessage) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    if not message.tool_calls:
+        text: dict[str, Any] = {"text": message.content}
+        signature = next(
+            (
+                block.signature
+                for block in message.reasoning
+                if block.signature and block.provider in (_PROVIDER, None)
+            ),
+            None,
+        )
+        if signature:
+            text["thoughtSignature"] = signature
+        return [text]
+    if message.content:
+        parts.append({"text": message.content})
+    parts.extend(_function_call(call) for call in message.tool_calls)
+    return parts
+
+
+def _function_call(call: ToolCall) -> dict[str, Any]:
+    args = call.arguments or _json_object(call.raw_arguments)
+    part: dict[str, Any] = {"functionCall": {"name": call.name, "args": args, "id": call.id}}
+    if call.signature:
+        part["thoughtSignature"] = call.signature
+    return part
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _function_response(message: ToolMessage, names: dict[str, str]) -> dict[str, Any]:
+    name = message.name or names.get(message.tool_call_id)
+    if not name:
+        raise ConfigurationError(
+            f"Gemini needs the tool name of result {message.tool_call_id!r}: set "
+            "ToolMessage.name, or keep the assistant message that made the call"
+        )
+    response = {"error" if message.is_error else "result": _json_or_text(message.content)}
+    result: dict[str, Any] = {"name": name, "response": response}
+    if message.tool_call_id:
+        result["id"] = message.tool_call_id
+    return {"functionResponse": result}
+
+
+def _json_or_text(content: str) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content
+
+
+def _tool_choice(choice: str) -> dict[str, Any]:
+    mode = _TOOL_CHOICE_MODES.get(choice)
+    if mode is not None:
+        return {"mode": mode}
+    return {"mode": "ANY", "allowedFunctionNames": [choice]}
+
+
+def _generation_config(request: LLMRequest) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    if request.max_tokens is not None:
+        config["maxOutputTokens"] = request.max_tokens
+    if request.temperature is not None:
+        config["temperature"] = request.temperature
+    if request.top_p is not None:
+        config["topP"] = request.top_p
+    if request.stop:
+        config["stopSequences"] = list(request.stop)
+    if request.reasoning is not None:
+        config["thinkingConfig"] = _thinking(request.reasoning)
+    return config
+
+
+def _thinking(options: ReasoningOptions) -> dict[str, Any]:
+    thinking: dict[str, Any] = {"includeThoughts": options.include_thoughts}
+    if options.budget_tokens is not None:
+        thinking["thinkingBudget"] = options.budget_tokens
+    elif options.effort:
+        thinking["thinkingLevel"] = options.effort
+    return thinking

@@ -1,0 +1,37 @@
+"""OpenAI Responses API (``POST /v1/responses``), streamed as typed server-sent events."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rillet.protocol import LLMRequest
+from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.openai_responses._mapper import ResponsesMapper
+from rillet.providers.openai_responses._request import PROVIDER, build_body
+
+__all__ = ["OpenAIResponsesAdapter"]
+
+
+class OpenAIResponsesAdapter(HTTPAdapter):
+    """``POST {base_url}/responses``; ``base_url`` includes ``/v1``, as in the official SDK.
+
+    Stateless: every request has ``store: false`` and carries the whole conversation, with
+    earlier reasoning sent back as its encrypted content.
+    """
+
+    provider_name: ClassVar[str] = PROVIDER
+    api_key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
+    base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
+    default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+
+    def url(self, request: LLMRequest) -> str:
+        return f"{self.base_url}/responses"
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {api_key}"}
+
+    def body(self, request: LLMRequest) -> dict[str, Any]:
+        return build_body(request)
+
+    def mapper(self, request: LLMRequest) -> ResponsesMapper:
+        return ResponsesMapper(self.provider_name)

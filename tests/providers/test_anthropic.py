@@ -1,0 +1,409 @@
+"""The Anthropic stream mapping: real recorded streams and hand-written events.
+
+The request side (bodies, headers, HTTP) is in ``test_anthropic_request.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rillet import (
+    FinishReason,
+    MalformedStreamError,
+    OverloadedError,
+    StreamChunk,
+    StreamingLLMResponse,
+    StreamInterruptedError,
+)
+from rillet.protocol import (
+    ErrorChunk,
+    ErrorCode,
+    StartChunk,
+    StopChunk,
+    ToolCallChunk,
+    ToolCallEndChunk,
+    ToolCallStartChunk,
+    Usage,
+)
+from rillet.providers.anthropic._mapper import AnthropicMapper
+from rillet.transport import SSEDecoder, SSEEvent
+
+# -- the recorded real streams (read in place, never copied) ---------------------------------
+
+
+def _streams_dir() -> Path:
+    if folder := os.environ.get("RILLET_REAL_STREAMS"):
+        return Path(folder)
+    return Path(__file__).resolve().parents[3] / "shared" / "real-streams"
+
+
+def _real_entries() -> list[Any]:
+    index = _streams_dir() / "index.json"
+    entries: list[dict[str, Any]] = json.loads(index.read_text("utf-8")) if index.is_file() else []
+    found = [pytest.param(e, id=e["id"]) for e in entries if e["api"] == "anthropic"]
+    return found or [pytest.param(None, id="no-real-streams")]
+
+
+def _real_body(entry: dict[str, Any] | None) -> bytes:
+    if entry is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the real streams folder is missing (set RILLET_REAL_STREAMS)")
+        pytest.skip("the real streams folder is missing")
+    return _streams_dir().joinpath(str(entry["body"])).read_bytes()
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _map(frames: Sequence[SSEEvent]) -> list[StreamChunk]:
+    mapper = AnthropicMapper("anthropic")
+    chunks = [chunk for frame in frames for chunk in mapper.feed(frame)]
+    return chunks + list(mapper.finish())
+
+
+def _map_body(body: bytes) -> list[StreamChunk]:
+    decoder = SSEDecoder()
+    return _map(decoder.feed(body) + decoder.flush())
+
+
+def _ev(name: str, **fields: Any) -> SSEEvent:
+    return SSEEvent(event=name, data=json.dumps({"type": name, **fields}))
+
+
+def _start(input_tokens: int = 10, **usage: int) -> SSEEvent:
+    message: dict[str, Any] = {"id": "msg_1", "model": "claude-x", "content": []}
+    return _ev(
+        "message_start", message={**message, "usage": {"input_tokens": input_tokens, **usage}}
+    )
+
+
+def _block(index: int, **block: Any) -> SSEEvent:
+    return _ev("content_block_start", index=index, content_block=block)
+
+
+def _delta(index: int, **delta: Any) -> SSEEvent:
+    return _ev("content_block_delta", index=index, delta=delta)
+
+
+def _stop_block(index: int) -> SSEEvent:
+    return _ev("content_block_stop", index=index)
+
+
+def _end(reason: str | None = "end_turn", output_tokens: int = 5, **usage: Any) -> list[SSEEvent]:
+    delta = _ev(
+        "message_delta",
+        delta={"stop_reason": reason},
+        usage={"output_tokens": output_tokens, **usage},
+    )
+    return [delta, _ev("message_stop")]
+
+
+def _text(index: int, *parts: str) -> list[SSEEvent]:
+    return [
+        _block(index, type="text", text=""),
+        *(_delta(index, type="text_delta", text=p) for p in parts),
+        _stop_block(index),
+    ]
+
+
+def _tool(index: int, call_id: str, name: str, *fragments: str) -> list[SSEEvent]:
+    deltas = [_delta(index, type="input_json_delta", partial_json=f) for f in fragments]
+    return [
+        _block(index, type="tool_use", id=call_id, name=name, input={}),
+        *deltas,
+        _stop_block(index),
+    ]
+
+
+def _assert_contract(chunks: Sequence[StreamChunk]) -> None:
+    assert chunks and chunks[0].type == "start"
+    assert [c.type in ("stop", "error") for c in chunks].count(True) == 1
+    assert chunks[-1].type in ("stop", "error")
+    open_calls: set[int | None] = set()
+    for chunk in chunks:
+        if chunk.type == "tool_call_start":
+            assert chunk.index not in open_calls
+            open_calls.add(chunk.index)
+        elif chunk.type in ("tool_call_chunk", "tool_call_end"):
+            assert chunk.index in open_calls
+            if chunk.type == "tool_call_end":
+                open_calls.discard(chunk.index)
+    if chunks[-1].type == "stop":
+        assert not open_calls
+
+
+# -- real streams -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", _real_entries())
+def test_real_stream_matches_the_official_sdk(entry: dict[str, Any] | None) -> None:
+    chunks = _map_body(_real_body(entry))
+    assert entry is not None
+    _assert_contract(chunks)
+    response = StreamingLLMResponse.from_chunks(chunks)
+    expected = entry["expected"]
+    assert response.text == expected["text"]
+    assert response.reasoning == expected["reasoning"]
+    assert [(c.name, c.arguments) for c in response.tool_calls] == [
+        (c["name"], c["arguments"]) for c in expected["tool_calls"]
+    ]
+    assert response.provider_finish_reason == expected["finish_reason"]
+    assert response.usage is not None
+    assert response.usage.input_tokens == expected["usage"]["input_tokens"]
+    assert response.usage.output_tokens == expected["usage"]["output_tokens"]
+    if expected["reasoning"]:  # every thinking block came with its signature
+        assert all(block.signature for block in response.reasoning_details)
+
+
+# -- hand-written events ------------------------------------------------------------------------
+
+
+def test_text_stream_chunks() -> None:
+    chunks = _map([_start(), _ev("ping"), *_text(0, "Hel", "", "lo"), *_end()])
+    assert chunks[0] == StartChunk(id="msg_1", model="claude-x", provider="anthropic")
+    assert [c.text for c in chunks if c.type == "content"] == ["Hel", "lo"]
+    stop = chunks[-1]
+    assert isinstance(stop, StopChunk)
+    assert stop.finish_reason is FinishReason.stop
+    assert stop.provider_finish_reason == "end_turn"
+    assert stop.usage == Usage(input_tokens=10, output_tokens=5)
+    assert len(chunks) == 4
+
+
+def test_tool_use_fragments_end_at_block_stop_at_the_block_index() -> None:
+    frames = [
+        _start(),
+        *_text(0, "Let me look."),
+        *_tool(1, "toolu_a", "weather", "", '{"city": ', '"Paris"}'),
+    ]
+    frames += _tool(2, "toolu_b", "clock")  # no input at all: {}
+    chunks = _map([*frames, *_end("tool_use")])
+    _assert_contract(chunks)
+    calls = [
+        c for c in chunks if isinstance(c, (ToolCallStartChunk, ToolCallChunk, ToolCallEndChunk))
+    ]
+    assert [(c.type, c.index) for c in calls] == [
+        ("tool_call_start", 1),
+        ("tool_call_chunk", 1),
+        ("tool_call_chunk", 1),  # the empty first fragment is dropped
+        ("tool_call_end", 1),
+        ("tool_call_start", 2),
+        ("tool_call_end", 2),
+    ]
+    response = StreamingLLMResponse.from_chunks(chunks)
+    assert [(c.id, c.name, c.arguments) for c in response.tool_calls] == [
+        ("toolu_a", "weather", {"city": "Paris"}),
+        ("toolu_b", "clock", {}),
+    ]
+    assert response.finish_reason is FinishReason.tool_calls
+
+
+def test_tool_input_given_whole_at_block_start() -> None:
+    start = _block(0, type="tool_use", id="toolu_a", name="f", input={"x": 1})
+    chunks = _map([_start(), start, _stop_block(0), *_end("tool_use")])
+    end = [c for c in chunks if c.type == "tool_call_end"]
+    assert end[0].arguments == {"x": 1}
+    assert StreamingLLMResponse.from_chunks(chunks).tool_calls[0].arguments == {"x": 1}
+
+
+def test_open_tool_call_is_ended_before_stop() -> None:
+    frames = [_start(), _block(0, type="tool_use", id="t", name="f", input={})]
+    frames.append(_delta(0, type="input_json_delta", partial_json='{"a": 2}'))
+    chunks = _map([*frames, *_end("tool_use")])  # no content_block_stop
+    _assert_contract(chunks)
+    assert StreamingLLMResponse.from_chunks(chunks).tool_calls[0].arguments == {"a": 2}
+
+
+def test_thinking_signature_and_redacted_thinking_are_numbered_blocks() -> None:
+    def thinking(index: int, *parts: str, signature: str) -> list[SSEEvent]:
+        deltas = [_delta(index, type="thinking_delta", thinking=p) for p in parts]
+        sig = _delta(index, type="signature_delta", signature=signature)
+        return [_block(index, type="thinking", thinking="", signature=""), *deltas, sig]
+
+    frames = [_start(), *thinking(0, "Hmm, ", "ok.", "", signature="sig0"), _stop_block(0)]
+    frames += [_block(1, type="redacted_thinking", data="ENC"), _stop_block(1), *_text(2, "Answer")]
+    frames += thinking(3, "More.", signature="sig3")
+    chunks = _map([*frames, _stop_block(3), *_end()])
+    reasoning = [
+        (c.index, c.text, c.signature, c.encrypted_content) for c in chunks if c.type == "reasoning"
+    ]
+    assert reasoning == [
+        (0, "Hmm, ", None, None),
+        (0, "ok.", None, None),
+        (0, "", "sig0", None),
+        (1, "", None, "ENC"),
+        (2, "More.", None, None),
+        (2, "", "sig3", None),
+    ]
+    response = StreamingLLMResponse.from_chunks(chunks)
+    assert response.text == "Answer"
+    assert response.reasoning == "Hmm, ok.More."
+    details = [(b.text, b.signature, b.encrypted_content) for b in response.reasoning_details]
+    assert details == [("Hmm, ok.", "sig0", None), ("", None, "ENC"), ("More.", "sig3", None)]
+
+
+def test_server_tool_blocks_and_citations_are_not_client_calls(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    search = _block(0, type="server_tool_use", id="srvtoolu_1", name="web_search", input={})
+    query = _delta(0, type="input_json_delta", partial_json='{"query": "x"}')
+    results = [{"type": "web_search_result", "url": "u", "encrypted_content": "E"}]
+    result = _block(1, type="web_search_tool_result", tool_use_id="srvtoolu_1", content=results)
+    cite = _delta(2, type="citations_delta", citation={"type": "web_search_result_location"})
+    text = _text(2, "Sunny.")
+    frames = [_start(), search, query, _stop_block(0), result, _stop_block(1), *text[:2], cite]
+    frames.append(text[2])
+    with caplog.at_level(logging.DEBUG, logger="rillet.providers"):
+        chunks = _map([*frames, *_end()])
+    assert [c.type for c in chunks] == ["start", "content", "stop"]
+    assert "server_tool_use" in caplog.text
+    assert "web_search_tool_result" in caplog.text
+
+
+def test_usage_is_split_between_start_and_delta_and_latest_wins() -> None:
+    start = _start(
+        input_tokens=2039, cache_read_input_tokens=5, cache_creation_input_tokens=3, output_tokens=1
+    )
+    end = _end(
+        output_tokens=341,
+        input_tokens=10423,
+        cache_read_input_tokens=None,
+        output_tokens_details={"thinking_tokens": 53},
+    )
+    stop = _map([start, *_text(0, "x"), *end])[-1]
+    assert isinstance(stop, StopChunk)
+    assert stop.usage == Usage(
+        input_tokens=10423,
+        output_tokens=341,
+        cached_input_tokens=5,
+        cache_creation_input_tokens=3,
+        reasoning_tokens=53,
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "unified"),
+    [
+        ("end_turn", FinishReason.stop),
+        ("stop_sequence", FinishReason.stop),
+        ("max_tokens", FinishReason.length),
+        ("model_context_window_exceeded", FinishReason.length),
+        ("tool_use", FinishReason.tool_calls),
+        ("refusal", FinishReason.content_filter),
+        ("pause_turn", FinishReason.other),
+        ("some_future_reason", FinishReason.other),
+    ],
+)
+def test_stop_reasons(raw: str, unified: FinishReason) -> None:
+    response = StreamingLLMResponse.from_chunks(_map([_start(), *_text(0, "x"), *_end(raw)]))
+    assert (response.finish_reason, response.provider_finish_reason) == (unified, raw)
+
+
+@pytest.mark.parametrize(
+    ("error_type", "code", "retryable"),
+    [
+        ("overloaded_error", ErrorCode.overloaded, True),
+        ("rate_limit_error", ErrorCode.rate_limit, True),
+        ("api_error", ErrorCode.server, True),
+        ("invalid_request_error", ErrorCode.invalid_request, False),
+        ("billing_error", ErrorCode.provider, False),
+    ],
+)
+def test_in_stream_error_is_the_terminal_chunk(
+    error_type: str, code: ErrorCode, retryable: bool
+) -> None:
+    body = {"type": "error", "error": {"type": error_type, "message": "Overloaded"}}
+    frames = [_start(), *_text(0, "part"), SSEEvent(event="error", data=json.dumps(body))]
+    chunks = _map([*frames, *_end()])  # anything after the terminal event is ignored
+    _assert_contract(chunks)
+    error = chunks[-1]
+    assert isinstance(error, ErrorChunk)
+    assert (error.code, error.retryable, error.error_type) == (code, retryable, error_type)
+    assert (error.message, error.status_code, error.provider_error) == ("Overloaded", None, body)
+
+
+def test_in_stream_overloaded_raises_with_the_partial_response() -> None:
+    error = _ev("error", error={"type": "overloaded_error", "message": "Overloaded"})
+    with pytest.raises(OverloadedError) as caught:
+        StreamingLLMResponse.from_chunks(
+            _map(
+                [
+                    _start(),
+                    _block(0, type="text", text=""),
+                    _delta(0, type="text_delta", text="Hi"),
+                    error,
+                ]
+            )
+        )
+    assert caught.value.retryable
+    assert caught.value.partial is not None and caught.value.partial.text == "Hi"
+
+
+def test_error_before_message_start_still_starts_the_stream() -> None:
+    chunks = _map([_ev("ping"), _ev("error", error={"type": "api_error", "message": "boom"})])
+    assert [c.type for c in chunks] == ["start", "error"]
+
+
+def test_frames_after_message_stop_are_ignored() -> None:
+    chunks = _map([_start(), *_text(0, "a"), *_end(), *_text(1, "late"), _start()])
+    assert [c.type for c in chunks] == ["start", "content", "stop"]
+
+
+def test_unknown_events_blocks_deltas_and_fields_are_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    frames = [
+        _start(),
+        _ev("message_annotation", note=1),
+        _block(0, type="mcp_tool_use", id="m", name="n", input={}),
+    ]
+    frames += [
+        _delta(0, type="mcp_delta", stuff=1),
+        _stop_block(0),
+        _block(1, type="text", text="", extra_field=1),
+    ]
+    frames += [_delta(1, type="text_delta", text="ok", new_field=True), _stop_block(1), *_end()]
+    with caplog.at_level(logging.DEBUG, logger="rillet.providers"):
+        chunks = _map(frames)
+    assert [c.type for c in chunks] == ["start", "content", "stop"]
+    for name in ("message_annotation", "mcp_tool_use", "mcp_delta"):
+        assert name in caplog.text
+
+
+def test_events_without_an_event_name_are_read_by_their_type() -> None:
+    frames = [_start(), *_text(0, "plain"), *_end()]
+    chunks = _map([SSEEvent(data=f.data) for f in frames])  # event defaults to "message"
+    assert StreamingLLMResponse.from_chunks(chunks).text == "plain"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        SSEEvent(event="content_block_delta", data='{"type":"content_block_delta","index":0,'),
+        SSEEvent(event="message_start", data="not json"),
+        SSEEvent(event="content_block_delta", data='{"type":"content_block_delta","index":"zero"}'),
+        SSEEvent(
+            event="message_delta", data='{"type":"message_delta","usage":{"output_tokens":"many"}}'
+        ),
+    ],
+)
+def test_bad_frames_raise_malformed_stream(frame: SSEEvent) -> None:
+    mapper = AnthropicMapper("anthropic")
+    mapper.feed(_start())
+    with pytest.raises(MalformedStreamError):
+        mapper.feed(frame)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 5])  # nothing, message_start, a delta, message_delta
+def test_eof_before_message_stop_is_an_interruption(count: int) -> None:
+    frames = [_start(), *_text(0, "a"), *_end()][:count]
+    with pytest.raises(StreamInterruptedError) as caught:
+        _map(frames)
+    assert caught.value.body_started

@@ -1,0 +1,160 @@
+"""The OpenAI Responses adapter: the request body, its configuration, one call over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from rillet import LLMClient, LLMRequest
+from rillet._exceptions import MissingAPIKeyError
+from rillet.protocol import parse_messages
+from rillet.providers.openai_responses import OpenAIResponsesAdapter
+from rillet.providers.openai_responses._request import build_body
+
+# -- the request body ------------------------------------------------------------------------
+
+
+def _request(**options: Any) -> LLMRequest:
+    messages = parse_messages(
+        [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [
+                {"type": "text", "text": "What is this?"},
+                {"type": "image", "url": "https://example.com/cat.png"},
+                {"type": "image", "data": "QUJD", "media_type": "image/jpeg"},
+            ]},
+            {"role": "assistant", "content": "Let me check.", "reasoning": [
+                {"id": "rs_1", "encrypted_content": "ENC", "provider": "openai-responses"},
+                {"id": "rs_2", "text": "no encrypted content"},
+                {"signature": "sig", "provider": "anthropic", "encrypted_content": "X"},
+            ], "tool_calls": [
+                {"id": "call_1", "name": "lookup", "raw_arguments": '{"q": "cat"}'},
+                {"id": "call_2", "name": "count", "arguments": {"n": 2}},
+            ]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "a cat"},
+            {"role": "tool", "tool_call_id": "call_2", "content": "failed", "is_error": True},
+        ]
+    )  # fmt: skip
+    return LLMRequest(model="gpt-5", messages=messages, **options)
+
+
+def test_request_body_for_a_whole_conversation() -> None:
+    tool = {"name": "lookup", "description": "Look up.", "parameters": {"type": "object"}}
+    body = build_body(
+        _request(tools=[tool], tool_choice="lookup", max_tokens=100, temperature=0.2, top_p=0.9)
+    )
+    assert body["input"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [
+            {"type": "input_text", "text": "What is this?"},
+            {"type": "input_image", "image_url": "https://example.com/cat.png", "detail": "auto"},
+            {"type": "input_image", "image_url": "data:image/jpeg;base64,QUJD", "detail": "auto"},
+        ]},
+        {"type": "reasoning", "summary": [], "id": "rs_1", "encrypted_content": "ENC"},
+        {"role": "assistant", "content": [{"type": "output_text", "text": "Let me check."}]},
+        {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": '{"q": "cat"}'},
+        {"type": "function_call", "call_id": "call_2", "name": "count", "arguments": '{"n": 2}'},
+        {"type": "function_call_output", "call_id": "call_1", "output": "a cat"},
+        {"type": "function_call_output", "call_id": "call_2", "output": "failed"},
+    ]  # fmt: skip
+    assert body["tools"] == [
+        {"type": "function", "name": "lookup", "description": "Look up.",
+         "parameters": {"type": "object"}, "strict": False}
+    ]  # fmt: skip
+    assert body["tool_choice"] == {"type": "function", "name": "lookup"}
+    assert (body["max_output_tokens"], body["temperature"], body["top_p"]) == (100, 0.2, 0.9)
+    assert (body["model"], body["stream"], body["store"]) == ("gpt-5", True, False)
+    assert "reasoning" not in body and "include" not in body
+
+
+def test_request_body_reasoning_choices_and_ignored_stop() -> None:
+    body = build_body(_request(reasoning={"effort": "high"}, stop=["END"], tool_choice="required"))
+    assert body["reasoning"] == {"effort": "high", "summary": "auto"}
+    assert body["include"] == ["reasoning.encrypted_content"]
+    assert body["tool_choice"] == "required"
+    assert "stop" not in body
+    quiet = build_body(_request(reasoning={"effort": "low", "include_thoughts": False}))
+    assert quiet["reasoning"] == {"effort": "low"}
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(MissingAPIKeyError, match="OPENAI_API_KEY"):
+        LLMClient(provider="openai-responses")
+
+
+def test_key_and_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "env-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://proxy.example/v1/")
+    adapter = OpenAIResponsesAdapter()
+    request = LLMRequest(model="m", messages=parse_messages([{"role": "user", "content": "x"}]))
+    assert adapter.url(request) == "https://proxy.example/v1/responses"
+    assert adapter.headers("env-key") == {"authorization": "Bearer env-key"}
+    assert "env-key" not in repr(adapter)
+
+
+# -- the adapter over HTTP -------------------------------------------------------------------
+
+
+def _last_real_stream() -> tuple[dict[str, Any], bytes]:
+    """The last recorded Responses stream (see test_openai_responses.py for all of them)."""
+    folder = Path(
+        os.environ.get("RILLET_REAL_STREAMS")
+        or Path(__file__).resolve().parents[2].parent / "shared" / "real-streams"
+    )
+    index = folder / "index.json"
+    found = json.loads(index.read_text("utf-8")) if index.is_file() else []
+    mine = [e for e in found if e["api"] == "openai_responses"]
+    if not mine:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"real streams not found in {folder} (set RILLET_REAL_STREAMS)")
+        pytest.skip("real streams not found")
+    entry: dict[str, Any] = mine[-1]
+    return entry, (folder / str(entry["body"])).read_bytes()
+
+
+@asynccontextmanager
+async def _serve(app: web.Application) -> AsyncIterator[str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        await runner.cleanup()
+
+
+async def test_adapter_against_a_local_server() -> None:
+    entry, data = _last_real_stream()
+    seen: list[web.Request] = []
+    sent: list[dict[str, Any]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request)
+        sent.append(await request.json())
+        return web.Response(body=data, content_type="text/event-stream")
+
+    app = web.Application()
+    app.router.add_post("/v1/responses", handler)
+    async with (
+        _serve(app) as url,
+        LLMClient(provider="openai-responses", api_key="sk-local", base_url=url) as client,
+    ):
+        response = await client.call("hi", model="gpt-5.5", stop=["x"])
+    assert response.text == entry["expected"]["text"]
+    assert seen[0].path == "/v1/responses"
+    assert seen[0].headers["authorization"] == "Bearer sk-local"
+    assert "sk-local" not in str(seen[0].url)
+    assert sent[0]["input"] == [{"role": "user", "content": "hi"}]
+    assert (sent[0]["model"], sent[0]["stream"]) == ("gpt-5.5", True)
