@@ -12,7 +12,9 @@ from types import TracebackType
 from aiohttp import web
 
 
-def _serve(port: int, bodies: Mapping[str, tuple[str, bytes]], ready: multiprocessing.Event) -> None:  # type: ignore[valid-type]
+def _serve(
+    port: int, bodies: Mapping[str, tuple[str, bytes]], ready: multiprocessing.Event
+) -> None:  # type: ignore[valid-type]
     async def handle(request: web.Request) -> web.StreamResponse:
         payload = await request.read()
         content_type, body = bodies[_body_name(request.path, payload)]
@@ -46,8 +48,10 @@ _PATHS = {
 
 def _body_name(path: str, payload: bytes) -> str:
     """``<provider>-<model>``: the provider from the path, the model from the body or path."""
-    provider = next((name for suffix, name in _PATHS.items() if path.endswith(suffix)), path.rsplit("/", 1)[-1])
-    if provider == "gemini":
+    provider = next(
+        (name for suffix, name in _PATHS.items() if path.endswith(suffix)), path.rsplit("/", 1)[-1]
+    )
+    if path.endswith(":streamGenerateContent"):
         model = path.rsplit("/", 1)[1].split(":", 1)[0]
     else:
         model = json.loads(payload or b"{}").get("model", "")
@@ -63,7 +67,9 @@ class BodyServer:
             self.port = probe.getsockname()[1]
         ctx = multiprocessing.get_context("fork")
         self._ready = ctx.Event()
-        self._process = ctx.Process(target=_serve, args=(self.port, dict(bodies), self._ready), daemon=True)
+        self._process = ctx.Process(
+            target=_serve, args=(self.port, dict(bodies), self._ready), daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -75,6 +81,8 @@ class BodyServer:
             raise RuntimeError("bench server did not start")
         return self
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._process.terminate()
         self._process.join(5)

@@ -91,10 +91,18 @@ def main() -> None:
     ):
         for n in (args.chunks // 10, args.chunks):
             chunks = build(n)
-            ours = _best_of(5, lambda: _accumulate(chunks)) / len(chunks) * 1e9
-            floor = _best_of(5, lambda: baseline(chunks)) / len(chunks) * 1e9
-            rows.append({"workload": name, "chunks": n, "accumulator_ns": ours, "baseline_ns": floor})
-    print(f"{'workload':<16}{'chunks':>9}{'accumulator ns/chunk':>23}{'append+join ns/chunk':>23}{'ratio':>8}")
+            ours = _best_of(5, lambda chunks=chunks: _accumulate(chunks)) / len(chunks) * 1e9
+            floor = (
+                _best_of(5, lambda chunks=chunks, baseline=baseline: baseline(chunks))
+                / len(chunks)
+                * 1e9
+            )
+            rows.append(
+                {"workload": name, "chunks": n, "accumulator_ns": ours, "baseline_ns": floor}
+            )
+    print(
+        f"{'workload':<16}{'chunks':>9}{'accumulator ns/chunk':>23}{'append+join ns/chunk':>23}{'ratio':>8}"
+    )
     for row in rows:
         ratio = row["accumulator_ns"] / row["baseline_ns"]
         print(

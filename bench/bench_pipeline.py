@@ -60,9 +60,10 @@ async def _measure(server_url: str, sizes: list[int], repeat: int) -> list[dict[
                 )
                 floor_url = f"{server_url}/floor/{provider}"
                 floor_cpu, floor_events = await _cpu(
-                    lambda: _floor(session, floor_url, model), repeat
+                    lambda floor_url=floor_url, model=model: _floor(session, floor_url, model),
+                    repeat,
                 )
-                ours_cpu, _ = await _cpu(lambda: _rillet(client), repeat)
+                ours_cpu, _ = await _cpu(lambda client=client: _rillet(client), repeat)
                 await client.aclose()
                 rows.append(
                     {

@@ -3,12 +3,13 @@
     python bench/bench_transport.py [--quick]
 
 A loopback aiohttp server, in its own process so that its CPU is not counted, serves N SSE
-events of a realistic OpenAI chat chunk (about 220 bytes each, then ``data: [DONE]``). In this
-process, on the same bytes and in the same run, we measure CPU time per event and events/s:
+events: realistic OpenAI chat chunks (``data:`` lines of about 220 bytes, then ``data: [DONE]``)
+and Anthropic ``content_block_delta`` events (``event:`` + ``data:`` lines). In this process, on
+the same bytes and in the same run, we measure CPU time per event and events/s:
 
 - ``floor``: aiohttp's ``resp.content`` readline loop plus ``json.loads`` of each data line;
 - ``rillet+pydantic``: ``HTTPTransport.stream`` framing plus ``model_validate_json`` into a
-  small chat-chunk model;
+  small model of the event (the chat chunk: id, model, choices[index, delta, finish_reason]);
 - ``rillet+json``: the same framing plus ``json.loads`` (isolates the framing cost);
 - ``floor framing`` / ``rillet framing``: the loops alone, nothing decoded.
 
@@ -37,7 +38,7 @@ from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sdk"))
 
-from rillet.transport import HTTPTransport  # noqa: E402
+from rillet.transport import HTTPTransport
 
 RESULTS = Path(__file__).resolve().parent / "results" / "transport.json"
 WORDS = ["Hello", " world", ",", " streaming", " tokens", " é", " 🙂", " are", " fun", "."]
@@ -60,6 +61,20 @@ class ChatChunk(BaseModel):
     choices: list[Choice]
 
 
+class TextDelta(BaseModel):
+    type: str
+    text: str
+
+
+class ContentBlockDelta(BaseModel):
+    type: str
+    index: int
+    delta: TextDelta
+
+
+MODELS: dict[str, type[BaseModel]] = {"openai": ChatChunk, "anthropic": ContentBlockDelta}
+
+
 def chunk_line(i: int) -> bytes:
     chunk = {
         "id": "chatcmpl-9zX2bQk7Lr4mTn8WcYpE1aHs3uVd",
@@ -79,7 +94,22 @@ def chunk_line(i: int) -> bytes:
     return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
 
 
-def sse_body(n: int) -> bytes:
+def anthropic_event(i: int) -> bytes:
+    delta = {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": WORDS[i % len(WORDS)]},
+    }
+    data = json.dumps(delta, separators=(",", ":")).encode()
+    return b"event: content_block_delta\ndata: " + data + b"\n\n"
+
+
+def sse_body(n: int, shape: str = "openai") -> bytes:
+    if shape == "anthropic":
+        return (
+            b"".join(anthropic_event(i) for i in range(n))
+            + b"event: message_stop\ndata: [DONE]\n\n"
+        )
     return b"".join(chunk_line(i) for i in range(n)) + b"data: [DONE]\n\n"
 
 
@@ -87,11 +117,11 @@ def sse_body(n: int) -> bytes:
 
 
 def _serve(port_out: Any) -> None:
-    bodies: dict[int, bytes] = {}
+    bodies: dict[tuple[int, str], bytes] = {}
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        n = int(request.query["n"])
-        body = bodies.get(n) or bodies.setdefault(n, sse_body(n))
+        key = (int(request.query["n"]), request.query["shape"])
+        body = bodies.get(key) or bodies.setdefault(key, sse_body(*key))
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         for start in range(0, len(body), 65536):
@@ -117,9 +147,11 @@ def _serve(port_out: Any) -> None:
 Variant = Callable[[str], Awaitable[int]]
 
 
-def make_variants(session: aiohttp.ClientSession, transport: HTTPTransport) -> dict[str, Variant]:
+def make_variants(
+    session: aiohttp.ClientSession, transport: HTTPTransport, model: type[BaseModel]
+) -> dict[str, Variant]:
     loads = json.loads
-    validate = ChatChunk.model_validate_json
+    validate = model.model_validate_json
 
     async def floor(url: str) -> int:
         count = 0
@@ -224,34 +256,41 @@ async def run(sizes: list[int]) -> dict[str, Any]:
     try:
         port = ports.get(timeout=30)
         base = f"http://127.0.0.1:{port}/stream"
-        table: dict[str, dict[str, dict[str, float]]] = {}
+        table: dict[str, dict[str, dict[str, Any]]] = {}
         async with aiohttp.ClientSession() as session, HTTPTransport(timeout=30.0) as transport:
-            variants = make_variants(session, transport)
-            for n in sizes:
-                url = f"{base}?n={n}"
-                await variants["floor"](url)  # warm up: the server builds and caches the body
-                runs = max(3, min(15, 60_000 // n))
-                table[str(n)] = await measure(variants, url, n, runs)
-        return {"sizes": table, "validation_us": validation_micro()}
+            for shape, model in MODELS.items():
+                variants = make_variants(session, transport, model)
+                table[shape] = {}
+                for n in sizes:
+                    url = f"{base}?n={n}&shape={shape}"
+                    await variants["floor"](url)  # warm-up: the server builds the body once
+                    runs = max(3, min(15, 60_000 // n))
+                    table[shape][str(n)] = await measure(variants, url, n, runs)
+        return {"shapes": table, "validation_us": validation_micro()}
     finally:
         server.terminate()
         server.join()
 
 
 def report(results: dict[str, Any]) -> None:
-    header = f"{'N':>8}  {'variant':<16} {'CPU us/event':>12} {'x floor':>8} {'events/s':>12}"
+    header = (
+        f"{'events':<10} {'N':>8}  {'variant':<16} {'CPU us/event':>12} {'x floor':>8} "
+        f"{'events/s':>12}"
+    )
     print(header)
     print("-" * len(header))
-    for n, variants in results["sizes"].items():
-        floor = variants["floor"]["cpu_us_per_event"]
-        floor_framing = variants["floor framing"]["cpu_us_per_event"]
-        for name, figures in variants.items():
-            base = floor_framing if "framing" in name else floor
-            print(
-                f"{int(n):>8}  {name:<16} {figures['cpu_us_per_event']:>12.2f} "
-                f"{figures['cpu_us_per_event'] / base:>7.2f}x {figures['events_per_s']:>12,.0f}"
-            )
-        print()
+    for shape, sizes in results["shapes"].items():
+        for n, variants in sizes.items():
+            floor = variants["floor"]["cpu_us_per_event"]
+            floor_framing = variants["floor framing"]["cpu_us_per_event"]
+            for name, figures in variants.items():
+                base = floor_framing if "framing" in name else floor
+                cpu = figures["cpu_us_per_event"]
+                print(
+                    f"{shape:<10} {int(n):>8}  {name:<16} {cpu:>12.2f} {cpu / base:>7.2f}x "
+                    f"{figures['events_per_s']:>12,.0f}"
+                )
+            print()
     print("(framing rows are compared with the floor's framing alone)")
     print()
     for name, micro in results["validation_us"].items():

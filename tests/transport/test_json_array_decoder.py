@@ -61,11 +61,30 @@ def test_multibyte_split_everywhere(text: str) -> None:
 
 def test_element_is_yielded_as_soon_as_complete() -> None:
     decoder = JSONArrayDecoder()
-    assert decoder.feed(b'[{"a": 1}') == []  # could still be followed by more of the array
-    assert decoder.feed(b",") == [SSEEvent(data='{"a": 1}')]
-    assert decoder.feed(b' {"b": ') == []
-    assert decoder.feed(b"2}]") == [SSEEvent(data='{"b": 2}')]
+    # Gemini sends the comma with the next element: the first must not wait for it.
+    assert decoder.feed(b'[{"a": 1}') == [SSEEvent(data='{"a": 1}')]
+    assert decoder.feed(b',\r\n{"b": ') == []
+    assert decoder.feed(b"2}") == [SSEEvent(data='{"b": 2}')]
+    assert decoder.feed(b'\n, "s') == []
+    assert decoder.feed(b'"') == [SSEEvent(data='"s"')]
+    assert decoder.feed(b", 12") == []  # a number may go on
+    assert decoder.feed(b"3\n") == []
+    assert decoder.feed(b"]") == [SSEEvent(data="123")]
     assert decoder.flush() == []
+
+
+def test_invalid_json_elements_pass_through_as_text() -> None:
+    # Validation is the adapter's job; the splitter only needs the structure.
+    body = b'[{"a": x}, {"b": 1}, tru, 1 2, {"c": "\xff"}]'
+    expected = ['{"a": x}', '{"b": 1}', "tru", "1 2", '{"c": "\ufffd"}']
+    assert_every_split(body, expected, pairs=False)
+
+
+@pytest.mark.parametrize("body", [b"[{}{}]", b'[{} "a"]', b"[{} 1]", b'["a" {}]', b'["a" x]'])
+def test_elements_without_a_comma_are_malformed(body: bytes) -> None:
+    for cut in range(1, len(body)):
+        with pytest.raises(MalformedStreamError):
+            elements(body, (cut,))
 
 
 def test_empty_array_and_empty_body() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import combinations, pairwise
 
 import pytest
@@ -199,3 +200,14 @@ def test_many_events_in_one_chunk_and_across_chunks() -> None:
     expected = [SSEEvent(f"e{i}", f'{{"i": {i}}}') for i in range(200)]
     assert decode(body) == expected
     assert decode(body, tuple(range(7, len(body), 13))) == expected
+
+
+def test_decoded_events_are_real_frozen_sse_events() -> None:
+    fast = decode(b"data: a\n\ndata: b\n\n")  # the one-split fast path
+    general = decode(b"event: e\ndata: a\nid: 1\n\n")  # the field loop
+    for event in fast + general:
+        assert type(event) is SSEEvent
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            event.data = "changed"  # type: ignore[misc]
+        assert dataclasses.replace(event, data="z").data == "z"
+        assert hash(event) == hash(SSEEvent(event.event, event.data, event.id, event.retry))

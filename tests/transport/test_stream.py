@@ -396,7 +396,49 @@ async def test_complete_body_returns_the_connection_to_the_pool(
             assert len(await collect(http, server.url)) == len(EVENTS)
         await http.aclose()
     # One connection served all three: it went back to the pool each time.
-    assert len({r.headers.get("Host") for r in server.requests}) == 1
+    assert len({r.client_port for r in server.requests}) == 1
+
+
+async def test_stopping_at_the_last_event_keeps_the_connection(
+    server: FaultServer, transport: HTTPTransport
+) -> None:
+    server.script(Reply(body=sse("a", "[DONE]")), Reply(body=sse("b")))
+    async with transport.stream("POST", server.url, headers={}) as stream:
+        async for event in stream:
+            if event.data == "[DONE]":
+                await asyncio.sleep(0.02)  # the chunked terminator arrives meanwhile
+                break
+    assert await collect(transport, server.url) == ["b"]
+    assert server.requests[0].client_port == server.requests[1].client_port
+
+
+async def test_abandoned_stream_does_not_reuse_the_connection(
+    server: FaultServer, transport: HTTPTransport
+) -> None:
+    server.script(Reply(body=BODY, stall_after=FIRST_FOUR), Reply(body=sse("b")))
+    async with transport.stream("POST", server.url, headers={}) as stream:
+        async for _ in stream:
+            break
+    assert await collect(transport, server.url) == ["b"]
+    assert server.requests[0].client_port != server.requests[1].client_port
+
+
+async def test_backpressure_slow_consumer_stops_the_sender(
+    server: FaultServer, transport: HTTPTransport
+) -> None:
+    event = sse("x" * 4000)
+    body = event * 8000  # 32 MB, far more than any socket buffer
+    server.script(Reply(body=body, chunks=list(range(0, len(body), 1 << 16))))
+    async with transport.stream("POST", server.url, headers={}) as stream:
+        async for _ in stream:
+            break  # one event read, then a pause
+        await asyncio.sleep(0.15)
+        sent = server.requests[0].bytes_sent
+        await asyncio.sleep(0.15)
+        # The sender is blocked: nothing more went out while we did not read.
+        assert server.requests[0].bytes_sent == sent < len(body) // 2
+        count = 1 + sum([1 async for _ in stream])
+    assert count == 8000
 
 
 async def test_slow_consumer_gets_everything(server: FaultServer, transport: HTTPTransport) -> None:

@@ -29,7 +29,7 @@ import json
 import re
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.json_schema import GenerateJsonSchema
@@ -116,7 +116,7 @@ def _is_model(annotation: object) -> bool:
 def _is_async(func: Callable[..., Any]) -> bool:
     if inspect.iscoroutinefunction(func):
         return True
-    call = getattr(func, "__call__", None)  # noqa: B004: an object with an async __call__
+    call = getattr(func, "__call__", None)  # noqa: B004 (an object with an async __call__)
     return call is not None and inspect.iscoroutinefunction(call)
 
 
@@ -149,7 +149,7 @@ class Tool:
         if not self._whole_model:
             schema.pop("title", None)
         self.parameters: dict[str, Any] = schema
-        functools.update_wrapper(self, func, updated=())  # type: ignore[arg-type]
+        functools.update_wrapper(self, func, updated=())
 
     def _arguments_model(
         self, func: Callable[..., Any], param_docs: Mapping[str, str]
@@ -178,12 +178,15 @@ class Tool:
             field_name = f"arg{position}"  # the parameter's name is the alias: no clash with
             annotation = hints.get(parameter.name, Any)  # BaseModel's own attributes
             default = ... if parameter.default is parameter.empty else parameter.default
-            fields[field_name] = (
-                annotation,
-                Field(default, alias=parameter.name, description=param_docs.get(parameter.name)),
+            described = param_docs.get(parameter.name)  # else keep an Annotated description
+            info = (
+                Field(default, alias=parameter.name, description=described)
+                if described
+                else Field(default, alias=parameter.name)
             )
+            fields[field_name] = (annotation, info)
             names.append((field_name, parameter.name, parameter.kind is parameter.POSITIONAL_ONLY))
-        model = create_model(  # type: ignore[call-overload]
+        model = create_model(
             f"{self.name}_arguments", __config__=ConfigDict(extra="forbid"), **fields
         )
         return model, names, False
@@ -243,13 +246,24 @@ class Tool:
         return await value if inspect.isawaitable(value) else value
 
 
+@overload
+def tool(func: Callable[..., Any], /) -> Tool: ...
+
+
+@overload
+def tool(
+    *, name: str | None = None, description: str | None = None, run_in_thread: bool = True
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
 def tool(
     func: Callable[..., Any] | None = None,
+    /,
     *,
     name: str | None = None,
     description: str | None = None,
     run_in_thread: bool = True,
-) -> Any:
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Decorator: ``@tool`` or ``@tool(name=..., description=...)`` makes a ``Tool``."""
 
     def wrap(target: Callable[..., Any]) -> Tool:

@@ -73,6 +73,8 @@ class RecordedRequest:
     headers: Mapping[str, str]
     body: bytes
     reply: Reply
+    client_port: int | None = None
+    """The client's TCP port: equal ports mean one kept-alive connection served both."""
     bytes_sent: int = 0
     disconnected: bool = False
     """The client went away before the reply was complete."""
@@ -102,6 +104,7 @@ class FaultServer:
         self._script.extend(replies)
 
     async def start(self) -> None:
+        self._stopping.clear()
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -143,6 +146,7 @@ class FaultServer:
             headers=dict(request.headers),
             body=await request.read(),
             reply=reply,
+            client_port=_peer_port(request),
         )
         self.requests.append(record)
         try:
@@ -266,6 +270,12 @@ class _Replier:
         if transport is not None and not transport.is_closing():
             transport.abort()
         return response
+
+
+def _peer_port(request: web.Request) -> int | None:
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return int(peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else None
 
 
 async def _wait_all(records: Sequence[RecordedRequest]) -> None:

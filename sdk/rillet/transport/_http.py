@@ -1,4 +1,4 @@
-"""``HTTPTransport`` sends a request with aiohttp; ``FrameStream`` yields its frames as they arrive.
+"""``HTTPTransport``: sends a request with aiohttp, retries it until its body starts.
 
 Entering ``transport.stream(...)`` sends the request and waits for the response headers *and
 the first chunk of the body*: until that byte arrives, a failed connection, a stall or a
@@ -14,14 +14,11 @@ import asyncio
 import dataclasses
 import io
 import logging
-from collections import deque
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Protocol
 
 import aiohttp
-from multidict import CIMultiDictProxy
 
 from rillet._exceptions import (
     APITimeoutError,
@@ -40,135 +37,16 @@ from rillet.transport._errors import (
 from rillet.transport._json_array import JSONArrayDecoder
 from rillet.transport._redact import SENSITIVE_HEADERS, redact_headers, redact_url
 from rillet.transport._retry import RetryPolicy
-from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
+from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
+from rillet.transport._stream import Decoder, FrameStream
 from rillet.transport._timeout import Timeout
 
-__all__ = ["FrameStream", "HTTPTransport"]
+__all__ = ["HTTPTransport"]
 
 _log = logging.getLogger("rillet.transport")
 
 _ERROR_BODY_LIMIT = 1 << 20  # read at most this much of an error body
 _RAW_BODY_LIMIT = 1 << 20  # aiohttp warns (ResourceWarning) on larger raw-bytes bodies
-
-
-class _Decoder(Protocol):
-    def feed(self, chunk: bytes) -> list[SSEEvent]: ...
-
-    def flush(self) -> list[SSEEvent]: ...
-
-
-class FrameStream:
-    """The frames of one 2xx response, as an async iterator of ``SSEEvent``.
-
-    ``frames`` lists every frame handed out so far (errors carry it), ``bytes_received`` counts
-    body bytes after decompression, ``retries`` how many retries preceded this response.
-    """
-
-    def __init__(
-        self,
-        response: aiohttp.ClientResponse,
-        decoder: _Decoder,
-        first_chunk: bytes,
-        *,
-        content_type: str,
-        retries: int,
-        timeout: Timeout,
-        method: str,
-        url: str,
-    ) -> None:
-        self.status: int = response.status
-        self.headers: CIMultiDictProxy[str] = response.headers
-        self.request_id: str | None = request_id_of(response.headers)
-        self.content_type = content_type
-        self.frames: list[SSEEvent] = []
-        self.bytes_received = len(first_chunk)
-        self.retries = retries
-        self._response: aiohttp.ClientResponse | None = response
-        self._content = response.content
-        self._decoder = decoder
-        self._first: bytes | None = first_chunk
-        self._ready: deque[SSEEvent] = deque()
-        self._done = False
-        self._timeout = timeout
-        self._method = method
-        self._url = url
-
-    def __aiter__(self) -> FrameStream:
-        return self
-
-    async def __anext__(self) -> SSEEvent:
-        # Hot path: one decoded read usually holds many frames.
-        ready = self._ready
-        if not ready:
-            while not ready:
-                if self._done:
-                    raise StopAsyncIteration
-                await self._pull()
-        event = ready.popleft()
-        self.frames.append(event)
-        return event
-
-    async def aclose(self) -> None:
-        """Close the response now; idempotent. A partly read body closes its connection."""
-        self._done = True
-        self._ready.clear()
-        response, self._response = self._response, None
-        if response is not None:
-            response.close()
-
-    def __repr__(self) -> str:
-        return (
-            f"<FrameStream {self._method} {self._url} status={self.status} "
-            f"request_id={self.request_id!r} frames={len(self.frames)} "
-            f"bytes={self.bytes_received}>"
-        )
-
-    async def _pull(self) -> None:
-        """Read once (reads happen only as the consumer asks) and decode what came."""
-        try:
-            if self._first is not None:
-                chunk, self._first = self._first, None  # counted when it was read
-            else:
-                chunk = await self._content.readany()
-                self.bytes_received += len(chunk)
-            if chunk:
-                self._ready.extend(self._decoder.feed(chunk))
-            else:
-                self._ready.extend(self._decoder.flush())
-                self._release()
-        except BaseException as exc:
-            # Whatever went wrong (cancellation included), the connection is unusable now.
-            await self.aclose()
-            error = (
-                map_exception(
-                    exc,
-                    timeout=self._timeout,
-                    body_started=self.bytes_received > 0,
-                    frames=self.frames,
-                )
-                if isinstance(exc, Exception)
-                else None
-            )
-            if error is None or error is exc:
-                raise
-            if isinstance(error, APITimeoutError):
-                _log.info(
-                    "%s %s: %s (request_id=%s, %d frames, %d bytes)",
-                    self._method,
-                    self._url,
-                    error.message,
-                    self.request_id,
-                    len(self.frames),
-                    self.bytes_received,
-                )
-            raise error from (exc if chains_safely(exc) else None)
-
-    def _release(self) -> None:
-        # The body was read to the end: the connection may go back to the pool.
-        self._done = True
-        response, self._response = self._response, None
-        if response is not None:
-            response.release()
 
 
 class _StreamContext(AbstractAsyncContextManager[FrameStream]):
@@ -417,7 +295,7 @@ class _Opener:
             return error, None
         content_type = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
         max_bytes = self._transport.max_event_bytes
-        decoder: _Decoder
+        decoder: Decoder
         if content_type == "application/json" or content_type.endswith("+json"):
             decoder = JSONArrayDecoder(max_bytes)
         elif content_type == "text/html":

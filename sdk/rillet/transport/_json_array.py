@@ -1,11 +1,17 @@
 """A pure, incremental splitter for a JSON array streamed over time (Gemini without ``alt=sse``).
 
-Each top-level element is handed out, as text, as soon as its last byte arrives; the elements
-themselves are not parsed here (the adapters validate them). The scanner only has to know where
-strings start and end and how deep it is: a regex finds the next structural byte or skips a
-whole string in one C-level step, so the Python loop runs once per bracket, comma or string,
-never once per byte. Scanning resumes where it stopped, so a body dripped one byte at a time
-costs no rescans.
+Each top-level element is handed out, as text, the moment its last byte arrives: an object or
+array at its closing bracket, a string at its closing quote (the comma after an element comes
+with the *next* one, so waiting for it would hold every element back a whole generation step),
+a bare number or literal at the delimiter after it (such scalars are left to the tokenizer). Elements are not validated here: the
+adapters validate them.
+
+Two scanners share the work. Between elements, the C JSON scanner (``raw_decode``) takes every
+element already complete in the buffer at C speed, the usual case as the server writes one
+element at a time. When an element is still incomplete, a resumable tokenizer takes over: a
+regex finds the next bracket or comma or skips a whole string in one C-level step, so its Python
+loop runs once per token, never once per byte, and resumes where it stopped (a body dripped one
+byte at a time costs no rescans).
 
 A body that is not an array (a single object, say an error) is kept whole and handed out as one
 element at end of stream rather than lost.
@@ -13,6 +19,7 @@ element at end of stream rather than lost.
 
 from __future__ import annotations
 
+import json
 import re
 
 from rillet._exceptions import EventTooLargeError, MalformedStreamError
@@ -20,20 +27,23 @@ from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEEvent
 
 __all__ = ["JSONArrayDecoder"]
 
-# A structural byte, or a whole string; ``(")?`` is empty when the string is not closed yet
+# A bracket, a comma, or a whole string; ``(")?`` is empty when the string is not closed yet
 # (the greedy body stops only at a quote, or before a lone backslash at the end of the buffer).
 _TOKEN = re.compile(rb'[\[\]{},]|"[^"\\]*(?:\\.[^"\\]*)*(")?', re.DOTALL)
 # The rest of a string whose start arrived in an earlier chunk.
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*(")?', re.DOTALL)
 _SPACE = b" \t\r\n"
+_SCAN_ONCE = json.JSONDecoder().raw_decode
+_QUOTE, _COMMA, _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN_OBJECT, _CLOSE_OBJECT = b'",[]{}'
 
-_START, _ARRAY, _SINGLE, _DONE = range(4)
+_START, _ARRAY, _SINGLE, _DONE = range(4)  # the body as a whole
+_FIRST, _VALUE, _DELIM = range(3)  # between elements: after "[", after ",", after an element
 
 
 class JSONArrayDecoder:
     """Bytes of one JSON array in, one ``SSEEvent(data=<element text>)`` per element out."""
 
-    __slots__ = ("_buf", "_depth", "_elem", "_in_string", "_max", "_pos", "_state", "_values")
+    __slots__ = ("_buf", "_depth", "_elem", "_in_string", "_max", "_pos", "_state", "_top")
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         if max_event_bytes <= 0:
@@ -41,32 +51,38 @@ class JSONArrayDecoder:
         self._max = max_event_bytes
         self._buf = bytearray()
         self._state = _START
+        self._top = _FIRST
         self._pos = 0  # where scanning resumes in _buf
-        self._elem = 0  # where the current element starts in _buf
+        self._elem = 0  # start of the current element, or of the gap after the last one
         self._depth = 0  # nesting inside the top-level array (0: between elements)
         self._in_string = False
-        self._values = 0  # elements handed out so far, to reject a trailing comma
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Scan one chunk; return the elements it completed."""
         if not chunk:
             return []
         if self._state == _DONE:
-            self._check_trailing(chunk)
+            _check_trailing(chunk)
             return []
-        self._buf += chunk
+        buf = self._buf
+        buf += chunk
         if self._state == _START and not self._open():
             return []
         if self._state == _SINGLE:
-            self._check_size(len(self._buf))
+            self._check_size(len(buf))
             return []
         out: list[SSEEvent] = []
-        self._scan(out)
-        buf = self._buf
+        while self._state == _ARRAY and self._pos < len(buf):
+            if not self._depth and not self._in_string:
+                self._take_complete(out)
+                if self._state != _ARRAY or self._pos >= len(buf):
+                    break
+            if not self._tokenize(out):
+                break
         if self._state == _DONE:
             buf.clear()
         elif self._elem:
-            # Drop what was handed out; bytearray deletes from the front cheaply.
+            # Drop what was handed out; a bytearray deletes from the front cheaply.
             del buf[: self._elem]
             self._pos -= self._elem
             self._elem = 0
@@ -84,24 +100,64 @@ class JSONArrayDecoder:
             return []
         if self._in_string or self._depth:
             raise MalformedStreamError("the JSON array ended inside an element")
-        element = buf[self._elem :].strip(_SPACE)
-        if not element:
+        # A bare number or literal still waiting for its delimiter.
+        scalar = buf[self._elem :].strip(_SPACE)
+        if not scalar:
             return []
-        return [SSEEvent("message", element.decode("utf-8", "replace"))]
+        self._check_gap(scalar)
+        return [SSEEvent("message", scalar.decode("utf-8", "replace"))]
 
     def _open(self) -> bool:
         """At stream start: find the ``[``, or decide the body is a single value."""
         stripped = self._buf.lstrip(_SPACE + b"\xef\xbb\xbf")
         if not stripped:
             return False
-        if stripped[0] == 0x5B:  # "["
+        if stripped[0] == _OPEN_ARRAY:
             self._pos = self._elem = len(self._buf) - len(stripped) + 1
             self._state = _ARRAY
         else:
             self._state = _SINGLE
         return True
 
-    def _scan(self, out: list[SSEEvent]) -> None:
+    def _take_complete(self, out: list[SSEEvent]) -> None:
+        """Between elements: hand out every complete element at C speed, up to the first one
+        that is incomplete (or not plain JSON), which the tokenizer then takes over."""
+        start = self._pos
+        if start > self._elem and self._buf[self._elem : start].strip(_SPACE):
+            return  # a bare number or literal is waiting for its delimiter: tokenizer's job
+        raw = self._buf[start:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:  # a character cut at the end, or invalid bytes
+            text = raw[: exc.start].decode("utf-8")
+        i, n = 0, len(text)
+        while True:
+            while i < n and text[i] in " \t\r\n":
+                i += 1
+            if i >= n:
+                break
+            char = text[i]
+            if self._top == _DELIM:
+                if char == ",":
+                    self._top, i = _VALUE, i + 1
+                    continue
+                if char == "]":
+                    self._close_array(text[i + 1 :].encode())
+                break  # anything else: the tokenizer reports it
+            if char not in '{["':
+                break  # "[]", an empty element, or a bare scalar: the tokenizer's cases
+            try:
+                end = _SCAN_ONCE(text, i)[1]
+            except ValueError:
+                break  # incomplete (or not JSON): tokenized from here
+            element = text[i:end]
+            self._check_size(end - i if element.isascii() else len(element.encode()))
+            out.append(SSEEvent("message", element))
+            self._top, i = _DELIM, end
+        self._pos = self._elem = start + (i if text.isascii() else len(text[:i].encode()))
+
+    def _tokenize(self, out: list[SSEEvent]) -> bool:
+        """Scan tokens; True once an element ends at depth 0 (the C scanner may go on)."""
         buf = self._buf
         pos = self._pos
         depth = self._depth
@@ -111,49 +167,89 @@ class JSONArrayDecoder:
             pos = rest.end()
             if not rest.group(1):
                 self._pos = pos
-                return
+                return False
             self._in_string = False
+            if not depth:  # a top-level string element just closed
+                self._emit(buf, pos, out)
+                self._pos = self._elem = pos
+                return True
         for m in _TOKEN.finditer(buf, pos):
-            c = buf[m.start()]
-            if c == 0x22:  # '"': a string, skipped whole
+            char = buf[m.start()]
+            if char == _QUOTE:
+                if not depth:
+                    self._begin(m.start())
                 if not m.group(1):
-                    self._in_string = True
-                    self._pos = m.end()
-                    self._depth = depth
-                    return
-            elif c == 0x7B or c == 0x5B:  # "{" "["
+                    self._in_string, self._pos, self._depth = True, m.end(), depth
+                    return False
+                if not depth:
+                    self._emit(buf, m.end(), out)
+                    self._pos = self._elem = m.end()
+                    return True
+            elif char in (_OPEN_OBJECT, _OPEN_ARRAY):
+                if not depth:
+                    self._begin(m.start())
                 depth += 1
-            elif depth:  # "}" "]" "," inside an element
-                if c != 0x2C:
-                    depth -= 1
-            else:  # "," or "]" between elements: the element before it is complete
-                self._emit(buf, m.start(), out, closing=c != 0x2C)
-                self._elem = m.end()
-                if c != 0x2C:
-                    if c != 0x5D:
-                        raise MalformedStreamError("unbalanced '}' in a JSON array")
-                    self._state = _DONE
-                    self._check_trailing(buf[m.end() :])
-                    return
+            elif char == _COMMA:
+                if not depth:
+                    self._end_scalar(m.start(), out, closing=False)
+                    self._top, self._elem = _VALUE, m.end()
+            elif depth:
+                depth -= 1
+                if not depth:
+                    self._emit(buf, m.end(), out)
+                    self._pos = self._elem = m.end()
+                    self._depth = 0
+                    return True
+            elif char == _CLOSE_ARRAY:
+                self._end_scalar(m.start(), out, closing=True)
+                self._close_array(buf[m.end() :])
+                return False
+            else:
+                raise MalformedStreamError("unbalanced '}' in a JSON array")
         self._pos = len(buf)
         self._depth = depth
+        return False
 
-    def _emit(self, buf: bytearray, end: int, out: list[SSEEvent], *, closing: bool) -> None:
-        element = bytes(buf[self._elem : end]).strip(_SPACE)
-        if element:
-            self._check_size(len(element))
-            self._values += 1
-            out.append(SSEEvent("message", element.decode("utf-8", "replace")))
-        elif not closing or self._values:
+    def _begin(self, at: int) -> None:
+        """An object, array or string starts at depth 0, at ``at``."""
+        self._check_gap(self._buf[self._elem : at].strip(_SPACE))
+        if self._top == _DELIM:
+            raise MalformedStreamError("two JSON array elements without a comma between them")
+        self._elem = at
+
+    def _emit(self, buf: bytearray, end: int, out: list[SSEEvent]) -> None:
+        element = bytes(buf[self._elem : end])
+        self._check_size(len(element))
+        out.append(SSEEvent("message", element.decode("utf-8", "replace")))
+        self._top = _DELIM
+
+    def _end_scalar(self, at: int, out: list[SSEEvent], *, closing: bool) -> None:
+        """At a comma or ``]`` on depth 0: hand out a bare scalar before it, if any."""
+        scalar = bytes(self._buf[self._elem : at]).strip(_SPACE)
+        if scalar:
+            self._check_gap(scalar)
+            self._check_size(len(scalar))
+            out.append(SSEEvent("message", scalar.decode("utf-8", "replace")))
+            self._top = _DELIM
+        elif self._top == _VALUE or (self._top == _FIRST and not closing):
             # "[," or "[1,]" or "[1,,2]": an empty element is not JSON.
             raise MalformedStreamError("empty element in a JSON array")
 
-    def _check_trailing(self, data: bytes | bytearray) -> None:
-        if data.strip(_SPACE):
-            raise MalformedStreamError("bytes after the end of the JSON array")
+    def _check_gap(self, gap: bytes | bytearray) -> None:
+        if gap and self._top == _DELIM:
+            raise MalformedStreamError("unexpected bytes after a JSON array element")
+
+    def _close_array(self, rest: bytes | bytearray) -> None:
+        self._state = _DONE
+        _check_trailing(rest)
 
     def _check_size(self, size: int) -> None:
         if size > self._max:
             raise EventTooLargeError(
                 f"a JSON array element exceeded max_event_bytes={self._max} ({size} bytes so far)"
             )
+
+
+def _check_trailing(data: bytes | bytearray) -> None:
+    if data.strip(_SPACE):
+        raise MalformedStreamError("bytes after the end of the JSON array")

@@ -47,7 +47,7 @@ class _Event:
     would build, immutable from then on (CPython and PyPy allow ``__class__`` assignment between
     classes with identical slots)."""
 
-    __slots__ = ("event", "data", "id", "retry")
+    __slots__ = ("data", "event", "id", "retry")
 
     def __init__(self, event: str, data: str, id: str | None, retry: int | None) -> None:
         self.event = event
@@ -56,7 +56,8 @@ class _Event:
         self.retry = retry
 
 
-if _Event.__slots__ != SSEEvent.__slots__:  # pragma: no cover - a field was added to one only
+# CPython lays slots out in sorted order: the same names mean the same layout.
+if sorted(_Event.__slots__) != sorted(SSEEvent.__slots__):  # pragma: no cover
     raise TypeError("_Event must mirror SSEEvent's fields")
 
 

@@ -1,0 +1,327 @@
+"""``AgentRuntime`` runs a strategy and delivers its events; ``RuntimeBuilder`` makes one.
+
+    runtime = (
+        RuntimeBuilder()
+        .with_client(client)
+        .with_tools(get_weather)
+        .with_on_event(print_event)
+        .build()
+    )
+    result = await runtime.run("What's the weather in Paris?")
+    result.response.text, result.messages
+
+    async with runtime.events("...") as events:   # the same events, pulled
+        async for event in events:
+            ...
+
+Every run emits ``AGENT_RUN_START`` first and exactly one terminal event last:
+``AGENT_RUN_END`` (``run`` returns the ``AgentResult``), ``AGENT_ERROR`` (``run`` raises the
+error: a ``RilletError`` from the model call, or ``MaxStepsExceededError``) or
+``AGENT_CANCELLED``. Cancelling ``run`` cancels the in-flight model stream (closing its
+connection) and tool calls, emits ``AGENT_CANCELLED``, and re-raises ``CancelledError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from rillet._exceptions import ConfigurationError, RilletError
+from rillet.agent.context import RunContext
+from rillet.agent.events import (
+    AgentCancelledEvent,
+    AgentErrorEvent,
+    AgentEvent,
+    AgentRunEndEvent,
+    AgentRunStartEvent,
+)
+from rillet.agent.executor import CallbackOptions, EventCallback, EventDispatcher, EventSink
+from rillet.agent.result import AgentResult
+from rillet.agent.strategy import Strategy, ToolLoopStrategy
+from rillet.agent.tools import AgentTool, ToolInput, as_tool
+from rillet.client import LLMClient
+from rillet.protocol import Message, SystemMessage, UserMessage, parse_messages
+
+__all__ = ["AgentEventStream", "AgentRuntime", "RunInput", "RuntimeBuilder"]
+
+RunInput = str | Sequence[Message | Mapping[str, Any]]
+"""A user prompt, or a conversation (request models or plain dicts)."""
+
+DEFAULT_MAX_STEPS = 10
+
+
+class AgentRuntime:
+    """Runs conversations with tools; build one with ``RuntimeBuilder``. Reusable, and runs
+    may go on concurrently: each has its own state and event delivery."""
+
+    def __init__(
+        self,
+        client: LLMClient,
+        *,
+        tools: Sequence[AgentTool] = (),
+        callbacks: Sequence[EventCallback] = (),
+        strategy: Strategy | None = None,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        system_prompt: str | None = None,
+        request_options: Mapping[str, Any] | None = None,
+        callback_options: CallbackOptions | None = None,
+        events_queue_size: int = 256,
+    ) -> None:
+        if max_steps < 1:
+            raise ConfigurationError(f"max_steps must be at least 1, not {max_steps}")
+        self.client = client
+        self.tools: dict[str, AgentTool] = {}
+        for item in tools:
+            if item.name in self.tools:
+                raise ConfigurationError(f"two tools are named {item.name!r}")
+            self.tools[item.name] = item
+        self.callbacks = list(callbacks)
+        self.strategy: Strategy = strategy or ToolLoopStrategy()
+        self.max_steps = max_steps
+        self.system_prompt = system_prompt
+        self.request_options = dict(request_options or {})
+        self.callback_options = callback_options or CallbackOptions()
+        self.events_queue_size = events_queue_size
+
+    async def run(self, prompt: RunInput, *, on_event: EventCallback | None = None) -> AgentResult:
+        """Run to the end: the ``AgentResult``, or the error the run ended in.
+
+        ``on_event`` is one more callback, for this run only.
+        """
+        return await self._execute(prompt, extra=[on_event] if on_event else [])
+
+    def events(self, prompt: RunInput) -> AgentEventStream:
+        """The run's events, pulled: ``async with runtime.events(p) as events: async for ...``.
+
+        The run starts at the first ``__anext__`` and goes at the reader's pace (its queue is
+        bounded); after the terminal event iteration ends, or raises the run's error.
+        Closing the iterator early cancels the run. Callbacks still get every event.
+        """
+        return AgentEventStream(self, prompt)
+
+    def _messages(self, prompt: RunInput) -> list[Message]:
+        messages: list[Message] = (
+            [UserMessage(role="user", content=prompt)]
+            if isinstance(prompt, str)
+            else parse_messages(list(prompt))
+        )
+        if self.system_prompt and not (messages and isinstance(messages[0], SystemMessage)):
+            messages.insert(0, SystemMessage(role="system", content=self.system_prompt))
+        return messages
+
+    async def _execute(
+        self,
+        prompt: RunInput,
+        *,
+        extra: Sequence[EventCallback] = (),
+        sink: EventSink | None = None,
+    ) -> AgentResult:
+        dispatcher = EventDispatcher(
+            f"run_{secrets.token_hex(8)}",
+            [*self.callbacks, *extra],
+            self.callback_options,
+            sink,
+        )
+        run = RunContext(
+            client=self.client,
+            tools=self.tools,
+            messages=self._messages(prompt),
+            max_steps=self.max_steps,
+            dispatcher=dispatcher,
+            request_options=self.request_options,
+        )
+        dispatcher.start()
+        try:
+            await run.emit(
+                AgentRunStartEvent,
+                provider=self.client.provider,
+                model=self.request_options.get("model"),
+                tools=list(self.tools),
+                max_steps=self.max_steps,
+                stream=self.strategy.stream,
+            )
+            result = await self.strategy.execute(run)
+            await run.emit(
+                AgentRunEndEvent, response=result.response, steps=result.steps, usage=result.usage
+            )
+            return result
+        except asyncio.CancelledError:
+            await run.emit(
+                AgentCancelledEvent, block=False, steps=run.steps, response=run.last_response()
+            )
+            raise
+        except Exception as error:
+            partial = error.partial if isinstance(error, RilletError) else None
+            await run.emit(
+                AgentErrorEvent,
+                steps=run.steps,
+                error_type=type(error).__name__,
+                code=error.error_code if isinstance(error, RilletError) else None,
+                message=str(error),
+                retryable=isinstance(error, RilletError) and error.retryable,
+                response=partial or run.last_response(),
+            )
+            raise
+        finally:
+            await dispatcher.close()
+
+
+class AgentEventStream:
+    """An async iterator of one run's events, and an async context manager that ends the run.
+
+    ``result`` is the ``AgentResult`` once the run has ended well.
+    """
+
+    def __init__(self, runtime: AgentRuntime, prompt: RunInput) -> None:
+        self._runtime = runtime
+        self._prompt = prompt
+        self._sink = EventSink(runtime.events_queue_size)
+        self._task: asyncio.Task[None] | None = None
+        self._result: AgentResult | None = None
+        self._error: BaseException | None = None
+        self._ended = False
+
+    @property
+    def result(self) -> AgentResult:
+        if self._result is None:
+            raise RuntimeError("the run has not ended well (yet)")
+        return self._result
+
+    async def _produce(self) -> None:
+        try:
+            self._result = await self._runtime._execute(self._prompt, sink=self._sink)
+        except Exception as error:
+            self._error = error
+        finally:
+            await self._sink.put(None)
+
+    def __aiter__(self) -> AsyncIterator[AgentEvent]:
+        return self
+
+    async def __anext__(self) -> AgentEvent:
+        if self._ended:
+            raise StopAsyncIteration
+        if self._task is None:
+            self._task = asyncio.create_task(self._produce(), name="rillet-agent-run")
+        event = await self._sink.queue.get()
+        if event is None:
+            self._ended = True
+            await self._task
+            error, self._error = self._error, None
+            if error is not None:
+                raise error
+            raise StopAsyncIteration
+        return event
+
+    async def aclose(self) -> None:
+        """Stop reading; a run still going is cancelled (and emits ``AGENT_CANCELLED``)."""
+        self._ended = True
+        self._sink.closed = True
+        task = self._task
+        if task is not None:
+            if not task.done():
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def __aenter__(self) -> AgentEventStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class RuntimeBuilder:
+    """Builds an ``AgentRuntime`` step by step; every ``with_`` returns the builder."""
+
+    def __init__(self) -> None:
+        self._client: LLMClient | None = None
+        self._tools: list[AgentTool] = []
+        self._callbacks: list[EventCallback] = []
+        self._strategy: Strategy | None = None
+        self._max_steps = DEFAULT_MAX_STEPS
+        self._system_prompt: str | None = None
+        self._request_options: dict[str, Any] = {}
+        self._callback_options = CallbackOptions()
+        self._events_queue_size = 256
+
+    def with_client(self, client: LLMClient) -> RuntimeBuilder:
+        self._client = client
+        return self
+
+    def with_tools(self, *tools: ToolInput) -> RuntimeBuilder:
+        """Plain typed functions (sync or async) or tool objects (``AgentTool``)."""
+        self._tools.extend(as_tool(item) for item in tools)
+        return self
+
+    def with_on_event(self, callback: EventCallback) -> RuntimeBuilder:
+        """Add a callback: ``(event)`` or ``(event_type, payload)``, sync or async."""
+        self._callbacks.append(callback)
+        return self
+
+    def with_max_steps(self, max_steps: int) -> RuntimeBuilder:
+        """The most model turns a run may take (default 10)."""
+        self._max_steps = max_steps
+        return self
+
+    def with_system_prompt(self, prompt: str | None) -> RuntimeBuilder:
+        """Put first in each run's conversation, unless it already starts with a system message."""
+        self._system_prompt = prompt
+        return self
+
+    def with_stream(self, stream: bool = True) -> RuntimeBuilder:
+        """``False``: fetch each model turn whole (``LLMClient.call``), with no chunk events."""
+        self._strategy = ToolLoopStrategy(stream=stream)
+        return self
+
+    def with_strategy(self, strategy: Strategy) -> RuntimeBuilder:
+        self._strategy = strategy
+        return self
+
+    def with_request_options(self, **options: Any) -> RuntimeBuilder:
+        """Options of ``LLMClient.build_request`` for every turn: model, max_tokens, ..."""
+        self._request_options.update(options)
+        return self
+
+    def with_callback_options(
+        self,
+        *,
+        queue_size: int | None = None,
+        drain_timeout: float | None = None,
+        slow_callback: float | None = None,
+    ) -> RuntimeBuilder:
+        """How events reach callbacks (see ``rillet.agent.executor``)."""
+        current = self._callback_options
+        self._callback_options = CallbackOptions(
+            queue_size=current.queue_size if queue_size is None else queue_size,
+            drain_timeout=current.drain_timeout if drain_timeout is None else drain_timeout,
+            slow_callback=current.slow_callback if slow_callback is None else slow_callback,
+        )
+        return self
+
+    def with_events_queue_size(self, size: int) -> RuntimeBuilder:
+        """How many events ``runtime.events()`` buffers before the run waits for the reader."""
+        self._events_queue_size = size
+        return self
+
+    def build(self) -> AgentRuntime:
+        if self._client is None:
+            raise ConfigurationError("RuntimeBuilder needs a client: .with_client(LLMClient(...))")
+        return AgentRuntime(
+            self._client,
+            tools=self._tools,
+            callbacks=self._callbacks,
+            strategy=self._strategy,
+            max_steps=self._max_steps,
+            system_prompt=self._system_prompt,
+            request_options=self._request_options,
+            callback_options=self._callback_options,
+            events_queue_size=self._events_queue_size,
+        )

@@ -1,0 +1,178 @@
+"""Strategies: how a run turns model responses and tool calls into the next request.
+
+``ToolLoopStrategy`` is the default. Each turn it streams the model's answer, emitting every
+chunk as an ``AGENT_STREAM_CHUNK`` event as it arrives (``stream=False`` uses
+``LLMClient.call`` instead: the same turn and tool events, no chunk events). When the turn asks
+for tools, it runs them all at once (one task per call), appends the ``AssistantMessage`` (text,
+reasoning blocks with their signatures, tool calls) and one ``ToolMessage`` per call, and goes
+on, until a turn calls no tool. A tool that is unknown, gets invalid arguments (not a JSON
+object, or not what its schema says) or raises gives the model an error result
+(``is_error=True``) instead of ending the run. A turn that still asks for tools at
+``max_steps`` ends the run with ``MaxStepsExceededError`` (an ``AGENT_ERROR`` event first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Protocol
+
+from rillet._exceptions import InvalidToolArgumentsError
+from rillet.agent.context import RunContext
+from rillet.agent.events import (
+    AgentStreamChunkEvent,
+    AgentToolCallEndEvent,
+    AgentToolCallStartEvent,
+    AgentTurnEndEvent,
+    AgentTurnStartEvent,
+)
+from rillet.agent.result import AgentResult, MaxStepsExceededError
+from rillet.agent.tools import tool_output_text
+from rillet.protocol import AssistantMessage, LLMResponse, ToolCall, ToolMessage
+
+__all__ = ["Strategy", "ToolLoopStrategy"]
+
+_log = logging.getLogger("rillet.agent")
+
+
+class Strategy(Protocol):
+    """Runs the turns of one run, emitting turn, chunk and tool events through ``run.emit``.
+
+    The runtime emits the run's first and terminal events around ``execute``.
+    """
+
+    @property
+    def stream(self) -> bool:
+        """Whether model turns are streamed (shown in ``AGENT_RUN_START``)."""
+        ...
+
+    async def execute(self, run: RunContext) -> AgentResult:
+        """Run until the model is done; raise to fail the run."""
+        ...
+
+
+class ToolLoopStrategy:
+    """Model turn, tool calls, model turn, ... until a turn calls no tool or ``max_steps``."""
+
+    def __init__(self, *, stream: bool = True) -> None:
+        self._stream = stream
+
+    @property
+    def stream(self) -> bool:
+        return self._stream
+
+    async def execute(self, run: RunContext) -> AgentResult:
+        for step in range(1, run.max_steps + 1):
+            run.steps = step
+            await run.emit(AgentTurnStartEvent, step=step)
+            response, invalid = await self._model_turn(run, step)
+            run.responses.append(response)
+            run.messages.append(
+                AssistantMessage(
+                    content=response.text,
+                    reasoning=response.reasoning_details,
+                    tool_calls=response.tool_calls,
+                )
+            )
+            if response.tool_calls and step < run.max_steps:
+                run.messages.extend(await self._run_tools(run, step, response.tool_calls, invalid))
+            await run.emit(AgentTurnEndEvent, step=step, response=response)
+            if not response.tool_calls:
+                return run.result()
+        raise MaxStepsExceededError(run.max_steps, run.result())
+
+    async def _model_turn(self, run: RunContext, step: int) -> tuple[LLMResponse, set[str]]:
+        """The turn's response, and the ids of its calls whose arguments are not an object."""
+        request = run.build_request()
+        try:
+            if not self._stream:
+                return await run.client.call(request), set()
+            async with run.client.stream(request) as stream:
+                try:
+                    async for chunk in stream:
+                        await run.emit(AgentStreamChunkEvent, step=step, chunk=chunk)
+                except BaseException:
+                    run.partial = stream.response
+                    raise
+                return stream.response, set()
+        except InvalidToolArgumentsError as error:
+            # The turn itself is complete; the bad calls get an error result, the rest run.
+            if error.partial is None:
+                raise
+            run.partial = None
+            return error.partial, _calls_without_object_arguments(error.partial.tool_calls)
+
+    async def _run_tools(
+        self, run: RunContext, step: int, calls: list[ToolCall], invalid: set[str]
+    ) -> list[ToolMessage]:
+        """Run the turn's calls concurrently; their results in the calls' order."""
+        for call in calls:
+            await run.emit(
+                AgentToolCallStartEvent,
+                step=step,
+                tool_call_id=call.id,
+                name=call.name,
+                arguments=call.arguments,
+            )
+        tasks = [
+            asyncio.create_task(self._call(run, step, call, call.id in invalid), name=call.name)
+            for call in calls
+        ]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:  # cancelled: stop every call and wait until they have stopped
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    async def _call(
+        self, run: RunContext, step: int, call: ToolCall, invalid_arguments: bool
+    ) -> ToolMessage:
+        started = time.perf_counter()
+        tool = run.tools.get(call.name)
+        try:
+            if tool is None:
+                known = ", ".join(sorted(run.tools)) or "none"
+                raise _CallRefused(f"unknown tool {call.name!r}; the tools are: {known}")
+            if invalid_arguments:
+                raise _CallRefused(
+                    f"the arguments of {call.name!r} are not a JSON object: {call.raw_arguments}"
+                )
+            text, is_error = tool_output_text(await tool.run(dict(call.arguments))), False
+        except (_CallRefused, InvalidToolArgumentsError) as refused:
+            text, is_error = str(refused), True
+        except Exception as error:
+            _log.info("tool %r raised %s", call.name, type(error).__name__, exc_info=True)
+            text, is_error = f"{type(error).__name__}: {error}", True
+        await run.emit(
+            AgentToolCallEndEvent,
+            step=step,
+            tool_call_id=call.id,
+            name=call.name,
+            duration=time.perf_counter() - started,
+            is_error=is_error,
+            result=None if is_error else text,
+            error=text if is_error else None,
+        )
+        return ToolMessage(tool_call_id=call.id, name=call.name, content=text, is_error=is_error)
+
+
+class _CallRefused(Exception):
+    """A call that cannot be made (unknown tool, arguments not an object)."""
+
+
+def _calls_without_object_arguments(calls: list[ToolCall]) -> set[str]:
+    invalid: set[str] = set()
+    for call in calls:
+        if not call.raw_arguments.strip():
+            continue
+        try:
+            parsed = json.loads(call.raw_arguments)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            invalid.add(call.id)
+    return invalid
