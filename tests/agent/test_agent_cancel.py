@@ -89,11 +89,18 @@ async def test_cancelling_during_tool_calls_cancels_them() -> None:
 
     calls = [ToolCall(id=f"c{i}", name="wait_forever", arguments={"name": f"t{i}"}) for i in (1, 2)]
     log = EventLog()
+    async_seen: list[str] = []
+
+    async def async_callback(event: AgentEvent) -> None:
+        await asyncio.sleep(0)
+        async_seen.append(event.type)
+
     runtime = (
         RuntimeBuilder()
         .with_client(LLMClient(MockAdapter([MockResponse(tool_calls=calls)])))
         .with_tools(wait_forever)
         .with_on_event(log)
+        .with_on_event(async_callback)
         .build()
     )
     before = len(asyncio.all_tasks())
@@ -106,6 +113,7 @@ async def test_cancelling_during_tool_calls_cancels_them() -> None:
     assert sorted(cancelled) == ["t1", "t2"]  # both calls were stopped before run ended
     assert len(asyncio.all_tasks()) == before
     assert log.types[-3:] == ["AGENT_TOOL_CALL_START", "AGENT_TOOL_CALL_START", "AGENT_CANCELLED"]
+    assert async_seen == log.types  # async callbacks got the cancelled event before run ended
 
 
 async def test_a_run_with_tool_calls_over_a_real_server(server: FaultServer) -> None:

@@ -180,7 +180,10 @@ async def test_decorator_callable_objects_and_positional_only_parameters() -> No
     assert scale.parameters["required"] == ["x"]
     assert await scale.run({"x": 3}) == 30
     with pytest.raises(TypeError, match="kwargs"):
-        Tool(lambda **kwargs: None)
+        Tool(lambda **kwargs: None, name="anything")
+    with pytest.raises(ValueError, match="pass name="):
+        Tool(lambda x: x)  # "<lambda>" is no tool name
+    assert Tool(lambda x: x, name="identity").name == "identity"
 
 
 def test_tool_output_text() -> None:

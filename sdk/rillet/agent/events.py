@@ -3,9 +3,12 @@
 A run is ``AGENT_RUN_START``; then for each model turn ``AGENT_TURN_START``, its
 ``AGENT_STREAM_CHUNK`` events in arrival order, one ``AGENT_TOOL_CALL_START`` and one
 ``AGENT_TOOL_CALL_END`` per tool call it asked for, and ``AGENT_TURN_END``; then exactly one
-terminal event: ``AGENT_RUN_END``, ``AGENT_ERROR`` or ``AGENT_CANCELLED``. Every event carries
+terminal event: ``AGENT_RUN_END``, ``AGENT_ERROR`` or ``AGENT_CANCELLED`` (a turn that fails or
+is cancelled part way has no ``AGENT_TURN_END``: the terminal event follows). Every event carries
 ``run_id``, its ``sequence`` in the run and a ``timestamp``; ``event.type`` tells which it is
-(an ``AgentEventType`` value: ``event.type == AgentEventType.AGENT_STREAM_CHUNK``).
+(an ``AgentEventType`` value: ``event.type == AgentEventType.AGENT_STREAM_CHUNK``). Type
+checkers narrow ``AgentEvent`` by ``isinstance(event, AgentStreamChunkEvent)`` or by comparing
+``event.type`` with the string (``event.type == "AGENT_STREAM_CHUNK"``).
 """
 
 from __future__ import annotations

@@ -193,10 +193,12 @@ class AgentEventStream:
     async def _produce(self) -> None:
         try:
             self._result = await self._runtime._execute(self._prompt, sink=self._sink)
+        except asyncio.CancelledError:
+            self._sink.closed = True  # no reader waits for the end: never block on it
+            raise
         except Exception as error:
             self._error = error
-        finally:
-            await self._sink.put(None)
+        await self._sink.put(None)
 
     def __aiter__(self) -> AsyncIterator[AgentEvent]:
         return self

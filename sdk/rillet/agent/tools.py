@@ -13,7 +13,8 @@ arguments from the type hints, through a pydantic model built with ``create_mode
 whose only parameter is a pydantic model takes that model's schema, and receives an instance.
 Arguments are validated against that model before the call (lax, as pydantic validates: ``"3"``
 is a fine ``int``; unknown arguments are refused). Sync functions run in a worker thread, so
-parallel calls overlap and a slow function never blocks the event loop.
+parallel calls overlap and a slow function never blocks the event loop (a cancelled run stops
+waiting for such a call at once, but the thread runs the function to its end).
 
 Any object with ``name``, ``description``, ``parameters`` (JSON Schema) and an async
 ``run(arguments)`` is a tool too (``AgentTool``); it validates its own arguments, and raising
@@ -76,6 +77,7 @@ class _NoFieldTitles(GenerateJsonSchema):
         return False
 
 
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what every provider accepts
 _SECTION = re.compile(r"^(Args|Arguments|Parameters|Params|Returns|Raises|Yields|Examples?):\s*$")
 _ARG_LINE = re.compile(r"^(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
 
@@ -140,6 +142,11 @@ class Tool:
             raise TypeError(f"a tool must be callable, not {type(func).__name__}")
         self.func = func
         self.name: str = name or getattr(func, "__name__", None) or type(func).__name__
+        if not _NAME.fullmatch(self.name):
+            raise ValueError(
+                f"{self.name!r} cannot be a tool name (letters, digits, _ and -, at most 64): "
+                "pass name=..."
+            )
         doc_description, param_docs = _parse_docstring(inspect.getdoc(func) or "")
         self.description: str | None = description or doc_description
         self._async = _is_async(func)
@@ -175,8 +182,10 @@ class Tool:
         fields: dict[str, Any] = {}
         names: list[tuple[str, str, bool]] = []
         for position, parameter in enumerate(parameters):
-            field_name = f"arg{position}"  # the parameter's name is the alias: no clash with
-            annotation = hints.get(parameter.name, Any)  # BaseModel's own attributes
+            # fields are arg0, arg1, ... with the parameter's name as the alias, so a parameter
+            # may be called ``schema``, ``json`` or ``_x`` without clashing with BaseModel's own
+            field_name = f"arg{position}"
+            annotation = hints.get(parameter.name, Any)
             default = ... if parameter.default is parameter.empty else parameter.default
             described = param_docs.get(parameter.name)  # else keep an Annotated description
             info = (

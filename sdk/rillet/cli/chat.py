@@ -242,7 +242,10 @@ class _Lines:
     def _read(self) -> None:
         while True:
             line = sys.stdin.readline()
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, line or None)
+            try:
+                self._loop.call_soon_threadsafe(self._queue.put_nowait, line or None)
+            except RuntimeError:  # the chat has ended and its loop is closed
+                return
             if not line:
                 return
 
