@@ -6,13 +6,12 @@ same bytes, whether the body arrives whole, a byte at a time, or cut at random p
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
-from real_streams import PROVIDER_FOR_API, body, params
+from real_streams import PROVIDER_FOR_API, assert_agrees, body, params, random_cuts
 
-from rillet import LLMClient, LLMResponse, RilletError
+from rillet import LLMClient, RilletError
 from rillet.testing.fault_server import FaultServer, Reply
 
 
@@ -28,28 +27,11 @@ def _base_url(entry: dict[str, Any], server_url: str) -> str:
     return f"{server_url}/v1" if entry["api"].startswith("openai") else server_url
 
 
-def _splits(data: bytes, seed: str) -> list[int]:
-    rng = random.Random(seed)
-    return sorted(rng.sample(range(1, len(data)), min(len(data) - 1, 40)))
-
-
-def _assert_agrees(response: LLMResponse, expected: dict[str, Any]) -> None:
-    assert response.text == expected["text"]
-    assert response.reasoning == expected["reasoning"]
-    assert [(c.name, c.arguments) for c in response.tool_calls] == [
-        (c["name"], c["arguments"]) for c in expected["tool_calls"]
-    ]
-    assert response.provider_finish_reason == expected["finish_reason"]
-    assert response.usage is not None
-    assert response.usage.input_tokens == expected["usage"]["input_tokens"]
-    assert response.usage.output_tokens == expected["usage"]["output_tokens"]
-
-
 @pytest.mark.parametrize("entry", params())
 async def test_real_stream_through_the_whole_client(entry: dict[str, Any] | None) -> None:
     data = body(entry)
     assert entry is not None
-    modes: list[Any] = ["whole", "drip", _splits(data, entry["id"])]
+    modes: list[Any] = ["whole", "drip", random_cuts(data, entry["id"])]
     responses = []
     async with FaultServer() as server:
         server.script(
@@ -70,7 +52,7 @@ async def test_real_stream_through_the_whole_client(entry: dict[str, Any] | None
                     continue
                 responses.append(await client.call("replay"))
     for response in responses:
-        _assert_agrees(response, entry["expected"])
+        assert_agrees(response, entry["expected"])
     # identical however the bytes were cut (ids that rillet generates aside)
     without_ids: Any = {"tool_calls": {"__all__": {"id"}}}
     dumps = [r.model_dump(exclude=without_ids) for r in responses]

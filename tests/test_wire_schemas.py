@@ -9,19 +9,17 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
+import real_streams
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 from referencing import Registry, Resource
 
-_REPO = Path(__file__).resolve().parents[1]
-_SCHEMAS = _REPO / "schema" / "providers"
+_SCHEMAS = real_streams.REPO / "schema" / "providers"
 # api of the real-stream index -> (schema file stem, root model class)
 _APIS = {
     "openai_chat": ("openai_chat", "ChatCompletionChunk"),
@@ -29,29 +27,6 @@ _APIS = {
     "anthropic": ("anthropic", "MessageStreamEvent"),
     "gemini_json": ("gemini", "GenerateContentResponse"),
 }
-
-
-def _missing(what: str) -> NoReturn:
-    """Fail on CI, where everything must be there; skip elsewhere."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} not found")
-    pytest.skip(f"{what} not found")
-
-
-def _streams_dir() -> Path:
-    if folder := os.environ.get("RILLET_REAL_STREAMS"):
-        return Path(folder)
-    return _REPO.parent / "shared" / "real-streams"
-
-
-def _index() -> list[dict[str, Any]]:
-    index = _streams_dir() / "index.json"
-    return json.loads(index.read_text(encoding="utf-8")) if index.is_file() else []
-
-
-_STREAMS = [pytest.param(entry, id=entry["id"]) for entry in _index()] or [
-    pytest.param(None, id="no-real-streams")
-]
 
 
 def _sse_events(text: str) -> Iterator[tuple[str | None, str]]:
@@ -71,9 +46,8 @@ def _sse_events(text: str) -> Iterator[tuple[str | None, str]]:
 
 def _events(entry: dict[str, Any] | None) -> tuple[str, list[dict[str, Any]]]:
     """The api and the JSON events of one recorded body."""
-    if entry is None:
-        _missing(f"real streams ({_streams_dir()})")
-    body = (_streams_dir() / entry["body"]).read_text(encoding="utf-8")
+    body = real_streams.body(entry).decode("utf-8")
+    assert entry is not None
     if entry["api"] == "gemini_json":
         return entry["api"], json.loads(body)
     events = []
@@ -112,7 +86,7 @@ def _models(stem: str) -> ModuleType:
     try:
         return importlib.import_module(f"rillet._generated.providers.{stem}_schema")
     except ModuleNotFoundError:
-        _missing(f"generated models of {stem} (run datamodel-codegen)")
+        real_streams.missing(f"generated models of {stem}", "run datamodel-codegen")
 
 
 def _class_names(value: object) -> Iterator[str]:
@@ -155,7 +129,7 @@ def test_schema_follows_the_conventions(stem: str) -> None:
             assert union["anyOf"][0]["oneOf"] == known["oneOf"], name
 
 
-@pytest.mark.parametrize("entry", _STREAMS)
+@pytest.mark.parametrize("entry", real_streams.params())
 def test_real_stream_matches_schema(entry: dict[str, Any] | None) -> None:
     api, events = _events(entry)
     stem = _APIS[api][0]
@@ -167,7 +141,7 @@ def test_real_stream_matches_schema(entry: dict[str, Any] | None) -> None:
             assert not errors, f"event {number}: {errors}"
 
 
-@pytest.mark.parametrize("entry", _STREAMS)
+@pytest.mark.parametrize("entry", real_streams.params())
 def test_generated_models_read_real_stream(entry: dict[str, Any] | None) -> None:
     api, events = _events(entry)
     stem, root = _APIS[api]

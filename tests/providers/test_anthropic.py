@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+import real_streams
 
 from rillet import (
     FinishReason,
@@ -33,31 +32,7 @@ from rillet.protocol import (
     Usage,
 )
 from rillet.providers.anthropic._mapper import AnthropicMapper
-from rillet.transport import SSEDecoder, SSEEvent
-
-# -- the recorded real streams (read in place, never copied) ---------------------------------
-
-
-def _streams_dir() -> Path:
-    if folder := os.environ.get("RILLET_REAL_STREAMS"):
-        return Path(folder)
-    return Path(__file__).resolve().parents[3] / "shared" / "real-streams"
-
-
-def _real_entries() -> list[Any]:
-    index = _streams_dir() / "index.json"
-    entries: list[dict[str, Any]] = json.loads(index.read_text("utf-8")) if index.is_file() else []
-    found = [pytest.param(e, id=e["id"]) for e in entries if e["api"] == "anthropic"]
-    return found or [pytest.param(None, id="no-real-streams")]
-
-
-def _real_body(entry: dict[str, Any] | None) -> bytes:
-    if entry is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the real streams folder is missing (set RILLET_REAL_STREAMS)")
-        pytest.skip("the real streams folder is missing")
-    return _streams_dir().joinpath(str(entry["body"])).read_bytes()
-
+from rillet.transport import SSEEvent
 
 # -- helpers ------------------------------------------------------------------------------------
 
@@ -66,11 +41,6 @@ def _map(frames: Sequence[SSEEvent]) -> list[StreamChunk]:
     mapper = AnthropicMapper("anthropic")
     chunks = [chunk for frame in frames for chunk in mapper.feed(frame)]
     return chunks + list(mapper.finish())
-
-
-def _map_body(body: bytes) -> list[StreamChunk]:
-    decoder = SSEDecoder()
-    return _map(decoder.feed(body) + decoder.flush())
 
 
 def _ev(name: str, **fields: Any) -> SSEEvent:
@@ -142,22 +112,14 @@ def _assert_contract(chunks: Sequence[StreamChunk]) -> None:
 # -- real streams -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("entry", _real_entries())
+@pytest.mark.parametrize("entry", real_streams.params("anthropic"))
 def test_real_stream_matches_the_official_sdk(entry: dict[str, Any] | None) -> None:
-    chunks = _map_body(_real_body(entry))
+    chunks = _map(real_streams.frames(real_streams.body(entry)))
     assert entry is not None
     _assert_contract(chunks)
     response = StreamingLLMResponse.from_chunks(chunks)
     expected = entry["expected"]
-    assert response.text == expected["text"]
-    assert response.reasoning == expected["reasoning"]
-    assert [(c.name, c.arguments) for c in response.tool_calls] == [
-        (c["name"], c["arguments"]) for c in expected["tool_calls"]
-    ]
-    assert response.provider_finish_reason == expected["finish_reason"]
-    assert response.usage is not None
-    assert response.usage.input_tokens == expected["usage"]["input_tokens"]
-    assert response.usage.output_tokens == expected["usage"]["output_tokens"]
+    real_streams.assert_agrees(response, expected)
     if expected["reasoning"]:  # every thinking block came with its signature
         assert all(block.signature for block in response.reasoning_details)
 

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
+import real_streams
 
 from rillet import LLMClient, LLMRequest, MissingAPIKeyError
 from rillet.providers.anthropic import AnthropicAdapter
 from rillet.providers.anthropic._request import build_body
 from rillet.testing.fault_server import FaultServer, Reply
 
+# a recorded thinking + tool call stream (read in place)
 _REAL_STREAM = "llm-anthropic/test_fixed_version_tool_chain_with_thinking_display_regression#0"
-
-
-def _real_entry() -> dict[str, Any]:
-    """The recorded thinking + tool call stream (read in place); fails on CI when missing."""
-    folder = os.environ.get("RILLET_REAL_STREAMS")
-    root = (
-        Path(folder) if folder else Path(__file__).resolve().parents[3] / "shared" / "real-streams"
-    )
-    index = root / "index.json"
-    entries = json.loads(index.read_text("utf-8")) if index.is_file() else []
-    for entry in entries:
-        if entry["id"] == _REAL_STREAM:
-            found: dict[str, Any] = entry
-            found["bytes"] = root.joinpath(str(entry["body"])).read_bytes()
-            return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("the real streams folder is missing (set RILLET_REAL_STREAMS)")
-    pytest.skip("the real streams folder is missing")
 
 
 # -- request bodies -----------------------------------------------------------------------------
@@ -208,8 +190,8 @@ def test_data_url_image_and_provider_options_merged_last() -> None:
 
 
 async def test_client_posts_to_v1_messages_with_the_key_header() -> None:
-    entry = _real_entry()
-    data = entry["bytes"]
+    entry = real_streams.by_id(_REAL_STREAM)
+    data = real_streams.body(entry)
     async with FaultServer() as server:
         server.script(Reply(body=data, content_type="text/event-stream; charset=utf-8"))
         async with LLMClient(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
+import real_streams
 
 from rillet import (
     ConfigurationError,
@@ -31,33 +30,7 @@ from rillet.providers.gemini import GeminiAdapter
 from rillet.providers.gemini._mapper import GeminiMapper
 from rillet.providers.gemini._request import build_body
 from rillet.testing.fault_server import FaultServer, Reply
-from rillet.transport import JSONArrayDecoder, SSEDecoder, SSEEvent
-
-# -- the recorded real streams (read in place, never copied) ---------------------------------
-
-
-def _streams_dir() -> Path:
-    if folder := os.environ.get("RILLET_REAL_STREAMS"):
-        return Path(folder)
-    return Path(__file__).resolve().parents[3] / "shared" / "real-streams"
-
-
-def _real_entries() -> list[dict[str, Any]]:
-    index = _streams_dir() / "index.json"
-    entries: list[dict[str, Any]] = json.loads(index.read_text("utf-8")) if index.is_file() else []
-    return [e for e in entries if e["api"] == "gemini_json"]
-
-
-def _real_body(entry: dict[str, Any] | None) -> bytes:
-    if entry is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the real streams folder is missing (set RILLET_REAL_STREAMS)")
-        pytest.skip("the real streams folder is missing")
-    return _streams_dir().joinpath(str(entry["body"])).read_bytes()
-
-
-def _frames(body: bytes, decoder: JSONArrayDecoder | SSEDecoder) -> list[SSEEvent]:
-    return decoder.feed(body) + decoder.flush()
+from rillet.transport import SSEEvent
 
 
 def _as_sse(frames: list[SSEEvent]) -> bytes:
@@ -101,18 +74,15 @@ def _without_made_up_ids(response: LLMResponse) -> LLMResponse:
     return response.model_copy(update={"tool_calls": calls})
 
 
-@pytest.mark.parametrize(
-    "entry",
-    [pytest.param(e, id=e["id"]) for e in _real_entries()] or [pytest.param(None, id="none")],
-)
+@pytest.mark.parametrize("entry", real_streams.params("gemini_json"))
 def test_real_stream_json_array_and_sse_forms(entry: dict[str, Any] | None) -> None:
-    frames = _frames(_real_body(entry), JSONArrayDecoder())
+    frames = real_streams.frames(real_streams.body(entry), json_array=True)
     assert entry is not None
     chunks = _map(frames)
     _assert_contract(chunks)
     response = StreamingLLMResponse.from_chunks(chunks)
     _assert_expected(response, entry["expected"])
-    again = StreamingLLMResponse.from_chunks(_map(_frames(_as_sse(frames), SSEDecoder())))
+    again = StreamingLLMResponse.from_chunks(_map(real_streams.frames(_as_sse(frames))))
     assert _without_made_up_ids(again) == _without_made_up_ids(response)
 
 
@@ -397,14 +367,13 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 async def test_json_array_and_sse_bodies_through_the_client() -> None:
     wanted = "llm-gemini/test_tools_with_nested_pydantic_models#0"
-    entry = next((e for e in _real_entries() if e["id"] == wanted), None)
-    data = _real_body(entry)
-    assert entry is not None
+    entry = real_streams.by_id(wanted)
+    data = real_streams.body(entry)
     responses = []
     async with FaultServer() as server:
         server.script(
             Reply(body=data, content_type="application/json; charset=UTF-8", chunks="drip"),
-            Reply(body=_as_sse(_frames(data, JSONArrayDecoder())), chunks=[7, 100, 1001]),
+            Reply(body=_as_sse(real_streams.frames(data, json_array=True)), chunks=[7, 100, 1001]),
         )
         for sse in (False, True):
             async with LLMClient(

@@ -4,50 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+import real_streams
 
 from rillet import RilletError
 from rillet._exceptions import MalformedStreamError, StreamInterruptedError
 from rillet.protocol import ErrorChunk, ErrorCode, FinishReason, StreamChunk
 from rillet.providers.openai_responses._mapper import ResponsesMapper
 from rillet.streaming import StreamingLLMResponse
-from rillet.transport import SSEDecoder, SSEEvent
-
-# -- the recorded real streams (read in place from RILLET_REAL_STREAMS, never copied) ---------
-
-_STREAMS = Path(
-    os.environ.get("RILLET_REAL_STREAMS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "real-streams"
-)
-
-
-def _entries() -> list[Any]:
-    index = _STREAMS / "index.json"
-    found = json.loads(index.read_text("utf-8")) if index.is_file() else []
-    mine = [pytest.param(e, id=e["id"]) for e in found if e["api"] == "openai_responses"]
-    return mine or [pytest.param(None, id="no-real-streams")]
-
-
-def _body(entry: dict[str, Any] | None) -> bytes:
-    if entry is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"real streams not found in {_STREAMS} (set RILLET_REAL_STREAMS)")
-        pytest.skip("real streams not found")
-    name: str = entry["body"]
-    return (_STREAMS / name).read_bytes()
-
+from rillet.transport import SSEEvent
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def _frames(data: bytes) -> list[SSEEvent]:
-    decoder = SSEDecoder()
-    return decoder.feed(data) + decoder.flush()
 
 
 def _sse(*events: dict[str, Any]) -> list[SSEEvent]:
@@ -148,22 +118,13 @@ def args_done(n: int, arguments: str, index: int) -> dict[str, Any]:
 # -- the real recorded streams ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("entry", _entries())
+@pytest.mark.parametrize("entry", real_streams.params("openai_responses"))
 def test_real_stream(entry: dict[str, Any] | None) -> None:
-    chunks = _map(_frames(_body(entry)))
+    chunks = _map(real_streams.frames(real_streams.body(entry)))
     assert entry is not None
     _assert_contract(chunks)
     response = StreamingLLMResponse.from_chunks(chunks)
-    expected = entry["expected"]
-    assert response.text == expected["text"]
-    assert response.reasoning == expected["reasoning"]
-    assert [(c.name, c.arguments) for c in response.tool_calls] == [
-        (c["name"], c["arguments"]) for c in expected["tool_calls"]
-    ]
-    assert response.provider_finish_reason == expected["finish_reason"]
-    assert response.usage is not None
-    assert response.usage.input_tokens == expected["usage"]["input_tokens"]
-    assert response.usage.output_tokens == expected["usage"]["output_tokens"]
+    real_streams.assert_agrees(response, entry["expected"])
     assert response.id is not None and response.id.startswith("resp_")
     assert all(c.id.startswith("call_") for c in response.tool_calls)  # the id the API wants back
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
+import real_streams
 from aiohttp import web
 
 from rillet import LLMClient, LLMRequest
@@ -106,23 +104,6 @@ def test_key_and_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
 # -- the adapter over HTTP -------------------------------------------------------------------
 
 
-def _last_real_stream() -> tuple[dict[str, Any], bytes]:
-    """The last recorded Responses stream (see test_openai_responses.py for all of them)."""
-    folder = Path(
-        os.environ.get("RILLET_REAL_STREAMS")
-        or Path(__file__).resolve().parents[2].parent / "shared" / "real-streams"
-    )
-    index = folder / "index.json"
-    found = json.loads(index.read_text("utf-8")) if index.is_file() else []
-    mine = [e for e in found if e["api"] == "openai_responses"]
-    if not mine:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"real streams not found in {folder} (set RILLET_REAL_STREAMS)")
-        pytest.skip("real streams not found")
-    entry: dict[str, Any] = mine[-1]
-    return entry, (folder / str(entry["body"])).read_bytes()
-
-
 @asynccontextmanager
 async def _serve(app: web.Application) -> AsyncIterator[str]:
     runner = web.AppRunner(app)
@@ -136,7 +117,9 @@ async def _serve(app: web.Application) -> AsyncIterator[str]:
 
 
 async def test_adapter_against_a_local_server() -> None:
-    entry, data = _last_real_stream()
+    # the last recorded Responses stream (test_openai_responses.py replays all of them)
+    entry = (real_streams.entries("openai_responses") or real_streams.missing("real streams"))[-1]
+    data = real_streams.body(entry)
     seen: list[web.Request] = []
     sent: list[dict[str, Any]] = []
 

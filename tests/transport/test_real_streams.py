@@ -4,49 +4,31 @@ through the pure decoders and through the transport over a real connection."""
 from __future__ import annotations
 
 import json
-import random
-from itertools import pairwise
-from pathlib import Path
-from typing import Any
 
 import pytest
+from real_streams import Entry, as_params, body, entries, frames, missing, random_cuts
 
 from rillet.testing import FaultServer, Reply
-from rillet.transport import HTTPTransport, JSONArrayDecoder, SSEDecoder, SSEEvent
-
-STREAMS = Path("/work/shared/real-streams")
-INDEX: list[dict[str, Any]] = (
-    json.loads((STREAMS / "index.json").read_text()) if (STREAMS / "index.json").exists() else []
-)
-pytestmark = pytest.mark.skipif(not INDEX, reason="the recorded real streams are not available")
+from rillet.transport import HTTPTransport, SSEEvent
 
 
-def body_of(entry: dict[str, Any]) -> bytes:
-    return (STREAMS / str(entry["body"])).read_bytes()
+def decode(entry: Entry, data: bytes, cuts: list[int]) -> list[SSEEvent]:
+    return frames(data, json_array=entry["api"] == "gemini_json", cuts=cuts)
 
 
-def decode(entry: dict[str, Any], body: bytes, cuts: list[int]) -> list[SSEEvent]:
-    decoder = JSONArrayDecoder() if entry["api"] == "gemini_json" else SSEDecoder()
-    bounds = [0, *cuts, len(body)]
-    events: list[SSEEvent] = []
-    for start, end in pairwise(bounds):
-        events += decoder.feed(body[start:end])
-    return events + decoder.flush()
-
-
-def check_frames(entry: dict[str, Any], body: bytes, frames: list[SSEEvent]) -> None:
+def check_frames(entry: Entry, data: bytes, framed: list[SSEEvent]) -> None:
     """What the frames must be, known independently of our decoder."""
     if entry["api"] == "gemini_json":
-        assert [json.loads(f.data) for f in frames] == json.loads(body)
+        assert [json.loads(f.data) for f in framed] == json.loads(data)
         return
-    assert frames, "no frames"
+    assert framed, "no frames"
     # One frame per block with a "data:" line. 009.sse opens with " data: ..." (a leading
     # space): per the spec that field is named " data" and ignored, as the OpenAI SDK does.
-    blocks = body.decode().split("\n\n")
-    assert len(frames) == sum(
+    blocks = data.decode().split("\n\n")
+    assert len(framed) == sum(
         any(line.startswith("data:") for line in b.split("\n")) for b in blocks
     )
-    for frame in frames:
+    for frame in framed:
         if frame.data == "[DONE]":
             continue
         payload = json.loads(frame.data)
@@ -54,48 +36,47 @@ def check_frames(entry: dict[str, Any], body: bytes, frames: list[SSEEvent]) -> 
             assert payload["type"] == frame.event
 
 
-def random_cuts(body: bytes, seed: str) -> list[int]:
-    rng = random.Random(seed)
-    return sorted(rng.sample(range(1, len(body)), min(len(body) - 1, 40)))
-
-
-@pytest.mark.parametrize("entry", INDEX, ids=[e["body"] for e in INDEX])
-def test_decoders_frame_identically_however_cut(entry: dict[str, Any]) -> None:
-    body = body_of(entry)
-    whole = decode(entry, body, [])
-    check_frames(entry, body, whole)
-    assert decode(entry, body, list(range(1, len(body)))) == whole
+@pytest.mark.parametrize("entry", as_params(entries(), lambda e: str(e["body"])))
+def test_decoders_frame_identically_however_cut(entry: Entry | None) -> None:
+    data = body(entry)
+    assert entry is not None
+    whole = decode(entry, data, [])
+    check_frames(entry, data, whole)
+    assert decode(entry, data, list(range(1, len(data)))) == whole
     for attempt in range(3):
-        assert decode(entry, body, random_cuts(body, f"{entry['body']}{attempt}")) == whole
+        assert decode(entry, data, random_cuts(data, f"{entry['body']}{attempt}")) == whole
 
 
 async def test_transport_frames_every_body(server: FaultServer, transport: HTTPTransport) -> None:
-    for entry in INDEX:
-        body = body_of(entry)
-        expected = decode(entry, body, [])
-        for chunks in ("whole", random_cuts(body, entry["body"])):
-            server.script(Reply(body=body, content_type=entry["content_type"], chunks=chunks))
+    for entry in entries() or missing("the real streams folder"):
+        data = body(entry)
+        expected = decode(entry, data, [])
+        for chunks in ("whole", random_cuts(data, entry["body"])):
+            server.script(Reply(body=data, content_type=entry["content_type"], chunks=chunks))
             async with transport.stream("POST", server.url, headers={}) as stream:
-                frames = [frame async for frame in stream]
-            assert frames == expected, entry["body"]
+                framed = [frame async for frame in stream]
+            assert framed == expected, entry["body"]
 
 
-def smallest_per_api() -> list[dict[str, Any]]:
-    chosen: dict[str, dict[str, Any]] = {}
-    for entry in INDEX:
+def smallest_per_api() -> list[Entry]:
+    chosen: dict[str, Entry] = {}
+    for entry in entries():
         best = chosen.get(entry["api"])
-        if best is None or len(body_of(entry)) < len(body_of(best)):
+        if best is None or len(body(entry)) < len(body(best)):
             chosen[entry["api"]] = entry
     return list(chosen.values())
 
 
-@pytest.mark.parametrize("entry", smallest_per_api(), ids=lambda e: f"{e['api']}-{e['body']}")
+@pytest.mark.parametrize(
+    "entry", as_params(smallest_per_api(), lambda e: f"{e['api']}-{e['body']}")
+)
 async def test_transport_one_byte_drip(
-    server: FaultServer, transport: HTTPTransport, entry: dict[str, Any]
+    server: FaultServer, transport: HTTPTransport, entry: Entry | None
 ) -> None:
     # A byte per write costs a loop turn each: one body per API keeps this fast.
-    body = body_of(entry)
-    server.script(Reply(body=body, content_type=entry["content_type"], chunks="drip", gzip=True))
+    data = body(entry)
+    assert entry is not None
+    server.script(Reply(body=data, content_type=entry["content_type"], chunks="drip", gzip=True))
     async with transport.stream("POST", server.url, headers={}) as stream:
-        frames = [frame async for frame in stream]
-    assert frames == decode(entry, body, [])
+        framed = [frame async for frame in stream]
+    assert framed == decode(entry, data, [])
