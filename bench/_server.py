@@ -1,4 +1,19 @@
-"""A loopback server in a child process, so the client's CPU time is the client's alone."""
+"""The loopback server every benchmark reads from, in a child process.
+
+The server runs in its own process so that the CPU time a benchmark measures (``process_time``
+in the client's process) is the client's alone. It answers the providers' real paths, so the
+official SDKs only need their ``base_url`` pointed at it:
+
+- ``POST /v1/chat/completions``, ``/v1/responses``, ``/v1/messages``: the body is chosen by the
+  request's ``model``;
+- ``POST /v1beta/models/{model}:streamGenerateContent`` (``?alt=sse``: Gemini SSE, otherwise
+  the JSON-array form);
+- ``POST /floor/{format}``: the same bodies for the floor, with ``{"model": ...}``.
+
+Models name bodies: ``text-<n>`` (``n`` text deltas), ``tools-<fragments>-<bytes>`` (one tool
+call), ``big-<bytes>`` (an OpenAI chat stream generated on the fly, for the memory benchmark).
+Each body is built once, on its first request, and written in 64 KiB pieces like a real server.
+"""
 
 from __future__ import annotations
 
@@ -6,70 +21,92 @@ import asyncio
 import json
 import multiprocessing
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable
 from types import TracebackType
+from typing import Any
 
+import _bodies
 from aiohttp import web
 
+_PIECE = 1 << 16
 
-def _serve(
-    port: int, bodies: Mapping[str, tuple[str, bytes]], ready: multiprocessing.Event
-) -> None:  # type: ignore[valid-type]
+
+def _route(path: str, query: Any, payload: bytes) -> tuple[str, str]:
+    """(wire format, model) of a request."""
+    if path.endswith(":streamGenerateContent"):
+        model = path.rsplit("/", 1)[1].split(":", 1)[0]
+        return ("gemini-sse" if query.get("alt") == "sse" else "gemini-json"), model
+    model = json.loads(payload or b"{}").get("model", "")
+    if path.startswith("/floor/"):
+        return path.removeprefix("/floor/"), model
+    for suffix, fmt in (
+        ("/chat/completions", "openai-chat"),
+        ("/responses", "openai-responses"),
+        ("/messages", "anthropic"),
+    ):
+        if path.endswith(suffix):
+            return fmt, model
+    raise web.HTTPNotFound(text=f"bench server: no route for {path}")
+
+
+def _build(fmt: str, model: str) -> tuple[str, bytes]:
+    kind, _, arg = model.partition("-")
+    if kind == "text":
+        content_type, build = _bodies.TEXT[fmt]
+        return content_type, build(int(arg))
+    if kind == "tools":
+        fragments, size = (int(x) for x in arg.split("-"))
+        return _bodies.SSE, _bodies.TOOLS[fmt](fragments, size)
+    raise web.HTTPNotFound(text=f"bench server: unknown model {model!r}")
+
+
+def _serve(port: int, ready: Any) -> None:
+    cache: dict[tuple[str, str], tuple[str, bytes]] = {}
+
     async def handle(request: web.Request) -> web.StreamResponse:
         payload = await request.read()
-        content_type, body = bodies[_body_name(request.path, payload)]
+        fmt, model = _route(request.path, request.query, payload)
+        pieces: Iterable[bytes]
+        if model.startswith("big-"):
+            content_type = _bodies.SSE
+            pieces = _bodies.big_chunks(int(model.removeprefix("big-")), _PIECE)
+        else:
+            key = (fmt, model)
+            if key not in cache:
+                cache[key] = _build(fmt, model)
+            content_type, body = cache[key]
+            view = memoryview(body)
+            pieces = (view[i : i + _PIECE] for i in range(0, len(body), _PIECE))
         response = web.StreamResponse(headers={"content-type": content_type})
         await response.prepare(request)
-        view = memoryview(body)
-        for start in range(0, len(body), 65536):  # like a real server: many writes
-            await response.write(view[start : start + 65536].tobytes())
+        for piece in pieces:
+            await response.write(piece)
         await response.write_eof()
         return response
 
     async def main() -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=1 << 24)
         app.router.add_route("*", "/{tail:.*}", handle)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        # A deep backlog: the concurrency benchmark opens 1,000 connections at once.
+        await web.TCPSite(runner, "127.0.0.1", port, backlog=4096).start()
         ready.set()
         await asyncio.Event().wait()
 
     asyncio.run(main())
 
 
-_PATHS = {
-    "/chat/completions": "openai",
-    "/responses": "openai-responses",
-    "/messages": "anthropic",
-    ":streamGenerateContent": "gemini",
-}
-
-
-def _body_name(path: str, payload: bytes) -> str:
-    """``<provider>-<model>``: the provider from the path, the model from the body or path."""
-    provider = next(
-        (name for suffix, name in _PATHS.items() if path.endswith(suffix)), path.rsplit("/", 1)[-1]
-    )
-    if path.endswith(":streamGenerateContent"):
-        model = path.rsplit("/", 1)[1].split(":", 1)[0]
-    else:
-        model = json.loads(payload or b"{}").get("model", "")
-    return f"{provider}-{model}"
-
-
 class BodyServer:
-    """Serves ``bodies["<provider>-<model>"]``; the floor posts ``{"model": ...}`` to ``/floor/<provider>``."""
+    """``with BodyServer() as server: ... server.url``: the child process lives as long."""
 
-    def __init__(self, bodies: Mapping[str, tuple[str, bytes]]) -> None:
+    def __init__(self) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        ctx = multiprocessing.get_context("fork")
+            self.port: int = probe.getsockname()[1]
+        ctx = multiprocessing.get_context("spawn")
         self._ready = ctx.Event()
-        self._process = ctx.Process(
-            target=_serve, args=(self.port, dict(bodies), self._ready), daemon=True
-        )
+        self._process = ctx.Process(target=_serve, args=(self.port, self._ready), daemon=True)
 
     @property
     def url(self) -> str:
@@ -77,12 +114,13 @@ class BodyServer:
 
     def __enter__(self) -> BodyServer:
         self._process.start()
-        if not self._ready.wait(30):
-            raise RuntimeError("bench server did not start")
+        if not self._ready.wait(60):
+            self._process.terminate()
+            raise RuntimeError("the bench server did not start")
         return self
 
     def __exit__(
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._process.terminate()
-        self._process.join(5)
+        self._process.join(10)

@@ -1,6 +1,6 @@
 """Accumulator cost per chunk over 100k chunks, beside a plain list.append + "".join baseline.
 
-    python bench/bench_accumulator.py [--chunks N] [--json PATH]
+    python bench/bench_accumulator.py [--chunks N]
 
 Both sides get the same pre-built chunks in the same run; the best of five runs is reported.
 """
@@ -11,7 +11,6 @@ import argparse
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from rillet import (
     ContentChunk,
@@ -79,38 +78,56 @@ def _baseline_arguments(chunks: list[StreamChunk]) -> object:
     return json.loads("".join(parts))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--chunks", type=int, default=100_000)
-    parser.add_argument("--json", type=Path, default=Path("bench/results/accumulator.json"))
-    args = parser.parse_args()
+def run(chunks: int = 100_000) -> dict[str, object]:
     rows = []
     for name, build, baseline in (
         ("text", _text_chunks, _baseline_text),
         ("tool arguments", _argument_chunks, _baseline_arguments),
     ):
-        for n in (args.chunks // 10, args.chunks):
-            chunks = build(n)
-            ours = _best_of(5, lambda chunks=chunks: _accumulate(chunks)) / len(chunks) * 1e9
+        for n in (chunks // 10, chunks):
+            built = build(n)
+            ours = _best_of(5, lambda built=built: _accumulate(built)) / len(built) * 1e9
             floor = (
-                _best_of(5, lambda chunks=chunks, baseline=baseline: baseline(chunks))
-                / len(chunks)
+                _best_of(5, lambda built=built, baseline=baseline: baseline(built))
+                / len(built)
                 * 1e9
             )
             rows.append(
-                {"workload": name, "chunks": n, "accumulator_ns": ours, "baseline_ns": floor}
+                {
+                    "workload": name,
+                    "chunks": n,
+                    "accumulator_ns": ours,
+                    "baseline_ns": floor,
+                    "ratio": ours / floor,
+                }
             )
-    print(
-        f"{'workload':<16}{'chunks':>9}{'accumulator ns/chunk':>23}{'append+join ns/chunk':>23}{'ratio':>8}"
+    return {"rows": rows}
+
+
+def report(result: dict[str, object]) -> str:
+    from _measure import table
+
+    rows = result["rows"]
+    assert isinstance(rows, list)
+    return table(
+        ["workload", "chunks", "accumulator ns/chunk", "append+join ns/chunk", "ratio"],
+        [
+            [r["workload"], r["chunks"], r["accumulator_ns"], r["baseline_ns"], r["ratio"]]
+            for r in rows
+        ],
+        "Accumulator alone (pre-built chunks, in process)",
     )
-    for row in rows:
-        ratio = row["accumulator_ns"] / row["baseline_ns"]
-        print(
-            f"{row['workload']:<16}{row['chunks']:>9}{row['accumulator_ns']:>23.0f}"
-            f"{row['baseline_ns']:>23.0f}{ratio:>8.2f}"
-        )
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(rows, indent=2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chunks", type=int, default=100_000)
+    args = parser.parse_args()
+    result = run(args.chunks)
+    print(report(result))
+    from _measure import machine, write_json
+
+    write_json("accumulator.json", {"machine": machine(), **result})
 
 
 if __name__ == "__main__":

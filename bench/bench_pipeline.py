@@ -1,100 +1,144 @@
-"""CPU per event of each adapter's whole pipeline (transport, adapter, accumulator), beside
-the floor: aiohttp ``readline`` + ``json.loads`` over the same bytes, in the same run.
+"""CPU per event and events/s of every consumer, per wire format, at N = 2k, 20k, 200k.
 
-    python bench/bench_pipeline.py [--sizes 2000,200000] [--repeat 3] [--json PATH]
+    python bench/bench_pipeline.py [--sizes 2000,20000,200000] [--quick]
+
+Consumers: the floor (aiohttp ``readline`` + ``json.loads``), rillet's whole pipeline
+(``LLMClient(provider=...).stream()`` read to the end: transport, adapter, accumulator), the
+official SDKs and what users pick instead of one (see ``_consumers.py``). All read the same
+bytes from the same loopback server in one run; runs are interleaved so that noise hits all
+alike, and each figure is the best of its runs. CPU per event divides by the wire events (the
+floor's count of data lines, or of array elements).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from typing import Any
 
-import aiohttp
-from _bodies import BODIES
+import _bodies
+import _consumers
+from _measure import cpu_and_wall, machine, table, write_json
 from _server import BodyServer
 
-from rillet import LLMClient
+SIZES = (2_000, 20_000, 200_000)
+BUDGET_S = 25.0  # CPU seconds one consumer may spend on its repeats at one size
 
 
-async def _floor(session: aiohttp.ClientSession, url: str, model: str) -> int:
-    events = 0
-    async with session.post(url, data=json.dumps({"model": model}).encode()) as response:
-        async for line in response.content:
-            if line.startswith(b"data: ") and not line.startswith(b"data: [DONE]"):
-                json.loads(line[6:])
-                events += 1
-    return events
+def _repeats(n: int, us_per_event: float | None, cap: int) -> int:
+    if us_per_event is None:
+        return cap
+    return max(1, min(cap, int(BUDGET_S / (us_per_event * 1e-6 * n))))
 
 
-async def _rillet(client: LLMClient) -> int:
-    events = 0
-    async with client.stream("bench") as stream:
-        async for _ in stream:
-            events += 1
-    return events
-
-
-async def _cpu(run: Callable[[], Awaitable[int]], repeat: int) -> tuple[float, int]:
-    """Best CPU seconds of ``repeat`` runs (process time: this process only)."""
-    best, count = float("inf"), 0
-    for _ in range(repeat):
-        started = time.process_time()
-        count = await run()
-        best = min(best, time.process_time() - started)
-    return best, count
-
-
-async def _measure(server_url: str, sizes: list[int], repeat: int) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    async with aiohttp.ClientSession() as session:
-        for provider in BODIES:
+async def measure(url: str, sizes: tuple[int, ...], cap: int) -> dict[str, Any]:
+    consumers = await _consumers.start_all(url, _consumers.ALL)
+    rows: list[dict[str, Any]] = []
+    skipped = {c.name: c.skip_reason for c in consumers if c.skip_reason}
+    try:
+        for fmt in _bodies.FORMATS:
+            active = [c for c in consumers if fmt in c.formats and not c.skip_reason]
+            cost: dict[str, float] = {}
+            for c in active:  # warm-up: imports, connections, the server's first build
+                try:
+                    await c.drain(fmt, "text-200")
+                except Exception as error:
+                    skipped[f"{c.name} ({fmt})"] = f"{type(error).__name__}: {error}"[:200]
+            active = [c for c in active if f"{c.name} ({fmt})" not in skipped]
             for n in sizes:
-                model = str(n)
-                base = f"{server_url}/v1" if provider.startswith("openai") else server_url
-                client = LLMClient(
-                    provider=provider, model=model, api_key="bench", base_url=base, timeout=120
-                )
-                floor_url = f"{server_url}/floor/{provider}"
-                floor_cpu, floor_events = await _cpu(
-                    lambda floor_url=floor_url, model=model: _floor(session, floor_url, model),
-                    repeat,
-                )
-                ours_cpu, _ = await _cpu(lambda client=client: _rillet(client), repeat)
-                await client.aclose()
-                rows.append(
-                    {
-                        "provider": provider,
-                        "events": n,
-                        "floor_us_per_event": floor_cpu / floor_events * 1e6,
-                        "rillet_us_per_event": ours_cpu / floor_events * 1e6,
-                        "ratio": ours_cpu / floor_cpu,
-                    }
-                )
-                print(
-                    f"{provider:<18}{n:>8}{rows[-1]['floor_us_per_event']:>12.2f}"
-                    f"{rows[-1]['rillet_us_per_event']:>12.2f}{rows[-1]['ratio']:>8.2f}",
-                    flush=True,
-                )
-    return rows
+                model = f"text-{n}"
+                await active[0].drain(fmt, model)  # the server builds this body once
+                best: dict[str, list[float]] = {
+                    c.name: [float("inf"), float("inf")] for c in active
+                }
+                items: dict[str, int] = {}
+                runs = {c.name: _repeats(n, cost.get(c.name), cap) for c in active}
+                for round_ in range(max(runs.values())):
+                    for c in active:
+                        if round_ >= runs[c.name]:
+                            continue
+                        cpu, wall, count = await cpu_and_wall(
+                            lambda c=c, model=model, fmt=fmt: c.drain(fmt, model)
+                        )
+                        best[c.name] = [min(best[c.name][0], cpu), min(best[c.name][1], wall)]
+                        items[c.name] = count
+                events = items["floor"]
+                floor_cpu = best["floor"][0]
+                for c in active:
+                    cpu, wall = best[c.name]
+                    cost[c.name] = cpu / events * 1e6
+                    rows.append(
+                        {
+                            "format": fmt,
+                            "n": n,
+                            "consumer": c.name,
+                            "wire_events": events,
+                            "items": items[c.name],
+                            "runs": runs[c.name],
+                            "cpu_s": cpu,
+                            "wall_s": wall,
+                            "cpu_us_per_event": cpu / events * 1e6,
+                            "events_per_s": events / wall,
+                            "x_floor": cpu / floor_cpu,
+                        }
+                    )
+                    print(
+                        f"  {fmt:<17}{n:>8}  {c.name:<24}{cpu / events * 1e6:>9.2f} us/event"
+                        f"{cpu / floor_cpu:>8.2f}x floor{events / wall:>12,.0f} events/s"
+                        f"  ({runs[c.name]} run{'s' if runs[c.name] > 1 else ''})",
+                        flush=True,
+                    )
+    finally:
+        await _consumers.close_all(consumers)
+    return {"rows": rows, "skipped": skipped}
+
+
+def report(result: dict[str, Any]) -> str:
+    rows = result["rows"]
+    rillet = {
+        (r["format"], r["n"]): r["cpu_us_per_event"] for r in rows if r["consumer"] == "rillet"
+    }
+    lines = [
+        [
+            r["format"],
+            r["n"],
+            r["consumer"],
+            r["cpu_us_per_event"],
+            r["x_floor"],
+            r["cpu_us_per_event"] / rillet[(r["format"], r["n"])]
+            if (r["format"], r["n"]) in rillet
+            else None,
+            r["events_per_s"],
+        ]
+        for r in rows
+    ]
+    text = table(
+        ["format", "N", "consumer", "CPU us/event", "x floor", "x rillet", "events/s"],
+        lines,
+        "CPU per event and throughput (best of the runs)",
+    )
+    for name, reason in result.get("skipped", {}).items():
+        text += f"\n(skipped {name}: {reason})"
+    return text
+
+
+def run(url: str, quick: bool = False, sizes: tuple[int, ...] | None = None) -> dict[str, Any]:
+    sizes = sizes or ((2_000, 20_000) if quick else SIZES)
+    return asyncio.run(measure(url, sizes, cap=3 if quick else 7))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="2000,200000")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--json", type=Path, default=Path("bench/results/pipeline.json"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default=None, help="comma-separated N (default 2000,20000,200000)"
+    )
+    parser.add_argument("--quick", action="store_true", help="N = 2k and 20k, fewer runs")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    bodies = {f"{p}-{n}": (ct, build(n)) for p, (ct, build) in BODIES.items() for n in sizes}
-    print(f"{'provider':<18}{'events':>8}{'floor us':>12}{'rillet us':>12}{'ratio':>8}")
-    with BodyServer(bodies) as server:
-        rows = asyncio.run(_measure(server.url, sizes, args.repeat))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(rows, indent=2))
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
+    with BodyServer() as server:
+        result = run(server.url, args.quick, sizes)
+    print(report(result))
+    write_json("pipeline.json", {"machine": machine(), **result})
 
 
 if __name__ == "__main__":

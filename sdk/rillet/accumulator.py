@@ -3,6 +3,10 @@
 ``ResponseAccumulator.add`` costs time proportional to the chunk it is given: text and argument
 fragments are appended to lists and joined only when a snapshot is asked for, and a tool call's
 arguments are parsed once, when the call ends.
+
+``keep_text=False`` keeps no content or reasoning text (the response's ``text`` and
+``reasoning`` stay empty; tool calls, usage, ids and signatures are still kept), for consumers
+that keep what they need themselves and want memory that does not grow with the stream.
 """
 
 from __future__ import annotations
@@ -40,6 +44,21 @@ __all__ = ["ResponseAccumulator"]
 _log = logging.getLogger("rillet.accumulator")
 
 
+_PACK = 1024
+"""``compact()`` joins text parts in runs of this many (a str per chunk costs ~50 bytes more
+than its text; a list entry 8)."""
+
+
+def _pack(parts: list[str], packed: int) -> int:
+    """Join the parts after the first ``packed`` (already joined runs) once there are ``_PACK``
+    of them; return the new count of packed runs. Only adjacent parts are joined, in order."""
+    packed = min(packed, len(parts))
+    if len(parts) - packed < _PACK:
+        return packed
+    parts[packed:] = ["".join(parts[packed:])]
+    return packed + 1
+
+
 def _joined(parts: list[str]) -> str:
     """Join ``parts`` and keep the result as the only part, so repeated snapshots stay cheap."""
     if len(parts) > 1:
@@ -47,6 +66,11 @@ def _joined(parts: list[str]) -> str:
         parts[:] = [text]
         return text
     return parts[0] if parts else ""
+
+
+def _passed(chunk: StreamChunk) -> StreamChunk:
+    """The content handler of ``keep_text=False``: nothing to keep."""
+    return chunk
 
 
 @dataclass
@@ -97,7 +121,8 @@ class _ReasoningState:
 class ResponseAccumulator:
     """Feeds on chunks one by one and gives an ``LLMResponse`` snapshot at any moment."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_text: bool = True) -> None:
+        self.keep_text = keep_text
         self._id: str | None = None
         self._model: str | None = None
         self._provider: str | None = None
@@ -113,9 +138,11 @@ class ResponseAccumulator:
         self._error: ErrorChunk | None = None
         self._terminal: StreamChunk | None = None
         self.chunk_count = 0
+        self._packed_text = 0
+        self._packed_reasoning = 0
         self._handlers: dict[str, Callable[[Any], StreamChunk]] = {
             "start": self._on_start,
-            "content": self._on_content,
+            "content": self._on_content if keep_text else _passed,
             "reasoning": self._on_reasoning,
             "tool_call_start": self._on_tool_call_start,
             "tool_call_chunk": self._on_tool_call_chunk,
@@ -156,7 +183,7 @@ class ResponseAccumulator:
         block = self._blocks.get(chunk.index)
         if block is None:
             block = self._blocks[chunk.index] = _ReasoningState()
-        if chunk.text:
+        if chunk.text and self.keep_text:
             block.text.append(chunk.text)
             self._reasoning.append(chunk.text)
         if chunk.id is not None:
@@ -242,6 +269,12 @@ class ResponseAccumulator:
         for state in self._calls.values():
             if not state.ended:
                 state.finish(None)
+
+    def compact(self) -> None:
+        """Join runs of small text parts (cheap; ``StreamingLLMResponse`` calls it once a read),
+        so that a long stream's text costs about its own size in memory."""
+        self._packed_text = _pack(self._text, self._packed_text)
+        self._packed_reasoning = _pack(self._reasoning, self._packed_reasoning)
 
     # -- reading ---------------------------------------------------------------------------
 

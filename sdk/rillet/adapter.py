@@ -14,10 +14,15 @@ __all__ = ["CallOptions", "ProviderAdapter"]
 
 @dataclass(frozen=True, slots=True)
 class CallOptions:
-    """Per-call transport settings; None means the adapter's (or client's) default."""
+    """Per-call transport settings; None means the adapter's (or client's) default.
+
+    ``keep_frames=False`` asks the transport to keep no history of the frames it hands out
+    (errors then carry none), so that a long stream holds no memory that grows with it.
+    """
 
     timeout: Timeout | None = None
     max_retries: int | None = None
+    keep_frames: bool = True
 
 
 @runtime_checkable

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -13,6 +13,7 @@ from rillet.protocol import (
     LLMResponse,
     Message,
     ReasoningOptions,
+    StreamChunk,
     ToolDefinition,
     parse_messages,
 )
@@ -23,6 +24,7 @@ from rillet.transport import Timeout
 __all__ = ["LLMClient"]
 
 MessagesInput = Sequence[Message | Mapping[str, Any]] | str
+_Batched = Callable[[LLMRequest, CallOptions], AsyncIterator[Sequence[StreamChunk]]]
 ToolsInput = Sequence[ToolDefinition | Mapping[str, Any]]
 
 
@@ -34,6 +36,11 @@ class LLMClient:
     the provider's usual environment variable. ``timeout`` (a ``Timeout``, or a number meaning
     the idle timeout) and ``max_retries`` are the defaults for every call; each call may
     override them.
+
+    Memory: by default a stream keeps every wire frame (errors carry them) and the whole text
+    (``stream.response``). ``keep_frames=False`` and ``keep_text=False`` (here, for every call,
+    or per call) turn each off, so that a consumer who keeps what it needs itself streams in
+    memory that does not grow with the stream.
     """
 
     def __init__(
@@ -47,6 +54,8 @@ class LLMClient:
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         options: Mapping[str, Any] | None = None,
+        keep_frames: bool = True,
+        keep_text: bool = True,
     ) -> None:
         if adapter is None:
             if provider is None:
@@ -70,6 +79,8 @@ class LLMClient:
         self._model = model
         self._timeout = None if timeout is None else Timeout.coerce(timeout)
         self._max_retries = max_retries
+        self._keep_frames = keep_frames
+        self._keep_text = keep_text
 
     @property
     def adapter(self) -> ProviderAdapter:
@@ -123,11 +134,16 @@ class LLMClient:
         *,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
+        keep_frames: bool | None = None,
+        keep_text: bool | None = None,
         **options: Any,
     ) -> StreamingLLMResponse:
         """Stream a response: ``async with client.stream(msgs) as s: async for chunk in s``.
 
         ``options`` are those of ``build_request`` (model, tools, max_tokens, ...).
+        ``keep_frames=False``: the transport keeps no history of wire frames (errors then
+        carry none). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
+        text (tool calls, usage and the rest are still kept). None: the client's setting.
         """
         request = (
             messages
@@ -139,8 +155,14 @@ class LLMClient:
         call_options = CallOptions(
             timeout=Timeout.coerce(timeout) if timeout is not None else self._timeout,
             max_retries=max_retries if max_retries is not None else self._max_retries,
+            keep_frames=self._keep_frames if keep_frames is None else keep_frames,
         )
-        return StreamingLLMResponse(self._adapter.stream(request, call_options))
+        keep = self._keep_text if keep_text is None else keep_text
+        # The built-in adapters also stream a network read's chunks at once: much cheaper.
+        batched: _Batched | None = getattr(self._adapter, "stream_batches", None)
+        if batched is not None:
+            return StreamingLLMResponse(batches=batched(request, call_options), keep_text=keep)
+        return StreamingLLMResponse(self._adapter.stream(request, call_options), keep_text=keep)
 
     async def call(
         self,

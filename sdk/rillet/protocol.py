@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeAlias
 
-from pydantic import Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from rillet._generated.protocol.llm_request_schema import (
     AssistantMessage,
@@ -111,3 +111,73 @@ def parse_chunk(data: str | bytes | dict[str, Any]) -> StreamChunk:
 def parse_messages(messages: object) -> list[Message]:
     """Validate a conversation given as request models or plain dicts."""
     return _MESSAGES_ADAPTER.validate_python(messages)
+
+
+# -- fast construction of the hot chunks ------------------------------------------------------
+#
+# A stream is mostly text and argument fragments, and validating a one-field model in
+# ``__init__`` costs more than all the rest of the chunk's way through rillet. The adapters build
+# these chunks from values their wire models have just validated (a ``str`` is a ``str``), so
+# the functions below set the instance's state directly, exactly as pydantic's own validation
+# leaves it (the same ``__dict__``, in field order, and the same fields set): the result is
+# equal to, and indistinguishable from, ``ContentChunk(text=text)``. A value of any other type
+# still goes through ``__init__``, and its validation.
+
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def content_chunk(text: str) -> ContentChunk:
+    """``ContentChunk(text=text)``."""
+    if text.__class__ is not str:
+        return ContentChunk(text=text)
+    chunk = _new(ContentChunk)
+    _set_dict(chunk, {"type": "content", "text": text})
+    _set_fields_set(chunk, {"text"})
+    _set_extra(chunk, None)
+    _set_private(chunk, None)
+    return chunk
+
+
+def reasoning_text_chunk(text: str, index: int, id: str | None = None) -> ReasoningChunk:
+    """``ReasoningChunk(text=text, index=index)``, and ``id=id`` when there is one."""
+    if (
+        text.__class__ is not str
+        or index.__class__ is not int
+        or not (id is None or id.__class__ is str)
+    ):
+        return ReasoningChunk(text=text, index=index, id=id)
+    chunk = _new(ReasoningChunk)
+    _set_dict(
+        chunk,
+        {
+            "type": "reasoning",
+            "text": text,
+            "index": index,
+            "id": id,
+            "signature": None,
+            "encrypted_content": None,
+        },
+    )
+    _set_fields_set(chunk, {"text", "index"} if id is None else {"text", "index", "id"})
+    _set_extra(chunk, None)
+    _set_private(chunk, None)
+    return chunk
+
+
+def tool_call_chunk(index: int, arguments_delta: str) -> ToolCallChunk:
+    """``ToolCallChunk(index=index, arguments_delta=arguments_delta)``."""
+    if index.__class__ is not int or arguments_delta.__class__ is not str:
+        return ToolCallChunk(index=index, arguments_delta=arguments_delta)
+    chunk = _new(ToolCallChunk)
+    _set_dict(
+        chunk,
+        {"type": "tool_call_chunk", "index": index, "id": None, "arguments_delta": arguments_delta},
+    )
+    _set_fields_set(chunk, {"index", "arguments_delta"})
+    _set_extra(chunk, None)
+    _set_private(chunk, None)
+    return chunk

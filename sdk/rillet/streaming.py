@@ -3,12 +3,18 @@
 It guards the stream's contract for every adapter: whatever the adapter does, the consumer sees
 chunks up to exactly one terminal chunk, and a failure after the stream began arrives as an
 ``error`` chunk followed by the typed exception (whose ``partial`` holds what arrived).
+
+It reads either one chunk at a time (any ``ProviderAdapter.stream``) or a batch at a time (the
+built-in adapters' ``stream_batches``: the chunks of one network read). Batches are handed out
+one chunk per ``__anext__`` from a local list, so that a chunk costs one coroutine step instead
+of a trip through every async generator below; each chunk is still added to the response only
+as it is handed out, so ``response`` never runs ahead of the consumer.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from types import TracebackType
 
 from rillet._exceptions import RilletError, StreamInterruptedError
@@ -27,11 +33,26 @@ class StreamingLLMResponse:
     ``response`` is the accumulated ``LLMResponse`` at any moment: complete after the stop
     chunk, partial after a failure. Leaving ``async with`` (or ``aclose()``) closes the
     connection at once, even in the middle of the stream.
+
+    Give ``chunks`` (one chunk at a time) or ``batches`` (sequences of chunks, in order).
+    ``keep_text=False``: the response keeps no content or reasoning text (see
+    ``ResponseAccumulator``).
     """
 
-    def __init__(self, chunks: AsyncIterator[StreamChunk]) -> None:
+    def __init__(
+        self,
+        chunks: AsyncIterator[StreamChunk] | None = None,
+        *,
+        batches: AsyncIterator[Sequence[StreamChunk]] | None = None,
+        keep_text: bool = True,
+    ) -> None:
+        if (chunks is None) == (batches is None):
+            raise TypeError("StreamingLLMResponse needs either chunks or batches")
         self._source: AsyncIterator[StreamChunk] | None = chunks
-        self._accumulator = ResponseAccumulator()
+        self._batches: AsyncIterator[Sequence[StreamChunk]] | None = batches
+        self._ready: list[StreamChunk] = []  # the rest of the current batch, last chunk first
+        self._accumulator = ResponseAccumulator(keep_text=keep_text)
+        self._add = self._accumulator.add
         self._pending: RilletError | None = None
         self._finished = False
 
@@ -68,16 +89,28 @@ class StreamingLLMResponse:
         return self
 
     async def __anext__(self) -> StreamChunk:
+        ready = self._ready
+        if ready:  # the common case: the rest of a batch already read
+            chunk = self._add(ready.pop())
+            if chunk.type in TERMINAL_CHUNK_TYPES:
+                await self._end()
+            return chunk
         if self._finished:
             pending, self._pending = self._pending, None
             if pending is not None:
                 raise pending
             raise StopAsyncIteration
-        if self._source is None:
-            raise StopAsyncIteration
         try:
-            chunk = await self._source.__anext__()
+            if self._batches is not None:
+                await self._read_batch(self._batches)
+                chunk = self._ready.pop()
+            elif self._source is not None:
+                chunk = await self._source.__anext__()
+            else:
+                raise StopAsyncIteration
         except StopAsyncIteration:
+            if self._source is None and self._batches is None:
+                raise
             return await self._fail(
                 StreamInterruptedError(
                     "the stream ended before its terminal chunk", body_started=True
@@ -90,22 +123,36 @@ class StreamingLLMResponse:
             wrapped = RilletError(f"the adapter failed: {type(error).__name__}: {error}")
             wrapped.__cause__ = error
             return await self._fail(wrapped)
-        chunk = self._accumulator.add(chunk)
+        chunk = self._add(chunk)
         if chunk.type in TERMINAL_CHUNK_TYPES:
-            self._finished = True
-            self._pending = self._accumulator.failure()
-            await self._close_source()
+            await self._end()
         return chunk
+
+    async def _read_batch(self, batches: AsyncIterator[Sequence[StreamChunk]]) -> None:
+        """The next non-empty batch into ``_ready`` (reversed: ``pop()`` gives the next)."""
+        self._accumulator.compact()  # once a read: keeps a long stream's text compact
+        batch: Sequence[StreamChunk] = ()
+        while not batch:
+            batch = await batches.__anext__()
+        self._ready = list(reversed(batch))
+
+    async def _end(self) -> None:
+        """The terminal chunk was handed out: nothing after it is read."""
+        self._finished = True
+        self._ready = []
+        self._pending = self._accumulator.failure()
+        await self._close_source()
 
     async def _fail(self, error: RilletError) -> StreamChunk:
         """End the stream with ``error``: as an error chunk when chunks were already seen."""
         await self._close_source()
         self._finished = True
+        self._ready = []
         error.partial = self._accumulator.snapshot()
         if not self._accumulator.started:
             raise error
         self._pending = error
-        return self._accumulator.add(error_to_chunk(error))
+        return self._add(error_to_chunk(error))
 
     async def get_response(self) -> LLMResponse:
         """Read the rest of the stream and return the final response (or raise its error)."""
@@ -114,12 +161,15 @@ class StreamingLLMResponse:
         return self._accumulator.result()
 
     async def _close_source(self) -> None:
-        source, self._source = self._source, None
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        sources = (self._source, self._batches)
+        self._source = self._batches = None
+        for source in sources:
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     async def aclose(self) -> None:
         """Stop reading and release the connection."""
         self._finished = True
+        self._ready = []
         await self._close_source()

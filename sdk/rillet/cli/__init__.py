@@ -14,7 +14,7 @@ __all__ = ["main"]
 
 # subcommand modules of this package; each defines register(subparsers) -> None, which sets
 # a ``handler(args) -> int`` default on its parser
-_COMMANDS: Sequence[str] = ("chat",)
+_COMMANDS: Sequence[str] = ("chat", "emulator", "conformance")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any, ClassVar
 
 import aiohttp
@@ -14,7 +15,7 @@ from rillet.adapter import CallOptions
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.providers._mapper import WireMapper
 from rillet.registry import AdapterConfig
-from rillet.transport import HTTPTransport, Timeout
+from rillet.transport import FrameStream, HTTPTransport, SSEEvent, Timeout
 
 __all__ = ["HTTPAdapter"]
 
@@ -104,11 +105,27 @@ class HTTPAdapter:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+        """The ``ProviderAdapter`` interface: one chunk at a time."""
+        async with aclosing(self.stream_batches(request, options)) as batches:
+            async for batch in batches:
+                for chunk in batch:
+                    yield chunk
+
+    async def stream_batches(
+        self, request: LLMRequest, options: CallOptions
+    ) -> AsyncGenerator[list[StreamChunk], None]:
+        """The chunks of each network read at once (``LLMClient`` reads this way).
+
+        A read usually completes many frames: mapping them in one loop, with one ``await`` per
+        read instead of one per frame, is most of what the pipeline costs beyond validation.
+        Chunks are handed out only as the consumer pulls batches, so backpressure still holds.
+        """
         request = self._model_for(request)
         headers = {"content-type": "application/json", "accept": "text/event-stream"}
         headers.update(self.headers(self._api_key))
         headers.update(self._extra_headers)
         mapper = self.mapper(request)
+        feed = mapper.feed
         async with self._transport.stream(
             "POST",
             self.url(request),
@@ -116,13 +133,38 @@ class HTTPAdapter:
             body=self.encode(request),
             timeout=options.timeout,
             max_retries=options.max_retries,
+            keep_frames=options.keep_frames,
         ) as frames:
+            started = False
             try:
-                async for frame in frames:
-                    for chunk in mapper.feed(frame):
-                        yield chunk
-                for chunk in mapper.finish():
-                    yield chunk
+                while batch := await frames.read_batch():
+                    start = 0
+                    while start < len(batch):
+                        # The stream's first chunks go out alone, ahead of the rest of their
+                        # read (often the whole body of a short answer): batching must never
+                        # delay the first token. From then on, a read's frames go at once.
+                        if started:
+                            now, stop = (batch[start:] if start else batch), len(batch)
+                        else:
+                            now, stop = batch[start : start + 1], start + 1
+                        out: list[StreamChunk] = []
+                        frame = None
+                        try:
+                            for frame in now:
+                                out += feed(frame)
+                        except Exception as error:
+                            if isinstance(error, (MalformedStreamError, TransportError)):
+                                _frames_up_to(error, frames, batch, frame)
+                            if out:
+                                yield out  # the chunks of the frames before the bad one first
+                            raise
+                        start = stop
+                        if out:
+                            started = True
+                            yield out
+                last = list(mapper.finish())
+                if last:
+                    yield last
             except (MalformedStreamError, TransportError) as error:
                 if not error.frames:
                     error.frames = list(frames.frames)
@@ -130,3 +172,16 @@ class HTTPAdapter:
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+
+def _frames_up_to(
+    error: MalformedStreamError | TransportError,
+    frames: FrameStream,
+    batch: list[SSEEvent],
+    failed: SSEEvent | None,
+) -> None:
+    """Give ``error`` the frames handed out up to the one that failed, as if read one by one."""
+    if error.frames or not frames.keep_frames:
+        return
+    position = next((i for i, f in enumerate(batch) if f is failed), len(batch) - 1)
+    error.frames = list(frames.frames[: frames.frame_count - len(batch) + position + 1])

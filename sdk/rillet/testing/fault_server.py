@@ -12,8 +12,9 @@ Offsets count bytes on the wire, so after gzip they count compressed bytes. Ever
 recorded with its body and whether the client went away before the reply was complete.
 
 Sleeps inside a reply end early when the client disconnects or the server stops, so stopping
-never waits on a stalled reply and leaves no task behind. This module will grow into the
-provider emulator; it depends on aiohttp only.
+never waits on a stalled reply and leaves no task behind. ``play`` writes one ``Reply`` to one
+aiohttp request; the provider emulator (``rillet.emulator``) plays its replies through it. This
+module depends on aiohttp only.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Literal
 
 from aiohttp import web
 
-__all__ = ["FaultServer", "RecordedRequest", "Reply"]
+__all__ = ["FaultServer", "RecordedRequest", "Reply", "play"]
 
 _POLL = 0.005  # how often a sleeping reply checks for a disconnect
 
@@ -149,10 +150,18 @@ class FaultServer:
             client_port=_peer_port(request),
         )
         self.requests.append(record)
-        try:
-            return await _Replier(request, reply, record, self._stopping).run()
-        finally:
-            record.finished.set()
+        return await play(request, reply, record, self._stopping)
+
+
+async def play(
+    request: web.Request, reply: Reply, record: RecordedRequest, stopping: asyncio.Event
+) -> web.StreamResponse:
+    """Write ``reply`` to ``request``, faults included; ``record`` learns how it went and its
+    ``finished`` is set at the end. Sleeps end early once ``stopping`` is set."""
+    try:
+        return await _Replier(request, reply, record, stopping).run()
+    finally:
+        record.finished.set()
 
 
 class _Replier:

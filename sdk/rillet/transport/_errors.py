@@ -22,6 +22,7 @@ from rillet._exceptions import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    AuthenticationError,
     ConfigurationError,
     ConnectTimeoutError,
     IdleTimeoutError,
@@ -42,6 +43,10 @@ _SNIPPET_CHARS = 200
 _HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
 _HTML_TAG = re.compile(r"(?s)<[^>]*>")
 _OVERLOADED_TYPES = frozenset({"overloaded_error", "overloaded"})
+# Google answers a bad key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID) and a missing one
+# with 403 PERMISSION_DENIED ("unregistered callers"): both are authentication failures.
+_KEY_REJECTED_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_MISSING"})
+_KEY_MISSING_HINT = "unregistered callers"
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
@@ -75,6 +80,8 @@ def status_error(
     cls = error_class_for_status(status)
     if error_type in _OVERLOADED_TYPES or (status == 503 and error_type == "UNAVAILABLE"):
         cls = OverloadedError
+    elif status in (400, 403) and _key_rejected(parsed, message):
+        cls = AuthenticationError
     label = f"HTTP {status}" + (f" ({error_type})" if error_type else "")
     if message:
         full = f"{label}: {message}"
@@ -181,6 +188,19 @@ def _describe(exc: BaseException) -> str:
     else:
         text = str(exc) or repr(exc)
     return f"{type(exc).__name__}: {redact_text(text)}"
+
+
+def _key_rejected(parsed: object, message: str | None) -> bool:
+    """Whether a Google-style error body says the API key is invalid or missing."""
+    if message and _KEY_MISSING_HINT in message:
+        return True
+    if isinstance(parsed, list) and len(parsed) == 1:
+        parsed = parsed[0]
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    return isinstance(details, list) and any(
+        isinstance(d, dict) and d.get("reason") in _KEY_REJECTED_REASONS for d in details
+    )
 
 
 def _provider_error(parsed: object) -> tuple[str | None, str | None]:

@@ -15,6 +15,14 @@ byte at a time costs no rescans).
 
 A body that is not an array (a single object, say an error) is kept whole and handed out as one
 element at end of stream rather than lost.
+
+A third scanner, tried first, makes the pretty-printed layout Gemini sends cheap: there each
+object element ends with a ``}`` at the start of a line. Raw line feeds never occur inside JSON
+strings, so the first ``\n}`` after an element's ``{`` is a closing brace outside any string,
+and when pydantic-core's parser accepts the bytes up to it as exactly one object (nothing left
+over), that brace is provably the element's end. This costs a parse without building any
+Python object, a fifth of what ``raw_decode`` costs. Whatever it cannot prove goes to the
+scanners above (after a few misses, a stream of another layout stops trying).
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ from __future__ import annotations
 import json
 import re
 
+from pydantic_core import SchemaValidator, ValidationError, core_schema
+
 from rillet._exceptions import EventTooLargeError, MalformedStreamError
-from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEEvent
+from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEEvent, _Event, _relabel
 
 __all__ = ["JSONArrayDecoder"]
 
@@ -36,6 +46,10 @@ _SPACE = b" \t\r\n"
 _SCAN_ONCE = json.JSONDecoder().raw_decode
 _QUOTE, _COMMA, _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN_OBJECT, _CLOSE_OBJECT = b'",[]{}'
 
+# Accepts exactly one JSON object (extra keys ignored, so no Python object is built for them).
+_ONE_OBJECT = SchemaValidator(core_schema.typed_dict_schema({}, extra_behavior="ignore"))
+_LAYOUT_MISSES = 4  # failed proofs before a stream's layout is taken not to be Gemini's
+
 _START, _ARRAY, _SINGLE, _DONE = range(4)  # the body as a whole
 _FIRST, _VALUE, _DELIM = range(3)  # between elements: after "[", after ",", after an element
 
@@ -43,7 +57,17 @@ _FIRST, _VALUE, _DELIM = range(3)  # between elements: after "[", after ",", aft
 class JSONArrayDecoder:
     """Bytes of one JSON array in, one ``SSEEvent(data=<element text>)`` per element out."""
 
-    __slots__ = ("_buf", "_depth", "_elem", "_in_string", "_max", "_pos", "_state", "_top")
+    __slots__ = (
+        "_buf",
+        "_depth",
+        "_elem",
+        "_in_string",
+        "_max",
+        "_misses",
+        "_pos",
+        "_state",
+        "_top",
+    )
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         if max_event_bytes <= 0:
@@ -56,6 +80,7 @@ class JSONArrayDecoder:
         self._elem = 0  # start of the current element, or of the gap after the last one
         self._depth = 0  # nesting inside the top-level array (0: between elements)
         self._in_string = False
+        self._misses = 0  # failed layout proofs (see the module doc)
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Scan one chunk; return the elements it completed."""
@@ -125,6 +150,11 @@ class JSONArrayDecoder:
         start = self._pos
         if start > self._elem and self._buf[self._elem : start].strip(_SPACE):
             return  # a bare number or literal is waiting for its delimiter: tokenizer's job
+        if self._misses < _LAYOUT_MISSES:
+            self._take_by_layout(out)
+            start = self._pos
+            if start >= len(self._buf):
+                return
         raw = self._buf[start:]
         try:
             text = raw.decode("utf-8")
@@ -155,6 +185,32 @@ class JSONArrayDecoder:
             out.append(SSEEvent("message", element))
             self._top, i = _DELIM, end
         self._pos = self._elem = start + (i if text.isascii() else len(text[:i].encode()))
+
+    def _take_by_layout(self, out: list[SSEEvent]) -> None:
+        """Between elements: hand out every object element that ends with a ``}`` opening a
+        line, each proved whole by the parser (see the module doc)."""
+        buf = self._buf
+        pos = self._pos
+        found: list[_Event] = []
+        while (i := buf.find(b"{", pos)) >= 0:
+            # Before the element: only whitespace, and the comma if one element came before.
+            gap = bytes(buf[pos:i]).strip(_SPACE)
+            if gap != (b"," if self._top == _DELIM else b""):
+                break  # "]", a string or scalar element, a stray byte: the general scanners
+            end = buf.find(b"\n}", i) + 2
+            if end < 2:
+                break  # not complete yet (or not this layout): wait for more
+            element = buf[i:end]
+            try:
+                _ONE_OBJECT.validate_json(element)
+            except ValidationError:
+                self._misses += 1  # incomplete, or another layout: the general scanners
+                break
+            self._check_size(len(element))
+            found.append(_Event("message", element.decode("utf-8", "replace"), None, None))
+            self._top, pos = _DELIM, end
+        out += _relabel(found)
+        self._pos = self._elem = pos
 
     def _tokenize(self, out: list[SSEEvent]) -> bool:
         """Scan tokens; True once an element ends at depth 0 (the C scanner may go on)."""

@@ -43,10 +43,12 @@ from rillet.protocol import (
     StartChunk,
     StopChunk,
     StreamChunk,
-    ToolCallChunk,
     ToolCallEndChunk,
     ToolCallStartChunk,
     Usage,
+    content_chunk,
+    reasoning_text_chunk,
+    tool_call_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown
 from rillet.providers.anthropic._errors import error_chunk
@@ -206,18 +208,18 @@ class AnthropicMapper:
     def _on_block_delta(self, event: BlockDeltaEvent) -> Sequence[StreamChunk]:
         delta = event.delta
         if isinstance(delta, TextDelta):
-            return (ContentChunk(text=delta.text),) if delta.text else NO_CHUNKS
+            return (content_chunk(delta.text),) if delta.text else NO_CHUNKS
         index = self._block if event.index is None else event.index
         if isinstance(delta, InputJsonDelta):
             call = self._calls.get(index)
             if call is None or not delta.partial_json:  # a server tool's input, or nothing
                 return NO_CHUNKS
             call.streamed = True
-            return (ToolCallChunk(index=index, arguments_delta=delta.partial_json),)
+            return (tool_call_chunk(index, delta.partial_json),)
         if isinstance(delta, ThinkingDelta):
             if not delta.thinking:
                 return NO_CHUNKS
-            return (ReasoningChunk(text=delta.thinking, index=self._reasoning_ordinal(index)),)
+            return (reasoning_text_chunk(delta.thinking, self._reasoning_ordinal(index)),)
         if isinstance(delta, SignatureDelta):
             if not delta.signature:
                 return NO_CHUNKS

@@ -27,7 +27,6 @@ from rillet._generated.providers.gemini_schema import (
 )
 from rillet._ids import new_tool_call_id
 from rillet.protocol import (
-    ContentChunk,
     ErrorChunk,
     ErrorCode,
     ReasoningChunk,
@@ -38,6 +37,8 @@ from rillet.protocol import (
     ToolCallEndChunk,
     ToolCallStartChunk,
     Usage,
+    content_chunk,
+    reasoning_text_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown
 from rillet.providers.gemini._finish import unified_finish_reason
@@ -113,6 +114,9 @@ def _blocked_chunk(feedback: PromptFeedback, data: str) -> ErrorChunk:
     )
 
 
+_TEXT_ONLY = frozenset({"text"})
+
+
 class GeminiMapper:
     """One response's state: the reasoning block being filled, calls so far, finish, usage."""
 
@@ -139,28 +143,42 @@ class GeminiMapper:
             out.append(
                 StartChunk(id=event.responseId, model=event.modelVersion, provider=self._provider)
             )
-        extra = event.model_extra
-        if extra and "error" in extra:
-            self._done = True
-            out.append(error_chunk_from_gemini(extra["error"]))
-            return out
-        feedback = event.promptFeedback
-        if feedback is not None and feedback.blockReason:
-            self._done = True
-            out.append(_blocked_chunk(feedback, data))
+        rare = event.__pydantic_extra__ or event.promptFeedback is not None  # model_extra, cheaply
+        if rare and self._ends_in_error(event, data, out):
             return out
         for candidate in event.candidates or ():
             if candidate.index:  # only the first candidate is streamed (candidateCount > 1 is not)
                 continue
             content = candidate.content
-            if content is not None and content.parts:
-                for part in content.parts:
-                    self._on_part(part, out)
+            parts = content.parts if content is not None else None
+            if parts:
+                for part in parts:
+                    text = part.text
+                    if text and part.__pydantic_fields_set__ == _TEXT_ONLY:
+                        out.append(content_chunk(text))  # nearly every part: answer text alone
+                    else:
+                        self._on_part(part, out)
             if candidate.finishReason is not None:
                 self._finish_reason = candidate.finishReason
         if event.usageMetadata is not None:
             self._usage = event.usageMetadata
         return out
+
+    def _ends_in_error(
+        self, event: GenerateContentResponse, data: str, out: list[StreamChunk]
+    ) -> bool:
+        """An ``error`` element or a blocked prompt: its error chunk ends the stream."""
+        extra = event.__pydantic_extra__
+        if extra and "error" in extra:
+            self._done = True
+            out.append(error_chunk_from_gemini(extra["error"]))
+            return True
+        feedback = event.promptFeedback
+        if feedback is not None and feedback.blockReason:
+            self._done = True
+            out.append(_blocked_chunk(feedback, data))
+            return True
+        return False
 
     def finish(self) -> Sequence[StreamChunk]:
         if self._done:
@@ -194,9 +212,9 @@ class GeminiMapper:
             if part.thought:
                 if self._block_signed:
                     self._next_block()
-                out.append(ReasoningChunk(text=text, index=self._block))
+                out.append(reasoning_text_chunk(text, self._block))
             else:
-                out.append(ContentChunk(text=text))
+                out.append(content_chunk(text))
         if signature:
             self._on_signature(signature, out)
         elif text is None:

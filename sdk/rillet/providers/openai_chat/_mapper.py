@@ -30,10 +30,11 @@ from rillet.protocol import (
     StartChunk,
     StopChunk,
     StreamChunk,
-    ToolCallChunk,
     ToolCallEndChunk,
     ToolCallStartChunk,
     Usage,
+    content_chunk,
+    tool_call_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, decode
 from rillet.providers.openai_chat._finish import unified_finish_reason
@@ -42,6 +43,7 @@ from rillet.transport import SSEEvent
 __all__ = ["ChatMapper", "usage_from_openai"]
 
 _DONE = "[DONE]"
+_CONTENT_ONLY = frozenset({"content"})
 
 
 def usage_from_openai(usage: CompletionUsage) -> Usage:
@@ -107,7 +109,7 @@ class ChatMapper:
         if not self._started:
             self._started = True
             out.append(StartChunk(id=event.id, model=event.model, provider=self._provider))
-        extra = event.model_extra
+        extra = event.__pydantic_extra__  # model_extra, without the property call
         if extra and "error" in extra:
             self._done = True
             raw_error = extra["error"]
@@ -119,8 +121,15 @@ class ChatMapper:
         for choice in event.choices or ():
             if choice.index:  # only the first choice is streamed (n > 1 is not supported)
                 continue
-            if choice.delta is not None:
-                self._on_delta(choice.delta, out)
+            delta = choice.delta
+            if delta is not None:
+                content = delta.content
+                if delta.__pydantic_fields_set__ == _CONTENT_ONLY and content.__class__ is str:
+                    # Nearly every frame: a text delta and nothing else to look at.
+                    if content:
+                        out.append(content_chunk(content))
+                else:
+                    self._on_delta(delta, out)
             if choice.finish_reason is not None:
                 self._saw_finish = True
                 self._finish_reason = choice.finish_reason
@@ -146,7 +155,7 @@ class ChatMapper:
         content = delta.content
         if isinstance(content, str):
             if content:
-                out.append(ContentChunk(text=content))
+                out.append(content_chunk(content))
         elif content:
             self._on_content_parts(content, out)
         reasoning = delta.reasoning_content or delta.reasoning
@@ -185,7 +194,7 @@ class ChatMapper:
             out.append(ToolCallStartChunk(index=index, id=call_id, name=name or ""))
         self._last_index = index
         if arguments:
-            out.append(ToolCallChunk(index=index, arguments_delta=arguments))
+            out.append(tool_call_chunk(index, arguments))
 
     def _resolve_index(self, call: ToolCallDelta, name: str | None) -> int:
         """Our index for a delta: by id, then by the wire index, then the latest call.

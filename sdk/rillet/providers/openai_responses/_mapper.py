@@ -55,6 +55,9 @@ from rillet.protocol import (
     ToolCallEndChunk,
     ToolCallStartChunk,
     Usage,
+    content_chunk,
+    reasoning_text_chunk,
+    tool_call_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown
 from rillet.providers.openai_responses._finish import error_kind, unified_finish_reason
@@ -197,7 +200,7 @@ class ResponsesMapper:
         if not event.delta:
             return NO_CHUNKS
         self._texted.add(_position(event.output_index))
-        return (ContentChunk(text=event.delta),)
+        return (content_chunk(event.delta),)
 
     def _on_refusal_delta(self, data: str) -> Sequence[StreamChunk]:
         event = decode(ResponseRefusalDeltaEvent, data)
@@ -221,7 +224,7 @@ class ResponsesMapper:
             return NO_CHUNKS
         position = _position(output_index)
         self._texted.add(position)
-        return (ReasoningChunk(text=delta, index=self._ordinal(position), id=item_id),)
+        return (reasoning_text_chunk(delta, self._ordinal(position), item_id),)
 
     def _on_item_added(self, data: str) -> Sequence[StreamChunk]:
         event = decode(ResponseOutputItemAddedEvent, data)
@@ -253,7 +256,7 @@ class ResponsesMapper:
             _log.debug("arguments after the end of function call %r dropped", call.call_id)
             return NO_CHUNKS
         call.streamed = True
-        out.append(ToolCallChunk(index=call.index, arguments_delta=event.delta))
+        out.append(tool_call_chunk(call.index, event.delta))
         return out
 
     def _on_arguments_done(self, data: str) -> Sequence[StreamChunk]:

@@ -1,0 +1,211 @@
+"""A third-party rillet adapter for "Echo", an imaginary provider speaking the OpenAI Chat wire.
+
+It uses rillet's public API only: ``rillet.transport.HTTPTransport`` for the HTTP part
+(retries before the first byte, timeouts, typed errors, SSE frames) and the ``StreamChunk``
+models. Check it with the conformance suite:
+
+    rillet conformance --adapter examples.third_party_adapter.echo_adapter:EchoAdapter
+
+(``conformance_wire`` below tells the suite which wire format to emulate; ``--wire`` overrides
+it.) Once installed, its ``pyproject.toml`` entry point makes ``LLMClient(provider="echo")``
+and ``rillet conformance --provider echo`` find it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from rillet import (
+    AdapterConfig,
+    CallOptions,
+    ContentChunk,
+    ErrorChunk,
+    ErrorCode,
+    FinishReason,
+    LLMRequest,
+    MissingAPIKeyError,
+    StartChunk,
+    StopChunk,
+    StreamChunk,
+    StreamInterruptedError,
+    ToolCallChunk,
+    ToolCallEndChunk,
+    ToolCallStartChunk,
+    Usage,
+)
+from rillet.transport import HTTPTransport, SSEEvent
+
+__all__ = ["EchoAdapter"]
+
+_FINISH = {
+    "stop": FinishReason.stop,
+    "length": FinishReason.length,
+    "tool_calls": FinishReason.tool_calls,
+    "content_filter": FinishReason.content_filter,
+}
+
+
+class EchoAdapter:
+    """``POST {base_url}/chat/completions``, streamed; the key from ``ECHO_API_KEY``."""
+
+    conformance_wire: ClassVar[str] = "openai"
+    provider: ClassVar[str] = "echo"
+
+    def __init__(self, config: AdapterConfig) -> None:
+        key = config.api_key or os.environ.get("ECHO_API_KEY")
+        if not key:
+            raise MissingAPIKeyError("echo", ["ECHO_API_KEY"])
+        self._key = key
+        self._model = config.model
+        self._base_url = (config.base_url or "https://api.echo.example/v1").rstrip("/")
+        self._transport = HTTPTransport(timeout=config.timeout, max_retries=config.max_retries)
+
+    @classmethod
+    def from_config(cls, config: AdapterConfig) -> EchoAdapter:
+        """What ``create_adapter`` (and so ``LLMClient(provider="echo")``) calls."""
+        return cls(config)
+
+    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+        # Leaving this generator early (the consumer's ``break``) leaves ``async with``,
+        # which closes the connection at once: the cancellation rule.
+        async with self._transport.stream(
+            "POST",
+            f"{self._base_url}/chat/completions",
+            headers={"authorization": f"Bearer {self._key}", "content-type": "application/json"},
+            body=json.dumps(self._body(request)).encode(),
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+        ) as frames:
+            state = _Stream(self.provider)
+            async for frame in frames:
+                for chunk in state.feed(frame):
+                    yield chunk
+                if state.done:
+                    return
+        # The body ended without [DONE]: a broken stream, never a silent success.
+        raise StreamInterruptedError("the stream ended before [DONE]", body_started=True)
+
+    def _body(self, request: LLMRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": request.model or self._model,
+            "messages": [_message(m.model_dump()) for m in request.messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if request.tools:
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description or "",
+                        "parameters": t.parameters,
+                    },
+                }
+                for t in request.tools
+            ]
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        return body
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+def _message(message: dict[str, Any]) -> dict[str, Any]:
+    content = message.get("content", "")
+    if isinstance(content, list):
+        content = "".join(part.get("text", "") for part in content)
+    return {"role": message["role"], "content": content}
+
+
+class _Stream:
+    """One response: OpenAI Chat events in, chunks out."""
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self.done = False
+        self.started = False
+        self.open_calls: dict[int, str] = {}
+        self.finish: str | None = None
+        self.usage: Usage | None = None
+
+    def feed(self, frame: SSEEvent) -> list[StreamChunk]:
+        if frame.data == "[DONE]":
+            self.done = True
+            return [*self._end_calls(), self._stop()]
+        event = json.loads(frame.data)
+        out: list[StreamChunk] = []
+        if not self.started:
+            self.started = True
+            out.append(
+                StartChunk(id=event.get("id"), model=event.get("model"), provider=self.provider)
+            )
+        if "error" in event:
+            self.done = True
+            out.append(_error(event["error"]))
+            return out
+        for choice in event.get("choices") or ():
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                out.append(ContentChunk(text=delta["content"]))
+            for call in delta.get("tool_calls") or ():
+                out += self._tool_delta(call)
+            if choice.get("finish_reason"):
+                self.finish = choice["finish_reason"]
+                out += self._end_calls()
+        if event.get("usage"):
+            usage = event["usage"]
+            self.usage = Usage(
+                input_tokens=usage.get("prompt_tokens", 0),
+                output_tokens=usage.get("completion_tokens", 0),
+            )
+        return out
+
+    def _tool_delta(self, call: dict[str, Any]) -> list[StreamChunk]:
+        index = call.get("index", 0)
+        function = call.get("function") or {}
+        out: list[StreamChunk] = []
+        if call.get("id") and index not in self.open_calls:
+            self.open_calls[index] = call["id"]
+            out.append(
+                ToolCallStartChunk(index=index, id=call["id"], name=function.get("name", ""))
+            )
+        if function.get("arguments"):
+            out.append(ToolCallChunk(index=index, arguments_delta=function["arguments"]))
+        return out
+
+    def _end_calls(self) -> list[StreamChunk]:
+        ended: list[StreamChunk] = [
+            ToolCallEndChunk(index=index, id=call_id) for index, call_id in self.open_calls.items()
+        ]
+        self.open_calls.clear()
+        return ended
+
+    def _stop(self) -> StopChunk:
+        reason = _FINISH.get(self.finish or "stop", FinishReason.other)
+        return StopChunk(finish_reason=reason, provider_finish_reason=self.finish, usage=self.usage)
+
+
+def _error(error: dict[str, Any]) -> ErrorChunk:
+    """An error inside the stream: a numeric ``code`` is the HTTP status it stands for."""
+    status = error.get("code") if isinstance(error.get("code"), int) else None
+    if status == 429:
+        code, retryable = ErrorCode.rate_limit, True
+    elif status in (502, 503, 529):
+        code, retryable = ErrorCode.overloaded, True
+    elif status is not None and status >= 500:
+        code, retryable = ErrorCode.server, True
+    else:
+        code, retryable = ErrorCode.provider, False
+    return ErrorChunk(
+        code=code,
+        message=error.get("message") or "Echo reported an error",
+        retryable=retryable,
+        status_code=status,
+        error_type=error.get("type"),
+        provider_error={"error": error},
+    )

@@ -1,0 +1,90 @@
+"""What one run of a case produced, and how a run can break a rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, StopChunk, StreamChunk
+
+__all__ = ["Observation", "RequestSeen", "Violation", "describe", "first_divergence"]
+
+
+@dataclass(frozen=True)
+class RequestSeen:
+    """One request as the emulator saw it."""
+
+    path: str
+    disconnected: bool
+    """The client went away before the reply was complete."""
+    finished: bool = True
+    """The emulator's reply was over when the run ended."""
+
+
+@dataclass
+class Observation:
+    """Everything one run produced."""
+
+    chunks: list[StreamChunk] = field(default_factory=list)
+    """Every chunk the adapter yielded, in order, including any after its terminal chunk."""
+    raised: BaseException | None = None
+    """What the adapter itself raised (None: it ended, or the consumer left)."""
+    error: BaseException | None = None
+    """What the consumer's stream raised (a rillet error holds the partial response)."""
+    response: LLMResponse | None = None
+    """The consumer's accumulated response: complete, or what arrived."""
+    requests: list[RequestSeen] = field(default_factory=list)
+    cancelled: bool = False
+    """The consumer left the stream on purpose."""
+    hung: bool = False
+    """The run outlived its guard and was stopped."""
+    seconds: float = 0.0
+
+    @property
+    def terminal_index(self) -> int | None:
+        return next((i for i, c in enumerate(self.chunks) if c.type in TERMINAL_CHUNK_TYPES), None)
+
+    @property
+    def stream(self) -> list[StreamChunk]:
+        """The chunks up to the first terminal chunk, included: what the consumer sees."""
+        end = self.terminal_index
+        return self.chunks if end is None else self.chunks[: end + 1]
+
+    @property
+    def stop(self) -> StopChunk | None:
+        end = self.terminal_index
+        chunk = None if end is None else self.chunks[end]
+        return chunk if isinstance(chunk, StopChunk) else None
+
+    @property
+    def succeeded(self) -> bool:
+        """The stream ended in a stop chunk and raised nothing."""
+        return self.stop is not None and self.error is None and not self.hung
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a run broke one rule."""
+
+    rule: str
+    message: str
+    index: int | None = None
+    expected: str | None = None
+    got: str | None = None
+
+
+def describe(chunk: StreamChunk | None) -> str:
+    """A chunk in one line, for reports."""
+    if chunk is None:
+        return "end of stream"
+    return json.dumps(chunk.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+
+
+def first_divergence(
+    violations: Sequence[Violation], chunks: Sequence[StreamChunk]
+) -> Violation | None:
+    """The violation at the earliest chunk (those without a chunk come last)."""
+    if not violations:
+        return None
+    return min(violations, key=lambda v: len(chunks) + 1 if v.index is None else v.index)

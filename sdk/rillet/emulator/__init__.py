@@ -1,0 +1,44 @@
+"""The provider emulator: OpenAI, Anthropic and Gemini wire formats, played from scenarios.
+
+    from rillet.emulator import Emulator, Scenario, ToolCallSpec
+
+    scenario = Scenario("weather", text=("Sunny",), tool_calls=(ToolCallSpec("f", {"x": 1}),))
+    async with Emulator([scenario]) as emulator:
+        client = LLMClient(provider="gemini", base_url=emulator.base_url("gemini"),
+                           api_key=emulator.api_key, model="weather")
+
+``render(wire, scenario)`` gives a scenario's bytes without a server; ``rillet emulator --port N``
+runs the server alone with ``BUILTIN_SCENARIOS``, for any client, official SDKs included.
+"""
+
+from rillet.emulator.render import (
+    WIRES,
+    carries_reasoning,
+    content_offset,
+    raw_finish_reason,
+    render,
+    render_events,
+)
+from rillet.emulator.scenario import ErrorKind, Faults, Finish, Scenario, StreamError, ToolCallSpec
+from rillet.emulator.scenarios import BUILTIN_SCENARIOS
+from rillet.emulator.server import PROVIDERS, Emulator
+from rillet.testing.fault_server import RecordedRequest
+
+__all__ = [
+    "BUILTIN_SCENARIOS",
+    "PROVIDERS",
+    "WIRES",
+    "Emulator",
+    "ErrorKind",
+    "Faults",
+    "Finish",
+    "RecordedRequest",
+    "Scenario",
+    "StreamError",
+    "ToolCallSpec",
+    "carries_reasoning",
+    "content_offset",
+    "raw_finish_reason",
+    "render",
+    "render_events",
+]

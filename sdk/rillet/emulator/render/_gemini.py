@@ -1,0 +1,146 @@
+"""Gemini ``streamGenerateContent``: ``GenerateContentResponse`` elements, as SSE or JSON array.
+
+As generativelanguage.googleapis.com sends them: one element per delta (thought parts with
+``thought: true``, text parts, each ``functionCall`` whole in its own element), the
+``thoughtSignature`` on the first part after the thinking (text or call), ``usageMetadata`` as
+running totals in every element, and the ``finishReason`` on the last element (no terminal
+event: the stream just ends). With ``alt=sse`` each element is a ``data:`` line followed by
+CRLF CRLF; without it the elements form one pretty-printed JSON array.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rillet.emulator._errors import stream_error
+from rillet.emulator.render._events import Event, ident, json_array, sse
+from rillet.emulator.scenario import Finish, Scenario, StreamError
+
+__all__ = [
+    "CONTENT_TYPE",
+    "JSON_CONTENT_TYPE",
+    "RAW_FINISH",
+    "error_event",
+    "events",
+    "frame",
+    "frame_json",
+]
+
+CONTENT_TYPE = "text/event-stream"
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+RAW_FINISH: dict[Finish, str] = {
+    "stop": "STOP",
+    "length": "MAX_TOKENS",
+    "tool_calls": "STOP",  # with functionCall parts: Gemini has no separate reason
+    "content_filter": "SAFETY",
+    "other": "OTHER",
+    "error": "MALFORMED_FUNCTION_CALL",
+}
+_CALLS_MESSAGE = "Model generated function call(s)."
+
+
+def events(scenario: Scenario) -> list[Event]:
+    groups = _parts(scenario)
+    usage = _usage_counts(scenario, groups)
+    out: list[Event] = []
+    for number, (parts, _) in enumerate(groups):
+        last = number == len(groups) - 1
+        candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}}
+        if last:
+            candidate["finishReason"] = RAW_FINISH[scenario.finish]
+        candidate["index"] = 0
+        if last and scenario.tool_calls and scenario.finish == "tool_calls":
+            candidate["finishMessage"] = _CALLS_MESSAGE
+        data: dict[str, Any] = {"candidates": [candidate]}
+        if usage is not None:
+            data["usageMetadata"] = usage[number]
+        data["modelVersion"] = scenario.model
+        data["responseId"] = _response_id(scenario)
+        out.append(Event(data, content=True, terminal=last))
+    return _with_unknown(out) if scenario.faults.unknown_events else out
+
+
+def error_event(scenario: Scenario, error: StreamError) -> Event:
+    return Event(stream_error("gemini", error.kind, error.message))
+
+
+def frame(events: Sequence[Event]) -> bytes:
+    return sse(events, dumps=_dumps, eol="\r\n")
+
+
+def frame_json(events: Sequence[Event]) -> bytes:
+    return json_array(events)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ": "))
+
+
+def _response_id(scenario: Scenario) -> str:
+    return ident("gemini:" + scenario.name, 23)
+
+
+def _parts(scenario: Scenario) -> list[tuple[list[dict[str, Any]], bool]]:
+    """Each element's parts, and whether it holds thinking only."""
+    groups: list[tuple[list[dict[str, Any]], bool]] = [
+        ([{"text": text, "thought": True}], True) for text in scenario.reasoning
+    ]
+    answer: list[dict[str, Any]] = [{"text": text} for text in scenario.text]
+    for call in scenario.tool_calls:
+        function: dict[str, Any] = {"name": call.name, "args": call.arguments}
+        if call.id is not None:
+            function["id"] = call.id
+        answer.append({"functionCall": function})
+    if scenario.reasoning_signature:
+        if answer:
+            answer[0] = {**answer[0], "thoughtSignature": scenario.reasoning_signature}
+        else:
+            answer.append({"text": "", "thoughtSignature": scenario.reasoning_signature})
+    if not answer and not groups:
+        answer.append({"text": ""})
+    groups += [([part], False) for part in answer]
+    return groups
+
+
+def _usage_counts(
+    scenario: Scenario, groups: list[tuple[list[dict[str, Any]], bool]]
+) -> list[dict[str, Any]] | None:
+    """Running ``usageMetadata`` per element: the last one holds the totals."""
+    if scenario.usage is None:
+        return None
+    prompt, output = scenario.usage
+    thoughts = 5 * len(scenario.reasoning) if scenario.reasoning else None
+    answers = sum(1 for _, thought in groups if not thought)
+    out: list[dict[str, Any]] = []
+    seen = 0
+    for _, thought in groups:
+        usage: dict[str, Any] = {"promptTokenCount": prompt}
+        candidates = 0
+        if not thought:
+            seen += 1
+            candidates = output * seen // max(answers, 1)
+            usage["candidatesTokenCount"] = candidates
+        usage["totalTokenCount"] = prompt + candidates + (thoughts or 0)
+        usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt}]
+        if thoughts is not None:
+            usage["thoughtsTokenCount"] = thoughts
+        usage["serviceTier"] = "standard"
+        out.append(usage)
+    return out
+
+
+def _with_unknown(events: list[Event]) -> list[Event]:
+    """Unknown fields at the top and in the candidate, and an unknown part kind, up front."""
+    first = events[0]
+    data = dict(first.data)
+    candidate = dict(data["candidates"][0])
+    content = dict(candidate["content"])
+    content["parts"] = [{"emulatorPart": {"nested": True}}, *content["parts"]]
+    candidate["content"] = content
+    candidate["emulatorCandidateField"] = "ignore me"
+    data["candidates"] = [candidate]
+    data["emulatorUnknown"] = {"nested": [1, 2]}
+    return [Event(data, content=first.content, terminal=first.terminal), *events[1:]]

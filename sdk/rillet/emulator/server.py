@@ -1,0 +1,299 @@
+"""``Emulator``: a real aiohttp server that answers as OpenAI, Anthropic and Gemini do.
+
+    async with Emulator([scenario]) as emulator:
+        client = LLMClient(provider="anthropic", base_url=emulator.base_url("anthropic"),
+                           api_key=emulator.api_key, model=scenario.name)
+
+Every wire format is served at its real path: ``/v1/chat/completions`` (OpenAI Chat),
+``/v1/responses`` (OpenAI Responses), ``/v1/messages`` (Anthropic) and
+``/v1beta/models/{model}:streamGenerateContent`` (Gemini: SSE with ``?alt=sse``, else the JSON
+array). The request's model (the body's ``model``, or Gemini's path) picks the scenario; an
+unknown model gets the provider's own 404 body. Keys are checked as the real APIs check them
+(``Authorization: Bearer``, ``x-api-key``, ``x-goog-api-key`` or ``?key=``), and a missing or
+wrong key gets the provider's own error body. OpenAI Chat sends its usage chunk only when the
+request asks for it (``stream_options.include_usage``), as the real API does. A scenario's
+``Faults.statuses`` answer its first attempts (then the sequence starts again for the next
+call); the reply itself is written by ``rillet.testing.fault_server.play``, byte-level faults
+included. Every request is recorded. Requests always get a stream (``stream: false`` too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from types import TracebackType
+
+from aiohttp import web
+
+from rillet.emulator import _errors
+from rillet.emulator.render import content_offset, render
+from rillet.emulator.render._events import ident
+from rillet.emulator.scenario import Scenario
+from rillet.emulator.scenarios import BUILTIN_SCENARIOS
+from rillet.testing.fault_server import RecordedRequest, Reply, play
+
+__all__ = ["PROVIDERS", "Emulator"]
+
+PROVIDERS = ("openai", "openai-responses", "anthropic", "gemini")
+"""The built-in provider names the emulator speaks for (``base_url`` takes each)."""
+
+_PATHS = {
+    "/v1/chat/completions": "openai",
+    "/v1/responses": "openai-responses",
+    "/v1/messages": "anthropic",
+}
+_GEMINI_PREFIXES = ("/v1beta/models/", "/v1/models/")
+_GEMINI_METHOD = "streamGenerateContent"
+_JSON = "application/json"
+_ERROR_TYPES = {"openai": _JSON, "anthropic": _JSON, "gemini": "application/json; charset=UTF-8"}
+
+
+class Emulator:
+    """The server; an async context manager (or ``start()`` / ``stop()``).
+
+    It serves ``BUILTIN_SCENARIOS`` (unless ``builtins=False``) and ``scenarios``, a scenario
+    replacing any of the same name. ``api_key=None`` accepts any non-empty key.
+    """
+
+    def __init__(
+        self,
+        scenarios: Iterable[Scenario] = (),
+        *,
+        api_key: str | None = "emulator-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        builtins: bool = True,
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self.scenarios: dict[str, Scenario] = {}
+        for scenario in (*(BUILTIN_SCENARIOS if builtins else ()), *scenarios):
+            self.add(scenario)
+        self.requests: list[RecordedRequest] = []
+        self._port = port
+        self._attempts: dict[tuple[str, str], int] = {}
+        self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()
+
+    def add(self, scenario: Scenario) -> None:
+        """Serve ``scenario`` under its name (replacing one of the same name)."""
+        self.scenarios[scenario.name] = scenario
+
+    def reset(self) -> None:
+        """Forget the recorded requests and where each status sequence stands."""
+        self.requests.clear()
+        self._attempts.clear()
+
+    @property
+    def url(self) -> str:
+        """The base URL, ``http://127.0.0.1:<port>``."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self._port}"
+
+    def base_url(self, provider: str) -> str:
+        """What to pass as ``LLMClient(base_url=...)``: with ``/v1`` for OpenAI's APIs, as the
+        official SDKs expect, and without it for Anthropic and Gemini."""
+        if provider not in (*PROVIDERS, "gemini-json"):
+            raise ValueError(f"the emulator does not speak {provider!r}; it speaks {PROVIDERS}")
+        return f"{self.url}/v1" if provider.startswith("openai") else self.url
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._port)
+        await site.start()
+        self._port = int(runner.addresses[0][1])
+        self._runner = runner
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def wait_finished(self, count: int | None = None, timeout: float = 2.0) -> None:
+        """Wait until the replies to the first ``count`` requests (default: all) are over."""
+        pending = self.requests if count is None else self.requests[:count]
+        await asyncio.wait_for(_wait_all(pending), timeout)
+
+    # -- one request ---------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        reply = self._reply(request, body)
+        record = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            body=body,
+            reply=reply,
+            client_port=_peer_port(request),
+        )
+        self.requests.append(record)
+        return await play(request, reply, record, self._stopping)
+
+    def _reply(self, request: web.Request, body: bytes) -> Reply:
+        wire, path_model = _route(request)
+        if wire is None:
+            if request.method == "GET" and request.path in ("", "/"):
+                return self._index()
+            text = f"the emulator has no endpoint {request.method} {request.path}"
+            return Reply(404, json.dumps({"error": text}).encode(), _JSON)
+        key_missing, key = _key(wire, request)
+        if key_missing or (self.api_key is not None and key != self.api_key):
+            status, error = _errors.auth_error(wire, None if key_missing else key)
+            return self._error_reply(wire, status, error)
+        if wire == "anthropic" and not request.headers.get("anthropic-version"):
+            return self._error_reply(wire, 400, _errors.version_missing())
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return self._error_reply(wire, 400, _errors.http_error(wire, 400))
+        model = path_model if path_model is not None else _body_model(payload)
+        scenario = self.scenarios.get(model.removeprefix("models/"))
+        if scenario is None:
+            return self._error_reply(wire, 404, _errors.not_found(wire, model))
+        error_status = self._next_status(wire, scenario)
+        if error_status is not None:
+            return self._status_reply(wire, error_status, scenario)
+        if wire == "openai" and not _wants_usage(payload):
+            scenario = replace(scenario, usage=None)  # OpenAI sends usage only when asked
+        content_type, data = render(wire, scenario)
+        faults = scenario.faults
+        return Reply(
+            body=data,
+            content_type=content_type,
+            headers=self._request_id(wire),
+            chunks=faults.chunks,
+            chunk_delay=faults.chunk_delay,
+            stall_after=_offset(wire, scenario, faults.stall_after, faults.stall_after_events),
+            stall_for=faults.stall_for,
+            reset_after=_offset(wire, scenario, faults.reset_after, faults.reset_after_events),
+            truncate_after=_offset(
+                wire, scenario, faults.truncate_after, faults.truncate_after_events
+            ),
+        )
+
+    def _next_status(self, wire: str, scenario: Scenario) -> int | None:
+        """The error status this attempt gets, if any; the sequence restarts after a success."""
+        statuses = scenario.faults.statuses
+        if not statuses:
+            return None
+        key = (wire, scenario.name)
+        attempt = self._attempts.get(key, 0)
+        self._attempts[key] = (attempt + 1) % (len(statuses) + 1)
+        return statuses[attempt] if attempt < len(statuses) else None
+
+    def _status_reply(self, wire: str, status: int, scenario: Scenario) -> Reply:
+        faults = scenario.faults
+        headers = dict(self._request_id(wire))
+        if faults.retry_after is not None:
+            headers["Retry-After"] = faults.retry_after
+        if faults.retry_after_ms is not None:
+            headers["retry-after-ms"] = str(faults.retry_after_ms)
+        body = _errors.http_error(wire, status)
+        return Reply(
+            status, body, _ERROR_TYPES[_errors.family(wire)], headers=headers, content_length=True
+        )
+
+    def _error_reply(self, wire: str, status: int, body: bytes) -> Reply:
+        content_type = _ERROR_TYPES[_errors.family(wire)]
+        headers = self._request_id(wire)
+        return Reply(status, body, content_type, headers=headers, content_length=True)
+
+    def _request_id(self, wire: str) -> Mapping[str, str]:
+        seed = f"request:{len(self.requests)}"
+        kind = _errors.family(wire)
+        if kind == "openai":
+            return {"x-request-id": "req_" + ident(seed, 32).lower()}
+        if kind == "anthropic":
+            return {"request-id": "req_011C" + ident(seed, 20)}
+        return {}
+
+    def _index(self) -> Reply:
+        listing = {
+            "base_urls": {provider: self.base_url(provider) for provider in PROVIDERS},
+            "scenarios": sorted(self.scenarios),
+        }
+        return Reply(200, json.dumps(listing, indent=2).encode(), _JSON, content_length=True)
+
+
+def _route(request: web.Request) -> tuple[str | None, str | None]:
+    """(wire, the model named in the path) of a request; (None, None) when no API lives there."""
+    if request.method != "POST":
+        return None, None
+    path = request.path
+    if path in _PATHS:
+        return _PATHS[path], None
+    for prefix in _GEMINI_PREFIXES:
+        if path.startswith(prefix):
+            model, _, method = path[len(prefix) :].partition(":")
+            if method != _GEMINI_METHOD or not model:
+                return None, None
+            wire = "gemini" if request.query.get("alt") == "sse" else "gemini-json"
+            return wire, model
+    return None, None
+
+
+def _key(wire: str, request: web.Request) -> tuple[bool, str]:
+    """(missing, key) as the provider reads it."""
+    headers = request.headers
+    kind = _errors.family(wire)
+    if kind == "openai":
+        scheme, _, key = headers.get("Authorization", "").partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+    elif kind == "anthropic":
+        key = headers.get("x-api-key", "").strip()
+    else:
+        key = headers.get("x-goog-api-key", "").strip() or request.query.get("key", "").strip()
+    return not key, key
+
+
+def _offset(wire: str, scenario: Scenario, after: int | None, events: int | None) -> int | None:
+    """A fault's byte offset: given in bytes, or after this many content events."""
+    if after is not None or events is None:
+        return after
+    return content_offset(wire, scenario, events)
+
+
+def _wants_usage(payload: object) -> bool:
+    """Whether an OpenAI Chat request asked for usage (``stream_options.include_usage``)."""
+    options = payload.get("stream_options") if isinstance(payload, dict) else None
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _body_model(payload: object) -> str:
+    model = payload.get("model") if isinstance(payload, dict) else None
+    return model if isinstance(model, str) else ""
+
+
+def _peer_port(request: web.Request) -> int | None:
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return int(peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else None
+
+
+async def _wait_all(records: Sequence[RecordedRequest]) -> None:
+    for record in records:
+        await record.finished.wait()

@@ -1,0 +1,293 @@
+"""The catalogue's rules over hand-built chunk lists: each passes a good stream and names the
+chunk where a bad one goes wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from rillet import (
+    ContentChunk,
+    ErrorChunk,
+    ErrorCode,
+    FinishReason,
+    IdleTimeoutError,
+    LLMResponse,
+    OverloadedError,
+    ReasoningChunk,
+    StartChunk,
+    StopChunk,
+    StreamChunk,
+    StreamInterruptedError,
+    ToolCallChunk,
+    ToolCallEndChunk,
+    ToolCallStartChunk,
+    Usage,
+)
+from rillet.conformance.expectation import Expectation, ExpectedCall
+from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
+from rillet.conformance.properties import RULES, check
+from rillet.streaming import StreamingLLMResponse
+
+START = StartChunk(id="r1", model="m", provider="test")
+STOP = StopChunk(
+    finish_reason=FinishReason.stop,
+    provider_finish_reason="end",
+    usage=Usage(input_tokens=12, output_tokens=34),
+)
+TEXT = Expectation(text="Hello, world", provider_finish_reason="end")
+TOOLS = Expectation(
+    text="",
+    tool_calls=(
+        ExpectedCall("lookup", {"q": 'a"b', "n": 12}),
+        ExpectedCall("other", {}, id="call_b"),
+    ),
+    finish_reason=FinishReason.tool_calls,
+)
+TOOL_STOP = StopChunk(
+    finish_reason=FinishReason.tool_calls, usage=Usage(input_tokens=12, output_tokens=34)
+)
+
+
+def text_chunks(*parts: str) -> list[StreamChunk]:
+    return [START, *[ContentChunk(text=p) for p in parts], STOP]
+
+
+def tool_chunks() -> list[StreamChunk]:
+    return [
+        START,
+        ToolCallStartChunk(index=0, id="call_a", name="lookup"),
+        ToolCallChunk(index=0, arguments_delta='{"q": "a\\'),
+        ToolCallStartChunk(index=1, id="call_b", name="other"),
+        ToolCallChunk(index=0, arguments_delta='"b", "n": 12}'),
+        ToolCallEndChunk(index=0),
+        ToolCallEndChunk(index=1),
+        TOOL_STOP,
+    ]
+
+
+def observe(chunks: list[StreamChunk], **kwargs: object) -> Observation:
+    """An observation whose response is what the accumulator makes of ``chunks``."""
+    response: LLMResponse | None = None
+    error: BaseException | None = None
+    try:
+        response = StreamingLLMResponse.from_chunks(chunks)
+    except Exception as exc:
+        error = exc
+    fields: dict[str, object] = {"chunks": chunks, "response": response, "error": error}
+    fields.update(kwargs)
+    return Observation(**fields)  # type: ignore[arg-type]
+
+
+def rules_broken(expected: Expectation, seen: Observation) -> set[str]:
+    return {v.rule for v in check(expected, seen)}
+
+
+def only(expected: Expectation, seen: Observation, rule: str) -> Violation:
+    violations = check(expected, seen)
+    assert {v.rule for v in violations} == {rule}, violations
+    return violations[0]
+
+
+def test_every_rule_is_registered_with_a_summary() -> None:
+    assert list(RULES) == [
+        "start_first",
+        "one_terminal",
+        "tool_calls_balanced",
+        "tool_arguments",
+        "text",
+        "usage",
+        "response",
+        "error",
+        "retries",
+        "cancellation",
+        "idle_timeout",
+        "partial",
+    ]
+    assert all(summary for summary, _ in RULES.values())
+
+
+def test_good_streams_break_no_rule() -> None:
+    assert check(TEXT, observe(text_chunks("Hello", ", wor", "ld"))) == []
+    assert check(TOOLS, observe(tool_chunks())) == []
+
+
+def test_start_must_come_first() -> None:
+    violation = only(TEXT, observe(text_chunks("Hello, world")[1:]), "start_first")
+    assert violation.index == 0 and violation.got is not None and '"content"' in violation.got
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [STOP, ContentChunk(text="late"), ErrorChunk(code=ErrorCode.server, message="x")],
+    ids=["second-stop", "content", "error"],
+)
+def test_nothing_may_follow_the_terminal_chunk(extra: StreamChunk) -> None:
+    chunks = [*text_chunks("Hello, world"), extra]
+    seen = observe(chunks[:-1])
+    seen.chunks = chunks
+    violation = only(TEXT, seen, "one_terminal")
+    assert violation.index == len(chunks) - 1
+
+
+def test_a_stream_without_terminal_chunk_must_raise() -> None:
+    chunks = text_chunks("Hello, world")[:-1]
+    seen = Observation(chunks=chunks, error=StreamInterruptedError("ended"))
+    assert "one_terminal" in rules_broken(TEXT, seen)
+    raised = Observation(chunks=chunks, raised=StreamInterruptedError("reset"), error=None)
+    assert "one_terminal" not in rules_broken(TEXT, raised)
+    foreign = Observation(chunks=chunks, raised=KeyError("bug"))
+    assert "one_terminal" in rules_broken(TEXT, foreign)
+
+
+def test_tool_calls_must_be_balanced() -> None:
+    missing_end = [c for c in tool_chunks() if not (c.type == "tool_call_end" and c.index == 1)]
+    violation = only(TOOLS, observe(missing_end), "tool_calls_balanced")
+    assert violation.index == len(missing_end) - 1  # the stop chunk
+    orphan = tool_chunks()
+    orphan.insert(1, ToolCallChunk(index=3, arguments_delta="{}"))
+    [violation] = [v for v in check(TOOLS, observe(orphan)) if v.rule == "tool_calls_balanced"]
+    assert violation.index == 1 and "not open" in violation.message
+    restarted = tool_chunks()
+    restarted.insert(6, ToolCallStartChunk(index=0, id="call_c", name="again"))
+    assert "tool_calls_balanced" in rules_broken(TOOLS, observe(restarted))
+
+
+def test_tool_calls_without_indexes_resolve_by_id_then_latest() -> None:
+    chunks: list[StreamChunk] = [
+        START,
+        ToolCallStartChunk(id="call_a", name="lookup"),
+        ToolCallChunk(arguments_delta='{"q": "a\\"b", "n": 12}'),
+        ToolCallEndChunk(id="call_a"),
+        ToolCallStartChunk(id="call_b", name="other"),
+        ToolCallEndChunk(),
+        TOOL_STOP,
+    ]
+    assert check(TOOLS, observe(chunks)) == []
+
+
+def test_reassembled_arguments_must_equal_the_scenarios() -> None:
+    chunks = tool_chunks()
+    chunks[4] = ToolCallChunk(index=0, arguments_delta='"b", "n": 13}')
+    violation = only(TOOLS, observe(chunks), "tool_arguments")
+    assert violation.index == 5 and violation.got == '{"q": "a\\"b", "n": 13}'
+    chunks = tool_chunks()
+    chunks[5] = ToolCallEndChunk(index=0, arguments={"q": "other"})
+    assert only(TOOLS, observe(chunks), "tool_arguments").index == 5
+
+
+def test_text_must_equal_the_concatenated_content() -> None:
+    violation = only(TEXT, observe(text_chunks("Hello", ", WOR", "ld")), "text")
+    assert violation.index == 2 and violation.got == "', WOR'"
+    short = only(TEXT, observe(text_chunks("Hello")), "text")
+    assert short.index == 2 and short.expected == "', world'"
+
+
+def test_usage_must_be_carried_by_the_stop_chunk() -> None:
+    chunks = text_chunks("Hello, world")
+    chunks[-1] = StopChunk(finish_reason=FinishReason.stop, provider_finish_reason="end")
+    assert only(TEXT, observe(chunks), "usage").index == 2
+    chunks[-1] = STOP.model_copy(update={"usage": Usage(input_tokens=1, output_tokens=34)})
+    only(TEXT, observe(chunks), "usage")
+    no_usage = Expectation(text="Hello, world", usage=None)
+    assert check(no_usage, observe(chunks)) == []
+
+
+def test_response_checks_finish_reasons_reasoning_and_tool_names() -> None:
+    chunks = text_chunks("Hello, world")
+    chunks[-1] = STOP.model_copy(update={"finish_reason": FinishReason.length})
+    assert "finish_reason" in only(TEXT, observe(chunks), "response").message
+    thinking = Expectation(text="Hello, world", reasoning="hmm", reasoning_signature="sig")
+    chunks = [
+        START,
+        ReasoningChunk(text="hm"),
+        ReasoningChunk(signature="sig"),
+        *text_chunks("Hello, world")[1:],
+    ]
+    violation = only(thinking, observe(chunks), "response")
+    assert violation.index == 1 and violation.expected == "'hmm'"
+    renamed = tool_chunks()
+    renamed[3] = ToolCallStartChunk(index=1, id="call_x", name="other")
+    messages = [v.message for v in check(TOOLS, observe(renamed))]
+    assert messages == ["id of tool call 1 differs"]
+
+
+def test_error_expected_and_got() -> None:
+    wanted = Expectation(text="Hello, world", error=OverloadedError, partial_text="Hello")
+    error_chunk = ErrorChunk(code=ErrorCode.overloaded, message="busy", retryable=True)
+    failing: list[StreamChunk] = [START, ContentChunk(text="Hello"), error_chunk]
+    assert check(wanted, observe(failing)) == []
+    swallowed: list[StreamChunk] = [START, ContentChunk(text="Hello"), STOP]
+    violation = only(wanted, observe(swallowed), "error")
+    assert violation.expected == "OverloadedError" and violation.index == 2
+    assert only(TEXT, observe(failing), "error").got == "OverloadedError: busy"
+
+
+def test_partial_must_hold_what_arrived() -> None:
+    wanted = Expectation(text="Hello, world", error=StreamInterruptedError, partial_text="Hello")
+    chunks: list[StreamChunk] = [START, ContentChunk(text="Hello")]
+    good = StreamInterruptedError(
+        "reset", partial=StreamingLLMResponse.from_chunks([*chunks, STOP])
+    )
+    raised = StreamInterruptedError("reset")
+    assert check(wanted, Observation(chunks=chunks, raised=raised, error=good)) == []
+    lost = StreamInterruptedError("reset", partial=LLMResponse())
+    violation = only(wanted, Observation(chunks=[START], raised=raised, error=lost), "partial")
+    assert violation.got == "''" and violation.expected == "'Hello'"
+    bare = StreamInterruptedError("reset")
+    only(wanted, Observation(chunks=[START], raised=raised, error=bare), "partial")
+
+
+def test_retries_count_requests() -> None:
+    wanted = Expectation(text="Hello, world", requests=3)
+    requests = [RequestSeen("/v1/x", disconnected=False)] * 3
+    assert check(wanted, observe(text_chunks("Hello, world"), requests=requests)) == []
+    violation = only(wanted, observe(text_chunks("Hello, world"), requests=requests[:2]), "retries")
+    assert violation.expected == "3 request(s)" and violation.got == "2 request(s)"
+    once = Expectation(text="Hello, world", error=StreamInterruptedError, requests=1)
+    again = Observation(
+        chunks=[START],
+        raised=StreamInterruptedError("reset"),
+        error=StreamInterruptedError("reset", partial=LLMResponse()),
+        requests=requests[:2],
+    )
+    assert "after the stream began" in only(once, again, "retries").message
+
+
+def test_cancellation_needs_a_disconnect() -> None:
+    wanted = Expectation(text="Hello, world", cancel_after=1)
+    left = [RequestSeen("/v1/x", disconnected=True)]
+    kept = [RequestSeen("/v1/x", disconnected=False)]
+    seen = Observation(chunks=[START], cancelled=True, requests=left)
+    assert check(wanted, seen) == []
+    violation = only(
+        wanted, Observation(chunks=[START], cancelled=True, requests=kept), "cancellation"
+    )
+    assert violation.got == "the whole reply was read"
+    ended = observe(text_chunks("Hello, world"), requests=left)
+    assert "ended before" in only(wanted, ended, "cancellation").message
+
+
+def test_idle_timeout_must_fire_in_time() -> None:
+    wanted = Expectation(
+        text="Hello, world", error=IdleTimeoutError, idle_timeout=0.2, partial_text="Hello"
+    )
+    partial = StreamingLLMResponse.from_chunks([START, ContentChunk(text="Hello"), STOP])
+    timeout = IdleTimeoutError("idle", partial=partial)
+    chunks: list[StreamChunk] = [START, ContentChunk(text="Hello")]
+    assert (
+        check(wanted, Observation(chunks=chunks, raised=timeout, error=timeout, seconds=0.3)) == []
+    )
+    hung = Observation(chunks=chunks, hung=True, seconds=3.0)
+    assert "hung" in only(wanted, hung, "idle_timeout").message
+    late = Observation(chunks=chunks, raised=timeout, error=timeout, seconds=5.0)
+    assert "late" in only(wanted, late, "idle_timeout").message
+
+
+def test_first_divergence_is_the_earliest_chunk() -> None:
+    chunks = text_chunks("Hello", ", WOR", "ld")
+    chunks[-1] = StopChunk(finish_reason=FinishReason.stop)
+    violations = check(TEXT, observe(chunks))
+    assert {v.rule for v in violations} == {"text", "usage", "response"}
+    first = first_divergence(violations, chunks)
+    assert first is not None and first.rule == "text"
+    assert first_divergence([], chunks) is None

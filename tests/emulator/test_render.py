@@ -1,0 +1,115 @@
+"""Rendering is pure and deterministic; the finish-reason tables; event-level faults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rillet.emulator import (
+    BUILTIN_SCENARIOS,
+    WIRES,
+    Faults,
+    Scenario,
+    StreamError,
+    ToolCallSpec,
+    content_offset,
+    raw_finish_reason,
+    render,
+    render_events,
+)
+from rillet.emulator.render._events import compact
+from rillet.emulator.scenarios import PARALLEL, builtin
+
+from ._shapes import events
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_rendering_is_deterministic(wire: str) -> None:
+    for scenario in BUILTIN_SCENARIOS:
+        assert render(wire, scenario) == render(wire, scenario)
+
+
+def test_raw_finish_reasons() -> None:
+    table = {
+        "openai": [
+            "stop",
+            "length",
+            "tool_calls",
+            "content_filter",
+            "error",
+            "insufficient_system_resource",
+        ],
+        "openai-responses": [
+            "completed",
+            "max_output_tokens",
+            "completed",
+            "content_filter",
+            "failed",
+            "incomplete",
+        ],
+        "anthropic": ["end_turn", "max_tokens", "tool_use", "refusal", None, "pause_turn"],
+        "gemini": ["STOP", "MAX_TOKENS", "STOP", "SAFETY", "MALFORMED_FUNCTION_CALL", "OTHER"],
+    }
+    finishes = ["stop", "length", "tool_calls", "content_filter", "error", "other"]
+    for wire, raws in table.items():
+        assert [raw_finish_reason(wire, f) for f in finishes] == raws
+    assert raw_finish_reason("gemini-json", "length") == "MAX_TOKENS"
+    with pytest.raises(ValueError, match="unknown wire"):
+        render("cohere", builtin("text-plain"))
+
+
+def test_hostile_argument_splits() -> None:
+    """The parallel calls are cut inside escapes, a surrogate pair and numbers."""
+    search, decode, _, now = PARALLEL
+    joined = ["".join(call.pieces()) for call in PARALLEL]
+    assert [json.loads(text) for text in joined] == [call.arguments for call in PARALLEL]
+    assert any(piece.endswith("\\") for piece in search.pieces())  # inside \"
+    assert any(piece.endswith("\\u00") for piece in search.pieces())
+    assert any(piece.endswith("\\ud83d") for piece in decode.pieces())  # between the surrogates
+    assert now.pieces() == ["{}"]
+    with pytest.raises(ValueError, match="do not parse"):
+        ToolCallSpec("f", {"a": 1}, raw_arguments='{"a": 2}')
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(_strings(item) for item in value))
+    return set()
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_content_offset_ends_after_whole_events(wire: str) -> None:
+    scenario = builtin("text-plain")
+    data = render(wire, scenario)[1]
+    for count in range(1, len(scenario.text)):
+        head = data[: content_offset(wire, scenario, count)]
+        if wire == "gemini-json":
+            sent = _strings(json.loads(head + b"\n]"))
+        else:
+            assert head.endswith((b"\n\n", b"\r\n\r\n"))
+            sent = set().union(*(_strings(json.loads(d)) for _, d in events(wire, head)))
+        assert [piece in sent for piece in scenario.text] == [i < count for i in range(4)]
+    assert content_offset(wire, scenario, 99) == len(data)
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_in_stream_error_comes_after_the_content_events(wire: str) -> None:
+    scenario = Scenario("e", text=("a", "b", "c"), error=StreamError("overloaded", after_events=2))
+    rendered = render_events(wire, scenario)
+    assert sum(event.content for event in rendered) == 2
+    assert "error" in json.dumps(rendered[-1].data)
+    assert not any(event.terminal for event in rendered)
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_huge_event(wire: str) -> None:
+    scenario = Scenario("big", text=("x",), faults=Faults(huge_event_bytes=200_000))
+    sizes = [len(compact(e.data)) for e in render_events(wire, scenario) if not e.comment]
+    assert 200_000 <= max(sizes) < 200_100  # Responses numbers it afterwards
+    assert 200_000 < len(render(wire, scenario)[1]) < 210_000
