@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rillet._exceptions import StreamInterruptedError
+from rillet._exceptions import StreamInterruptedError, error_class_for_status
 from rillet._generated.providers.openai_chat_schema import (
     ChatCompletionChunk,
     ChoiceDelta,
@@ -58,18 +58,27 @@ def usage_from_openai(usage: CompletionUsage) -> Usage:
     )
 
 
+# OpenAI's own string error types, when no numeric code says more
+_TYPE_KINDS: dict[str, tuple[ErrorCode, bool]] = {
+    "invalid_request_error": (ErrorCode.invalid_request, False),
+    "authentication_error": (ErrorCode.authentication, False),
+    "permission_error": (ErrorCode.permission, False),
+    "rate_limit_error": (ErrorCode.rate_limit, True),
+    "server_error": (ErrorCode.server, True),
+}
+
+
 def error_chunk_from_openai(detail: StreamErrorDetail, raw: Any) -> ErrorChunk:
     """An in-stream error line: numeric codes read as HTTP statuses (OpenRouter does)."""
     code = detail.code
     status = code if isinstance(code, int) else None
-    if status == 429:
-        kind, retryable = ErrorCode.rate_limit, True
-    elif status in (502, 503, 529):
+    if status in (502, 503, 529):
         kind, retryable = ErrorCode.overloaded, True
-    elif status is not None and status >= 500:
-        kind, retryable = ErrorCode.server, True
+    elif status is not None and status >= 400:
+        error_class = error_class_for_status(status)  # the same classes as an HTTP error
+        kind, retryable = ErrorCode(error_class.code), error_class.default_retryable
     else:
-        kind, retryable = ErrorCode.provider, False
+        kind, retryable = _TYPE_KINDS.get(detail.type or "", (ErrorCode.provider, False))
     error_type = detail.type or (code if isinstance(code, str) else None)
     return ErrorChunk(
         code=kind,
