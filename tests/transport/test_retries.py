@@ -222,6 +222,7 @@ async def test_stall_before_headers_is_retried(
     started = time.monotonic()
     assert await collect(transport, server.url, timeout=0.2) == ["a", "b"]
     assert 0.18 <= time.monotonic() - started < 1.0
+    await server.wait_finished()  # the server notices the disconnect on its next poll
     assert len(server.requests) == 2 and server.requests[0].disconnected
 
 
