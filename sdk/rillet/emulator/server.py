@@ -19,11 +19,9 @@ included. Every request is recorded. Requests always get a stream (``stream: fal
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from types import TracebackType
 
 from aiohttp import web
 
@@ -32,7 +30,7 @@ from rillet.emulator.render import content_offset, render
 from rillet.emulator.render._events import ident
 from rillet.emulator.scenario import Scenario
 from rillet.emulator.scenarios import BUILTIN_SCENARIOS
-from rillet.testing.fault_server import RecordedRequest, Reply, play
+from rillet.testing.fault_server import Reply, ReplyServer
 
 __all__ = ["PROVIDERS", "Emulator"]
 
@@ -50,7 +48,7 @@ _JSON = "application/json"
 _ERROR_TYPES = {"openai": _JSON, "anthropic": _JSON, "gemini": "application/json; charset=UTF-8"}
 
 
-class Emulator:
+class Emulator(ReplyServer):
     """The server; an async context manager (or ``start()`` / ``stop()``).
 
     It serves ``BUILTIN_SCENARIOS`` (unless ``builtins=False``) and ``scenarios``, a scenario
@@ -66,16 +64,12 @@ class Emulator:
         port: int = 0,
         builtins: bool = True,
     ) -> None:
+        super().__init__(host=host, port=port)
         self.api_key = api_key
-        self.host = host
         self.scenarios: dict[str, Scenario] = {}
         for scenario in (*(BUILTIN_SCENARIOS if builtins else ()), *scenarios):
             self.add(scenario)
-        self.requests: list[RecordedRequest] = []
-        self._port = port
         self._attempts: dict[tuple[str, str], int] = {}
-        self._runner: web.AppRunner | None = None
-        self._stopping = asyncio.Event()
 
     def add(self, scenario: Scenario) -> None:
         """Serve ``scenario`` under its name (replacing one of the same name)."""
@@ -86,15 +80,6 @@ class Emulator:
         self.requests.clear()
         self._attempts.clear()
 
-    @property
-    def url(self) -> str:
-        """The base URL, ``http://127.0.0.1:<port>``."""
-        if self._runner is None:
-            raise RuntimeError("the emulator is not running")
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self._port}"
-
     def base_url(self, provider: str) -> str:
         """What to pass as ``LLMClient(base_url=...)``: with ``/v1`` for OpenAI's APIs, as the
         official SDKs expect, and without it for Anthropic and Gemini."""
@@ -102,58 +87,7 @@ class Emulator:
             raise ValueError(f"the emulator does not speak {provider!r}; it speaks {PROVIDERS}")
         return f"{self.url}/v1" if provider.startswith("openai") else self.url
 
-    async def start(self) -> None:
-        self._stopping.clear()
-        app = web.Application(client_max_size=256 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self._port)
-        await site.start()
-        self._port = int(runner.addresses[0][1])
-        self._runner = runner
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Emulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def wait_finished(self, count: int | None = None, timeout: float = 2.0) -> None:
-        """Wait until the replies to the first ``count`` requests (default: all) are over."""
-        pending = self.requests if count is None else self.requests[:count]
-        await asyncio.wait_for(_wait_all(pending), timeout)
-
-    # -- one request ---------------------------------------------------------------------------
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
-        reply = self._reply(request, body)
-        record = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            query=dict(request.query),
-            headers=dict(request.headers),
-            body=body,
-            reply=reply,
-            client_port=_peer_port(request),
-        )
-        self.requests.append(record)
-        return await play(request, reply, record, self._stopping)
-
-    def _reply(self, request: web.Request, body: bytes) -> Reply:
+    def reply_for(self, request: web.Request, body: bytes) -> Reply:
         wire, path_model = _route(request)
         if wire is None:
             if request.method == "GET" and request.path in ("", "/"):
@@ -286,14 +220,3 @@ def _wants_usage(payload: object) -> bool:
 def _body_model(payload: object) -> str:
     model = payload.get("model") if isinstance(payload, dict) else None
     return model if isinstance(model, str) else ""
-
-
-def _peer_port(request: web.Request) -> int | None:
-    transport = request.transport
-    peer = transport.get_extra_info("peername") if transport is not None else None
-    return int(peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else None
-
-
-async def _wait_all(records: Sequence[RecordedRequest]) -> None:
-    for record in records:
-        await record.finished.wait()

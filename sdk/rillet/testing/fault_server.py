@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from types import TracebackType
-from typing import Literal
+from typing import Literal, TypeVar
 
 from aiohttp import web
 
@@ -82,27 +82,35 @@ class RecordedRequest:
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
 
-class FaultServer:
-    """The server; an async context manager (or ``start()`` / ``stop()``)."""
+_ServerT = TypeVar("_ServerT", bound="ReplyServer")
 
-    def __init__(self, *, default: Reply | None = None) -> None:
-        self.default = default or Reply(status=418, body=b"fault server: no reply scripted")
+
+class ReplyServer:
+    """A recording aiohttp server on ``host``; subclasses choose each request's ``Reply``.
+
+    An async context manager (or ``start()`` / ``stop()``). Every request is recorded in
+    ``requests`` and answered by ``play``, faults included.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self.requests: list[RecordedRequest] = []
-        self._script: deque[Reply] = deque()
+        self._port = port
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
-        self._port = 0
 
     @property
     def url(self) -> str:
         """The base URL, ``http://127.0.0.1:<port>``."""
         if self._runner is None:
-            raise RuntimeError("the fault server is not running")
-        return f"http://127.0.0.1:{self._port}"
+            raise RuntimeError(f"the {type(self).__name__} is not running")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self._port}"
 
-    def script(self, *replies: Reply) -> None:
-        """Queue replies for the next requests, in order."""
-        self._script.extend(replies)
+    def reply_for(self, request: web.Request, body: bytes) -> Reply:
+        """The reply to one request (its body already read)."""
+        raise NotImplementedError
 
     async def start(self) -> None:
         self._stopping.clear()
@@ -110,7 +118,7 @@ class FaultServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, self.host, self._port)
         await site.start()
         self._port = int(runner.addresses[0][1])
         self._runner = runner
@@ -121,7 +129,7 @@ class FaultServer:
         if runner is not None:
             await runner.cleanup()
 
-    async def __aenter__(self) -> FaultServer:
+    async def __aenter__(self: _ServerT) -> _ServerT:
         await self.start()
         return self
 
@@ -139,18 +147,35 @@ class FaultServer:
         await asyncio.wait_for(_wait_all(pending), timeout)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        reply = self._script.popleft() if self._script else self.default
+        body = await request.read()
+        reply = self.reply_for(request, body)
         record = RecordedRequest(
             method=request.method,
             path=request.path,
             query=dict(request.query),
             headers=dict(request.headers),
-            body=await request.read(),
+            body=body,
             reply=reply,
             client_port=_peer_port(request),
         )
         self.requests.append(record)
         return await play(request, reply, record, self._stopping)
+
+
+class FaultServer(ReplyServer):
+    """Answers each request with the next scripted ``Reply`` (``default`` once none is left)."""
+
+    def __init__(self, *, default: Reply | None = None) -> None:
+        super().__init__()
+        self.default = default or Reply(status=418, body=b"fault server: no reply scripted")
+        self._script: deque[Reply] = deque()
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies for the next requests, in order."""
+        self._script.extend(replies)
+
+    def reply_for(self, request: web.Request, body: bytes) -> Reply:
+        return self._script.popleft() if self._script else self.default
 
 
 async def play(
