@@ -478,3 +478,7 @@ class GenerateContentResponse(BaseModel):
     """
     Time the response was created (RFC 3339), when sent.
     """
+    error: Any = None
+    """
+    Set on the element Gemini sends instead of a chunk when the request fails after the stream began: a Google RPC status (`GeminiError`), as in an error response's body; such an element carries nothing else. Any JSON value is accepted, so that a garbled error still ends the stream as an error.
+    """
