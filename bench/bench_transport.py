@@ -23,14 +23,13 @@ import _bodies
 import _consumers
 from _measure import cpu_and_wall, machine, table, write_json
 from _server import BodyServer
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from rillet._generated.providers.anthropic_schema import (
     ContentBlockStopEvent,
     MessageDeltaEvent,
     MessageStartEvent,
 )
-from rillet._generated.providers.gemini_schema import GenerateContentResponse
 from rillet._generated.providers.openai_chat_schema import ChatCompletionChunk
 from rillet._generated.providers.openai_responses_schema import (
     ResponseCompletedEvent,
@@ -38,7 +37,8 @@ from rillet._generated.providers.openai_responses_schema import (
     ResponseOutputItemAddedEvent,
     ResponseOutputTextDeltaEvent,
 )
-from rillet.providers.anthropic._wire import BlockDeltaEvent, BlockStartEvent
+from rillet._generated.wire_dicts.gemini_schema import GenerateContentResponse
+from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
 from rillet.transport import HTTPTransport, SSEEvent
 
 SIZES = (2_000, 20_000, 200_000)
@@ -46,7 +46,6 @@ SIZES = (2_000, 20_000, 200_000)
 _BY_EVENT: dict[str, type[BaseModel]] = {
     "message_start": MessageStartEvent,
     "content_block_start": BlockStartEvent,
-    "content_block_delta": BlockDeltaEvent,
     "content_block_stop": ContentBlockStopEvent,
     "message_delta": MessageDeltaEvent,
     "response.created": ResponseCreatedEvent,
@@ -62,12 +61,12 @@ def _validator(fmt: str) -> Callable[[SSEEvent], object]:
         chunk = ChatCompletionChunk.__pydantic_validator__.validate_json
         return lambda frame: None if frame.data == "[DONE]" else chunk(frame.data)
     if fmt.startswith("gemini"):
-        return lambda frame: GenerateContentResponse.__pydantic_validator__.validate_json(
-            frame.data
-        )
+        frame_validator = TypeAdapter(GenerateContentResponse).validator
+        return lambda frame: frame_validator.validate_json(frame.data)
     validators = {
         name: model.__pydantic_validator__.validate_json for name, model in _BY_EVENT.items()
     }
+    validators["content_block_delta"] = BLOCK_DELTA_EVENT.validator.validate_json
     return lambda frame: validators[frame.event](frame.data) if frame.event in validators else None
 
 

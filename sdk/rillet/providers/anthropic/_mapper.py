@@ -15,27 +15,29 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from rillet._exceptions import StreamInterruptedError
 from rillet._generated.providers.anthropic_schema import (
-    CitationsDelta,
     ContentBlockStopEvent,
     ErrorEvent,
-    InputJsonDelta,
     MessageDeltaEvent,
     MessageDeltaUsage,
     MessageStartEvent,
     RedactedThinkingBlock,
-    SignatureDelta,
     TextBlock,
-    TextDelta,
     ThinkingBlock,
-    ThinkingDelta,
     ToolUseBlock,
     UnknownEvent,
 )
 from rillet._generated.providers.anthropic_schema import Usage as WireUsage
+from rillet._generated.wire_dicts.anthropic_schema import (
+    ContentBlockDeltaEvent,
+    InputJsonDelta,
+    SignatureDelta,
+    TextDelta,
+    ThinkingDelta,
+)
 from rillet._ids import new_tool_call_id
 from rillet.protocol import (
     ContentChunk,
@@ -50,10 +52,10 @@ from rillet.protocol import (
     reasoning_text_chunk,
     tool_call_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown
+from rillet.providers._mapper import NO_CHUNKS, decode, decode_dict, skip_unknown
 from rillet.providers.anthropic._errors import error_chunk
 from rillet.providers.anthropic._finish import unified_finish_reason
-from rillet.providers.anthropic._wire import BlockDeltaEvent, BlockStartEvent
+from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
 from rillet.transport import SSEEvent
 
 __all__ = ["AnthropicMapper"]
@@ -109,7 +111,7 @@ class AnthropicMapper:
         # Most frequent first; each event decoded once, into its own model (ping and
         # message_stop carry nothing to read, so they are not decoded at all).
         if name == "content_block_delta":
-            return self._on_block_delta(decode(BlockDeltaEvent, data))
+            return self._on_block_delta(decode_dict(BLOCK_DELTA_EVENT, data))
         if name == "ping":
             return NO_CHUNKS
         if name == "content_block_start":
@@ -205,29 +207,37 @@ class AnthropicMapper:
             return NO_CHUNKS
         return skip_unknown("content block", block.type)
 
-    def _on_block_delta(self, event: BlockDeltaEvent) -> Sequence[StreamChunk]:
-        delta = event.delta
-        if isinstance(delta, TextDelta):
-            return (content_chunk(delta.text),) if delta.text else NO_CHUNKS
-        index = self._block if event.index is None else event.index
-        if isinstance(delta, InputJsonDelta):
+    def _on_block_delta(self, event: ContentBlockDeltaEvent) -> Sequence[StreamChunk]:
+        delta = event.get("delta")
+        if delta is None:
+            return NO_CHUNKS
+        kind = delta.get("type")
+        if kind == "text_delta":
+            text = cast(TextDelta, delta).get("text")
+            return (content_chunk(text),) if text else NO_CHUNKS
+        index = event.get("index")
+        if index is None:
+            index = self._block
+        if kind == "input_json_delta":
             call = self._calls.get(index)
-            if call is None or not delta.partial_json:  # a server tool's input, or nothing
+            partial_json = cast(InputJsonDelta, delta).get("partial_json")
+            if call is None or not partial_json:  # a server tool's input, or nothing
                 return NO_CHUNKS
             call.streamed = True
-            return (tool_call_chunk(index, delta.partial_json),)
-        if isinstance(delta, ThinkingDelta):
-            if not delta.thinking:
+            return (tool_call_chunk(index, partial_json),)
+        if kind == "thinking_delta":
+            thinking = cast(ThinkingDelta, delta).get("thinking")
+            if not thinking:
                 return NO_CHUNKS
-            return (reasoning_text_chunk(delta.thinking, self._reasoning_ordinal(index)),)
-        if isinstance(delta, SignatureDelta):
-            if not delta.signature:
+            return (reasoning_text_chunk(thinking, self._reasoning_ordinal(index)),)
+        if kind == "signature_delta":
+            signature = cast(SignatureDelta, delta).get("signature")
+            if not signature:
                 return NO_CHUNKS
-            ordinal = self._reasoning_ordinal(index)
-            return (ReasoningChunk(index=ordinal, signature=delta.signature),)
-        if delta is None or isinstance(delta, CitationsDelta):  # citations are not kept
+            return (ReasoningChunk(index=self._reasoning_ordinal(index), signature=signature),)
+        if kind == "citations_delta":  # citations are not kept
             return NO_CHUNKS
-        return skip_unknown("content block delta", delta.type)
+        return skip_unknown("content block delta", str(kind))
 
     def _on_block_stop(self, event: ContentBlockStopEvent) -> Sequence[StreamChunk]:
         index = self._block if event.index is None else event.index

@@ -1,11 +1,14 @@
-"""Tagged views of two generated Anthropic event models, for decoding speed.
+"""Tagged views of two generated Anthropic events, for decoding speed.
 
 The generated ``ContentBlockStartEvent`` and ``ContentBlockDeltaEvent`` type their block and
 delta as plain unions ending in an ``Unknown*`` catch-all, so pydantic's smart mode validates
 the value against every member, failures included: for a text delta that is more than half of
-the decoding time. These subclasses keep the very same member classes and pick the one to
-validate from the value's ``type`` (an unknown type goes to the catch-all), so each event is
-still decoded with one ``model_validate_json`` and is still an instance of the generated class.
+the decoding time. These views keep the very same member types and pick the one to validate
+from the value's ``type`` (an unknown type goes to the catch-all).
+
+``content_block_delta``, nearly every frame of a stream, is validated into the generated
+TypedDicts (``rillet._generated.wire_dicts``): the same schema and checks, without building a
+model instance for the event and another for its delta (3.1 us against 1.5 us per frame).
 """
 
 from __future__ import annotations
@@ -13,27 +16,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import Discriminator, Tag
+from pydantic import Discriminator, Tag, TypeAdapter
 
 from rillet._generated.providers.anthropic_schema import (
-    CitationsDelta,
-    ContentBlockDeltaEvent,
     ContentBlockStartEvent,
-    InputJsonDelta,
     RedactedThinkingBlock,
     ServerToolUseBlock,
-    SignatureDelta,
     TextBlock,
-    TextDelta,
     ThinkingBlock,
-    ThinkingDelta,
     ToolUseBlock,
     UnknownContentBlock,
-    UnknownContentBlockDelta,
     WebSearchToolResultBlock,
 )
+from rillet._generated.wire_dicts.anthropic_schema import (
+    CitationsDelta,
+    ContentBlockDeltaEvent,
+    InputJsonDelta,
+    SignatureDelta,
+    TextDelta,
+    ThinkingDelta,
+    UnknownContentBlockDelta,
+)
 
-__all__ = ["BlockDeltaEvent", "BlockStartEvent"]
+__all__ = ["BLOCK_DELTA_EVENT", "BlockStartEvent"]
 
 _UNKNOWN = "unknown"
 _BLOCK_TYPES = frozenset(
@@ -87,7 +92,9 @@ class BlockStartEvent(ContentBlockStartEvent):
     content_block: _Block | None = None
 
 
-class BlockDeltaEvent(ContentBlockDeltaEvent):
-    """``content_block_delta``, its delta told apart by ``type``."""
+class _BlockDeltaEvent(ContentBlockDeltaEvent, total=False):
+    delta: _Delta | None  # the same union, told apart by ``type``
 
-    delta: _Delta | None = None
+
+BLOCK_DELTA_EVENT: TypeAdapter[ContentBlockDeltaEvent] = TypeAdapter(_BlockDeltaEvent)
+"""``content_block_delta``, its delta told apart by ``type``."""
