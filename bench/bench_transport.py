@@ -30,7 +30,6 @@ from rillet._generated.providers.anthropic_schema import (
     MessageDeltaEvent,
     MessageStartEvent,
 )
-from rillet._generated.providers.openai_chat_schema import ChatCompletionChunk
 from rillet._generated.providers.openai_responses_schema import (
     ResponseCompletedEvent,
     ResponseCreatedEvent,
@@ -39,6 +38,7 @@ from rillet._generated.providers.openai_responses_schema import (
 )
 from rillet._generated.wire_dicts.gemini_schema import GenerateContentResponse
 from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
+from rillet.providers.openai_chat._wire import CHUNK
 from rillet.transport import HTTPTransport, SSEEvent
 
 SIZES = (2_000, 20_000, 200_000)
@@ -58,7 +58,7 @@ _BY_EVENT: dict[str, type[BaseModel]] = {
 def _validator(fmt: str) -> Callable[[SSEEvent], object]:
     """Frame -> its wire model, as the adapter for ``fmt`` decodes it."""
     if fmt == "openai-chat":
-        chunk = ChatCompletionChunk.__pydantic_validator__.validate_json
+        chunk = CHUNK.validator.validate_json
         return lambda frame: None if frame.data == "[DONE]" else chunk(frame.data)
     if fmt.startswith("gemini"):
         frame_validator = TypeAdapter(GenerateContentResponse).validator

@@ -92,15 +92,19 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
             values = [v for v in (cpu(fmt, n, "rillet") for n in sizes) if v is not None]
             floors = [v for v in (cpu(fmt, n, "floor") for n in sizes) if v is not None]
-            if len(values) > 1:
-                drift = max(values) / min(values)
+            if len(values) > 1 and len(values) == len(floors):
+                # Judged on the cost per event beside the floor's at each N: on a shared
+                # machine the floor itself drifts with N (caches, the server's pace), and
+                # that drift is not rillet's.
+                relative = [v / f for v, f in zip(values, floors, strict=True)]
+                drift = max(relative) / min(relative)
                 add(
                     f"rillet flat in N, <= 1.1x drift ({fmt})",
-                    "rillet "
+                    f"{drift:.2f}x beside the floor; rillet "
                     + " / ".join(f"{v:.1f}" for v in values)
-                    + f" us ({drift:.2f}x); floor "
+                    + f" us ({max(values) / min(values):.2f}x), floor "
                     + " / ".join(f"{v:.1f}" for v in floors)
-                    + f" ({max(floors) / min(floors):.2f}x)",
+                    + f" us ({max(floors) / min(floors):.2f}x)",
                     drift <= 1.1,
                 )
         for fmt, consumer, factor in (

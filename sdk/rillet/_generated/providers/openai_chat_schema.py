@@ -313,7 +313,7 @@ class CompletionUsage(BaseModel):
 
 class ChatCompletionStreamError(BaseModel):
     """
-    An error sent as a data line inside a 200 stream, instead of a chunk (OpenRouter, Groq, and others). Look for the `error` key first: such a line also validates as a ChatCompletionChunk, whose fields are all optional.
+    An error sent as a data line inside a 200 stream, instead of a chunk (OpenRouter, Groq, and others). Look for the `error` key first: such a line also validates as a ChatCompletionChunk, which names `error` too and whose fields are all optional.
     """
 
     model_config = ConfigDict(
@@ -458,4 +458,8 @@ class ChatCompletionChunk(BaseModel):
     usage: CompletionUsage | None = None
     """
     Token usage; null except in the final chunk.
+    """
+    error: StreamErrorDetail | str | None = None
+    """
+    Set only on an in-stream error line (see ChatCompletionStreamError), which ends the stream; some compatible servers send just the message, as a string.
     """

@@ -4,22 +4,27 @@ Ready for what compatible servers really send: a usage-only last chunk with empt
 tool-call deltas without ``index`` (or with one index for several calls), the name repeated in
 later deltas, ``content`` as a list of parts, ``reasoning_content`` / ``reasoning`` fields, an
 in-stream ``{"error": ...}`` line, a missing ``[DONE]``, no ``finish_reason`` at all.
+
+Frames are validated into the generated TypedDicts (``rillet._generated.wire_dicts``, see
+``_wire``), not the generated models: the same schema and the same checks, without a model
+instance per object (2.3 us against 3.9 us for a typical text frame, 4.2 us for ``json.loads``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from rillet._exceptions import StreamInterruptedError, error_class_for_status
-from rillet._generated.providers.openai_chat_schema import (
-    ChatCompletionChunk,
+from rillet._generated.wire_dicts.openai_chat_schema import (
     ChoiceDelta,
     CompletionUsage,
     StreamErrorDetail,
     TextContentPart,
     ThinkingContentPart,
     ToolCallDelta,
+    UnknownContentPart,
 )
 from rillet._ids import new_tool_call_id
 from rillet.protocol import (
@@ -36,25 +41,27 @@ from rillet.protocol import (
     content_chunk,
     tool_call_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode
+from rillet.providers._mapper import NO_CHUNKS, decode_dict
 from rillet.providers.openai_chat._finish import unified_finish_reason
+from rillet.providers.openai_chat._wire import CHUNK
 from rillet.transport import SSEEvent
 
 __all__ = ["ChatMapper", "usage_from_openai"]
 
 _DONE = "[DONE]"
-_CONTENT_ONLY = frozenset({"content"})
 
 
 def usage_from_openai(usage: CompletionUsage) -> Usage:
-    prompt_details = usage.prompt_tokens_details
-    completion_details = usage.completion_tokens_details
+    prompt_details = usage.get("prompt_tokens_details")
+    completion_details = usage.get("completion_tokens_details")
     return Usage(
-        input_tokens=usage.prompt_tokens or 0,
-        output_tokens=usage.completion_tokens or 0,
-        cached_input_tokens=prompt_details.cached_tokens if prompt_details else None,
-        reasoning_tokens=completion_details.reasoning_tokens if completion_details else None,
-        total_tokens=usage.total_tokens,
+        input_tokens=usage.get("prompt_tokens") or 0,
+        output_tokens=usage.get("completion_tokens") or 0,
+        cached_input_tokens=prompt_details.get("cached_tokens") if prompt_details else None,
+        reasoning_tokens=(
+            completion_details.get("reasoning_tokens") if completion_details else None
+        ),
+        total_tokens=usage.get("total_tokens"),
     )
 
 
@@ -70,7 +77,7 @@ _TYPE_KINDS: dict[str, tuple[ErrorCode, bool]] = {
 
 def error_chunk_from_openai(detail: StreamErrorDetail, raw: Any) -> ErrorChunk:
     """An in-stream error line: numeric codes read as HTTP statuses (OpenRouter does)."""
-    code = detail.code
+    code = detail.get("code")
     status = code if isinstance(code, int) else None
     if status in (502, 503, 529):
         kind, retryable = ErrorCode.overloaded, True
@@ -78,11 +85,11 @@ def error_chunk_from_openai(detail: StreamErrorDetail, raw: Any) -> ErrorChunk:
         error_class = error_class_for_status(status)  # the same classes as an HTTP error
         kind, retryable = ErrorCode(error_class.code), error_class.default_retryable
     else:
-        kind, retryable = _TYPE_KINDS.get(detail.type or "", (ErrorCode.provider, False))
-    error_type = detail.type or (code if isinstance(code, str) else None)
+        kind, retryable = _TYPE_KINDS.get(detail.get("type") or "", (ErrorCode.provider, False))
+    error_type = detail.get("type") or (code if isinstance(code, str) else None)
     return ErrorChunk(
         code=kind,
-        message=detail.message or "the provider reported an error inside the stream",
+        message=detail.get("message") or "the provider reported an error inside the stream",
         retryable=retryable,
         status_code=status,
         error_type=error_type,
@@ -113,38 +120,41 @@ class ChatMapper:
         if data == _DONE:
             self._done = True
             return self._stop()
-        event = decode(ChatCompletionChunk, data)
+        event = decode_dict(CHUNK, data)
         out: list[StreamChunk] = []
         if not self._started:
             self._started = True
-            out.append(StartChunk(id=event.id, model=event.model, provider=self._provider))
-        extra = event.__pydantic_extra__  # model_extra, without the property call
-        if extra and "error" in extra:
-            self._done = True
-            raw_error = extra["error"]
-            detail = StreamErrorDetail.model_validate(
-                raw_error if isinstance(raw_error, dict) else {"message": str(raw_error)}
+            out.append(
+                StartChunk(id=event.get("id"), model=event.get("model"), provider=self._provider)
             )
-            out.append(error_chunk_from_openai(detail, {"error": raw_error}))
+        error = event.get("error")
+        if error is not None:  # "error": null is no error
+            self._done = True
+            if isinstance(error, str):  # a bare message (some servers)
+                error = StreamErrorDetail(message=error)
+            raw_error = json.loads(data)["error"]  # as sent: validation drops unnamed fields
+            out.append(error_chunk_from_openai(error, {"error": raw_error}))
             return out
-        for choice in event.choices or ():
-            if choice.index:  # only the first choice is streamed (n > 1 is not supported)
+        for choice in event.get("choices") or ():
+            if choice.get("index"):  # only the first choice is streamed (n > 1 is not supported)
                 continue
-            delta = choice.delta
+            delta = choice.get("delta")
             if delta is not None:
-                content = delta.content
-                if delta.__pydantic_fields_set__ == _CONTENT_ONLY and content.__class__ is str:
+                content = delta.get("content")
+                if content.__class__ is str and len(delta) == 1:
                     # Nearly every frame: a text delta and nothing else to look at.
                     if content:
                         out.append(content_chunk(content))
                 else:
                     self._on_delta(delta, out)
-            if choice.finish_reason is not None:
+            finish_reason = choice.get("finish_reason")
+            if finish_reason is not None:
                 self._saw_finish = True
-                self._finish_reason = choice.finish_reason
+                self._finish_reason = finish_reason
                 self._end_calls(out)
-        if event.usage is not None:
-            self._usage = usage_from_openai(event.usage)
+        usage = event.get("usage")
+        if usage is not None:
+            self._usage = usage_from_openai(usage)
         return out
 
     def finish(self) -> Sequence[StreamChunk]:
@@ -161,42 +171,50 @@ class ChatMapper:
     # -- handlers ------------------------------------------------------------------------------
 
     def _on_delta(self, delta: ChoiceDelta, out: list[StreamChunk]) -> None:
-        content = delta.content
+        content = delta.get("content")
         if isinstance(content, str):
             if content:
                 out.append(content_chunk(content))
         elif content:
             self._on_content_parts(content, out)
-        reasoning = delta.reasoning_content or delta.reasoning
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning:
             out.append(ReasoningChunk(text=reasoning))
-        for detail in delta.reasoning_details or ():
-            if detail.signature or detail.data:
-                out.append(
-                    ReasoningChunk(signature=detail.signature, encrypted_content=detail.data)
-                )
-        if delta.refusal:
-            out.append(ContentChunk(text=delta.refusal))
-        for call in delta.tool_calls or ():
+        for detail in delta.get("reasoning_details") or ():
+            signature, encrypted = detail.get("signature"), detail.get("data")
+            if signature or encrypted:
+                out.append(ReasoningChunk(signature=signature, encrypted_content=encrypted))
+        refusal = delta.get("refusal")
+        if refusal:
+            out.append(ContentChunk(text=refusal))
+        for call in delta.get("tool_calls") or ():
             self._on_tool_call(call, out)
 
-    def _on_content_parts(self, parts: Sequence[object], out: list[StreamChunk]) -> None:
+    def _on_content_parts(
+        self,
+        parts: Sequence[TextContentPart | ThinkingContentPart | UnknownContentPart],
+        out: list[StreamChunk],
+    ) -> None:
+        """Parts of a known ``type`` (see ``_wire``); other types are skipped."""
         for part in parts:
-            if isinstance(part, TextContentPart):
-                if part.text:
-                    out.append(ContentChunk(text=part.text))
-            elif isinstance(part, ThinkingContentPart):
-                text = "".join(p.text or "" for p in part.thinking or ())
+            kind = part.get("type")
+            if kind == "text":
+                text = cast(TextContentPart, part).get("text")
+                if text:
+                    out.append(ContentChunk(text=text))
+            elif kind == "thinking":
+                thinking = cast(ThinkingContentPart, part).get("thinking")
+                text = "".join(p.get("text") or "" for p in thinking or ())
                 if text:
                     out.append(ReasoningChunk(text=text))
 
     def _on_tool_call(self, call: ToolCallDelta, out: list[StreamChunk]) -> None:
-        function = call.function
-        name = function.name if function else None
-        arguments = function.arguments if function else None
+        function = call.get("function")
+        name = function.get("name") if function else None
+        arguments = function.get("arguments") if function else None
         index = self._resolve_index(call, name)
         if index not in self._names:
-            call_id = call.id or new_tool_call_id()
+            call_id = call.get("id") or new_tool_call_id()
             self._open[index] = call_id
             self._by_id[call_id] = index
             self._names[index] = name or ""
@@ -212,19 +230,20 @@ class ChatMapper:
         name other than the latest call's starts a new call (a repeated name does not).
         """
         last = self._last_index
-        if call.id is not None and call.id in self._by_id:
-            index = self._by_id[call.id]
-        elif call.id is not None:
+        call_id, wire_index = call.get("id"), call.get("index")
+        if call_id is not None and call_id in self._by_id:
+            index = self._by_id[call_id]
+        elif call_id is not None:
             index = len(self._names)
-        elif call.index is not None:
-            known = self._by_wire_index.get(call.index)
+        elif wire_index is not None:
+            known = self._by_wire_index.get(wire_index)
             index = len(self._names) if known is None else known
         elif last is None or (name and name != self._names[last]):
             index = len(self._names)
         else:
             index = last
-        if call.index is not None:
-            self._by_wire_index[call.index] = index
+        if wire_index is not None:
+            self._by_wire_index[wire_index] = index
         return index
 
     def _end_calls(self, out: list[StreamChunk]) -> None:

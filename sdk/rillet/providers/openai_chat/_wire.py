@@ -1,0 +1,60 @@
+"""The generated ``ChatCompletionChunk`` TypedDict, its content parts told apart by ``type``.
+
+The generated ``ChoiceDelta`` types a list ``content`` as a plain union ending in the
+``UnknownContentPart`` catch-all: pydantic's smart mode would try every member, and a known part
+with a wrongly typed field would validate as the catch-all and be skipped, its text lost. This
+view keeps the very same member types and picks the one to validate from the part's ``type`` (an
+unknown type goes to the catch-all); the rest of the frame is the generated TypedDicts as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Discriminator, Tag, TypeAdapter
+
+from rillet._generated.wire_dicts import openai_chat_schema as wire
+from rillet._generated.wire_dicts.openai_chat_schema import (
+    ChoiceDelta,
+    ChunkChoice,
+    TextContentPart,
+    ThinkingContentPart,
+    UnknownContentPart,
+)
+
+__all__ = ["CHUNK"]
+
+_UNKNOWN = "unknown"
+_PART_TYPES = frozenset({"text", "thinking"})
+
+
+def _part_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in _PART_TYPES else _UNKNOWN
+
+
+_Part = Annotated[
+    Annotated[TextContentPart, Tag("text")]
+    | Annotated[ThinkingContentPart, Tag("thinking")]
+    | Annotated[UnknownContentPart, Tag(_UNKNOWN)],
+    Discriminator(_part_tag),
+]
+
+
+class _Delta(ChoiceDelta, total=False):
+    content: str | list[_Part] | None  # the same union, told apart by ``type``
+
+
+class _Choice(ChunkChoice, total=False):
+    delta: _Delta | None
+
+
+class ChatCompletionChunk(wire.ChatCompletionChunk, total=False):
+    """Named as the generated one: validation errors show this name."""
+
+    choices: list[_Choice] | None
+
+
+CHUNK: TypeAdapter[wire.ChatCompletionChunk] = TypeAdapter(ChatCompletionChunk)
+"""``chat.completion.chunk`` (or an in-stream error line), list content parts told apart by
+``type``."""
