@@ -40,7 +40,7 @@ from rillet.transport._json_array import JSONArrayDecoder
 from rillet.transport._redact import SENSITIVE_HEADERS, redact_headers, redact_url
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from rillet.transport._stream import Decoder, FrameStream
+from rillet.transport._stream import READ_SIZE, Decoder, FrameStream
 from rillet.transport._timeout import Timeout
 
 __all__ = ["HTTPTransport"]
@@ -351,7 +351,7 @@ class _Opener:
             # text/event-stream, and unlabelled or mislabelled streams of compatible servers.
             decoder = SSEDecoder(max_bytes)
         try:
-            first = await response.content.readany()
+            first = await response.content.read(READ_SIZE)
         except Exception as exc:
             response.close()
             return self._translate(exc), exc

@@ -1,9 +1,9 @@
 """``FrameStream``: the frames of one response, decoded as the consumer pulls them.
 
-Each ``__anext__`` reads at most once from aiohttp's ``StreamReader`` (whose flow control then
-pauses the socket), so a slow consumer holds back the sender instead of growing a buffer. Any
-failure closes the connection and is translated in ``map_exception`` into an error that
-carries every frame already handed out.
+Each ``__anext__`` reads at most once (at most ``READ_SIZE`` bytes) from aiohttp's
+``StreamReader`` (whose flow control then pauses the socket), so a slow consumer holds back the
+sender instead of growing a buffer. Any failure closes the connection and is translated in
+``map_exception`` into an error that carries every frame already handed out.
 
 ``read_batch()`` hands out all the frames of one network read at once (often hundreds): the
 adapters' loop uses it so that a frame costs no ``await`` of its own. ``keep_frames=False``
@@ -30,6 +30,12 @@ from rillet.transport._timeout import Timeout
 __all__ = ["Decoder", "FrameStream"]
 
 _log = logging.getLogger("rillet.transport")
+READ_SIZE = 1 << 16
+"""The most one read takes from the socket buffer (``readany`` would take up to 256 KiB): a read's
+frames and chunks are all alive together, and fewer of them at a time keeps them from outliving
+the garbage collector's young generations, whose survivors make its full collections walk the
+whole heap (measured: 1.3x CPU per event at 200k events against 20k with 256 KiB reads, flat with
+64 KiB)."""
 
 
 class Decoder(Protocol):
@@ -173,7 +179,7 @@ class FrameStream:
             if self._first is not None:
                 chunk, self._first = self._first, None  # counted when it was read
             else:
-                chunk = await self._content.readany()
+                chunk = await self._content.read(READ_SIZE)
                 self.bytes_received += len(chunk)
             if self.keep_frames and chunk:
                 self._chunks.append(chunk)
