@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Protocol, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -12,7 +12,7 @@ from rillet._exceptions import MalformedStreamError
 from rillet.protocol import StreamChunk
 from rillet.transport import SSEEvent
 
-__all__ = ["NO_CHUNKS", "WireMapper", "decode", "decode_dict"]
+__all__ = ["NO_CHUNKS", "UNKNOWN_TAG", "WireMapper", "decode", "decode_dict", "tag_by_type"]
 
 _log = logging.getLogger("rillet.providers")
 
@@ -73,3 +73,20 @@ def skip_unknown(kind: str, name: str) -> Sequence[StreamChunk]:
     """Unknown event or part types are skipped, never fatal: providers add them all the time."""
     _log.debug("skipping unknown %s %r", kind, name)
     return NO_CHUNKS
+
+
+UNKNOWN_TAG = "unknown"
+"""The tag ``tag_by_type`` gives a value of a type it was not told about (the catch-all)."""
+
+
+def tag_by_type(known: frozenset[str]) -> Callable[[Any], str]:
+    """A pydantic ``Discriminator`` for a union that ends in a catch-all: the member is picked
+    from the value's ``type`` (a dict's key or a model's field), and a type not in ``known``
+    goes to the member tagged ``UNKNOWN_TAG``. Smart mode would try every member, and a known
+    value with a wrongly typed field would validate as the catch-all, its data lost."""
+
+    def tag(value: Any) -> str:
+        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        return kind if kind in known else UNKNOWN_TAG
+
+    return tag

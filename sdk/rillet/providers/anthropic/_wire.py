@@ -13,8 +13,7 @@ model instance for the event and another for its delta (3.1 us against 1.5 us pe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Discriminator, Tag, TypeAdapter
 
@@ -37,10 +36,10 @@ from rillet._generated.wire_dicts.anthropic_schema import (
     ThinkingDelta,
     UnknownContentBlockDelta,
 )
+from rillet.providers._mapper import UNKNOWN_TAG, tag_by_type
 
 __all__ = ["BLOCK_DELTA_EVENT", "BlockStartEvent"]
 
-_UNKNOWN = "unknown"
 _BLOCK_TYPES = frozenset(
     {
         "text",
@@ -56,14 +55,6 @@ _DELTA_TYPES = frozenset(
 )
 
 
-def _tagger(known: frozenset[str]) -> Callable[[Any], str]:
-    def tag(value: Any) -> str:
-        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-        return kind if kind in known else _UNKNOWN
-
-    return tag
-
-
 _Block = Annotated[
     Annotated[TextBlock, Tag("text")]
     | Annotated[ToolUseBlock, Tag("tool_use")]
@@ -71,8 +62,8 @@ _Block = Annotated[
     | Annotated[RedactedThinkingBlock, Tag("redacted_thinking")]
     | Annotated[ServerToolUseBlock, Tag("server_tool_use")]
     | Annotated[WebSearchToolResultBlock, Tag("web_search_tool_result")]
-    | Annotated[UnknownContentBlock, Tag(_UNKNOWN)],
-    Discriminator(_tagger(_BLOCK_TYPES)),
+    | Annotated[UnknownContentBlock, Tag(UNKNOWN_TAG)],
+    Discriminator(tag_by_type(_BLOCK_TYPES)),
 ]
 
 _Delta = Annotated[
@@ -81,8 +72,8 @@ _Delta = Annotated[
     | Annotated[ThinkingDelta, Tag("thinking_delta")]
     | Annotated[SignatureDelta, Tag("signature_delta")]
     | Annotated[CitationsDelta, Tag("citations_delta")]
-    | Annotated[UnknownContentBlockDelta, Tag(_UNKNOWN)],
-    Discriminator(_tagger(_DELTA_TYPES)),
+    | Annotated[UnknownContentBlockDelta, Tag(UNKNOWN_TAG)],
+    Discriminator(tag_by_type(_DELTA_TYPES)),
 ]
 
 

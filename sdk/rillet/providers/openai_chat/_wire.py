@@ -9,7 +9,7 @@ unknown type goes to the catch-all); the rest of the frame is the generated Type
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Discriminator, Tag, TypeAdapter
 
@@ -21,23 +21,18 @@ from rillet._generated.wire_dicts.openai_chat_schema import (
     ThinkingContentPart,
     UnknownContentPart,
 )
+from rillet.providers._mapper import UNKNOWN_TAG, tag_by_type
 
 __all__ = ["CHUNK"]
 
-_UNKNOWN = "unknown"
 _PART_TYPES = frozenset({"text", "thinking"})
-
-
-def _part_tag(value: Any) -> str:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in _PART_TYPES else _UNKNOWN
 
 
 _Part = Annotated[
     Annotated[TextContentPart, Tag("text")]
     | Annotated[ThinkingContentPart, Tag("thinking")]
-    | Annotated[UnknownContentPart, Tag(_UNKNOWN)],
-    Discriminator(_part_tag),
+    | Annotated[UnknownContentPart, Tag(UNKNOWN_TAG)],
+    Discriminator(tag_by_type(_PART_TYPES)),
 ]
 
 
