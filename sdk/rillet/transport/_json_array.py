@@ -193,7 +193,6 @@ class JSONArrayDecoder:
         buf = self._buf
         find = buf.find
         prove = _ONE_OBJECT.validate_json
-        limit = self._max
         pos = self._pos
         # Before an element: only whitespace, and the comma if one element came before.
         gap = b"," if self._top == _DELIM else b""
@@ -214,8 +213,7 @@ class JSONArrayDecoder:
             except ValidationError:
                 self._misses += 1  # incomplete, or another layout: the general scanners
                 break
-            if end - i > limit:
-                self._check_size(end - i)
+            self._check_size(end - i)
             found.append(_Event("message", element.decode("utf-8", "replace"), None, None))
             gap, pos = b",", end
         if found:

@@ -157,9 +157,8 @@ class GeminiMapper:
         ):
             return out
         for candidate in event.get("candidates") or ():
-            if candidate.get(
-                "index"
-            ):  # only the first candidate is streamed (candidateCount > 1 is not)
+            # Only the first candidate is streamed (candidateCount > 1 is not).
+            if candidate.get("index"):
                 continue
             content = candidate.get("content")
             parts = content.get("parts") if content is not None else None
