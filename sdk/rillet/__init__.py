@@ -91,7 +91,7 @@ from rillet.protocol import (
 )
 from rillet.registry import AdapterConfig
 from rillet.streaming import StreamingLLMResponse
-from rillet.transport import Timeout
+from rillet.timeout import Timeout
 
 __all__ = [
     "APIConnectionError",

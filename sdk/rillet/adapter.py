@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from rillet.protocol import LLMRequest, StreamChunk
-from rillet.transport import Timeout
+from rillet.timeout import Timeout
 
 __all__ = ["CallOptions", "ProviderAdapter"]
 

@@ -19,7 +19,7 @@ from rillet.protocol import (
 )
 from rillet.registry import AdapterConfig, create_adapter
 from rillet.streaming import StreamingLLMResponse
-from rillet.transport import Timeout
+from rillet.timeout import Timeout
 
 __all__ = ["LLMClient"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from rillet._exceptions import ConfigurationError
 from rillet.adapter import ProviderAdapter
-from rillet.transport import Timeout
+from rillet.timeout import Timeout
 
 __all__ = [
     "ENTRY_POINT_GROUP",

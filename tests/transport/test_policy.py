@@ -30,6 +30,7 @@ from rillet import (
 from rillet.transport import RetryPolicy, SSEEvent, Timeout, redact_headers, redact_url
 from rillet.transport._errors import map_exception, status_error
 from rillet.transport._retry import retry_after
+from rillet.transport._timeout import client_timeout
 
 
 def test_timeout_defaults_and_coerce() -> None:
@@ -46,7 +47,7 @@ def test_timeout_defaults_and_coerce() -> None:
 
 
 def test_timeout_maps_to_aiohttp() -> None:
-    client = Timeout(connect=1.0, idle=2.0, total=9.0).client_timeout(4.0)
+    client = client_timeout(Timeout(connect=1.0, idle=2.0, total=9.0), 4.0)
     assert (client.sock_connect, client.sock_read, client.total) == (1.0, 2.0, 4.0)
 
 

@@ -11,13 +11,13 @@ a 2xx ``text/html`` page raises ``MalformedStreamError``. Every failure is a typ
 error; retries happen only before the first body byte.
 """
 
+from rillet.timeout import Timeout
 from rillet.transport._http import HTTPTransport
 from rillet.transport._json_array import JSONArrayDecoder
 from rillet.transport._redact import redact_headers, redact_url
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from rillet.transport._stream import FrameStream
-from rillet.transport._timeout import Timeout
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",

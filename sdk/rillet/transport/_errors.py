@@ -34,8 +34,8 @@ from rillet._exceptions import (
     TransportError,
     error_class_for_status,
 )
+from rillet.timeout import Timeout
 from rillet.transport._redact import REDACTED, redact_text
-from rillet.transport._timeout import Timeout
 
 __all__ = ["map_exception", "request_id_of", "scrub", "status_error"]
 

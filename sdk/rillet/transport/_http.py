@@ -29,6 +29,7 @@ from rillet._exceptions import (
     RilletError,
     TotalTimeoutError,
 )
+from rillet.timeout import Timeout
 from rillet.transport._errors import (
     chains_safely,
     map_exception,
@@ -41,7 +42,7 @@ from rillet.transport._redact import SENSITIVE_HEADERS, redact_headers, redact_u
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from rillet.transport._stream import READ_SIZE, Decoder, FrameStream
-from rillet.transport._timeout import Timeout
+from rillet.transport._timeout import client_timeout
 
 __all__ = ["HTTPTransport"]
 
@@ -270,7 +271,7 @@ class _Opener:
                     self._url,
                     headers=self._headers,
                     data=_payload(self._body),
-                    timeout=timeout.client_timeout(remaining),
+                    timeout=client_timeout(timeout, remaining),
                     allow_redirects=False,  # a redirect would carry the key elsewhere
                     raise_for_status=False,
                     auto_decompress=True,

@@ -23,9 +23,9 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from rillet._exceptions import APITimeoutError, RilletError
+from rillet.timeout import Timeout
 from rillet.transport._errors import chains_safely, map_exception, request_id_of
 from rillet.transport._sse import SSEEvent
-from rillet.transport._timeout import Timeout
 
 __all__ = ["Decoder", "FrameStream"]
 

@@ -1,52 +1,21 @@
-"""``Timeout``: the three limits of one request, and their aiohttp equivalent."""
+"""A ``Timeout`` as aiohttp's ``ClientTimeout``."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import aiohttp
 
-__all__ = ["Timeout"]
+from rillet.timeout import Timeout
+
+__all__ = ["client_timeout"]
 
 
-@dataclass(frozen=True, slots=True)
-class Timeout:
-    """Limits in seconds for one request; ``None`` disables a limit.
+def client_timeout(timeout: Timeout, total: float | None) -> aiohttp.ClientTimeout:
+    """aiohttp's equivalent of ``timeout`` for one attempt; ``total`` is what remains of the
+    deadline.
 
-    ``connect``: opening the TCP (and TLS) connection. ``idle``: the longest silence between two
-    received bytes, before the headers as well as during the body; a stall raises
-    ``IdleTimeoutError`` instead of hanging. ``total``: the whole call, retries, back-off sleeps
-    and body included.
+    aiohttp's own timers are used rather than a ``wait_for`` per read: ``sock_read`` is re-armed
+    by the protocol on every received packet at no cost per chunk we read.
     """
-
-    connect: float | None = 5.0
-    idle: float | None = 60.0
-    total: float | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("connect", "idle", "total"):
-            value = getattr(self, name)
-            if value is not None and not (value > 0 and math.isfinite(value)):
-                raise ValueError(f"Timeout.{name} must be a positive number or None, not {value!r}")
-
-    @classmethod
-    def coerce(cls, value: Timeout | float | int | None) -> Timeout:
-        """A ``Timeout`` from a user value: a number is the idle timeout, None the defaults."""
-        if value is None:
-            return cls()
-        if isinstance(value, Timeout):
-            return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"timeout must be a Timeout, a number or None, not {value!r}")
-        return cls(idle=float(value))
-
-    def client_timeout(self, total: float | None) -> aiohttp.ClientTimeout:
-        """aiohttp's equivalent for one attempt; ``total`` is what remains of the deadline.
-
-        aiohttp's own timers are used rather than a ``wait_for`` per read: ``sock_read`` is
-        re-armed by the protocol on every received packet at no cost per chunk we read.
-        """
-        return aiohttp.ClientTimeout(
-            total=total, connect=None, sock_connect=self.connect, sock_read=self.idle
-        )
+    return aiohttp.ClientTimeout(
+        total=total, connect=None, sock_connect=timeout.connect, sock_read=timeout.idle
+    )
