@@ -45,3 +45,10 @@ def test_neutral_module_loads_no_transport(module: str) -> None:
 def test_the_transport_does_load_aiohttp() -> None:
     """The check above can see a transport import when there is one."""
     assert {"aiohttp", "rillet.transport"} <= _loaded_after("rillet.transport")
+
+
+def test_the_emulator_stands_without_the_testing_helpers() -> None:
+    """``rillet.testing`` builds on the emulator, never the other way round."""
+    loaded = _loaded_after("rillet.emulator")
+    assert "rillet.emulator.reply_server" in loaded
+    assert not any(name.startswith("rillet.testing") for name in loaded)

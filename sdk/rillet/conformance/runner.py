@@ -23,10 +23,9 @@ from rillet.client import LLMClient
 from rillet.conformance.cases import Case
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import TIMEOUT_SLACK, check
-from rillet.emulator import WIRES, Emulator
+from rillet.emulator import WIRES, Emulator, RecordedRequest
 from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMRequest, StreamChunk, ToolDefinition
 from rillet.registry import AdapterConfig, create_adapter, load_adapter_factory
-from rillet.testing.fault_server import RecordedRequest
 
 __all__ = [
     "BUILTIN_TARGETS",

@@ -19,10 +19,10 @@ from rillet.emulator.render import (
     render,
     render_events,
 )
+from rillet.emulator.reply_server import RecordedRequest
 from rillet.emulator.scenario import ErrorKind, Faults, Finish, Scenario, StreamError, ToolCallSpec
 from rillet.emulator.scenarios import BUILTIN_SCENARIOS
 from rillet.emulator.server import PROVIDERS, Emulator
-from rillet.testing.fault_server import RecordedRequest
 
 __all__ = [
     "BUILTIN_SCENARIOS",

@@ -13,8 +13,8 @@ unknown model gets the provider's own 404 body. Keys are checked as the real API
 wrong key gets the provider's own error body. OpenAI Chat sends its usage chunk only when the
 request asks for it (``stream_options.include_usage``), as the real API does. A scenario's
 ``Faults.statuses`` answer its first attempts (then the sequence starts again for the next
-call); the reply itself is written by ``rillet.testing.fault_server.play``, byte-level faults
-included. Every request is recorded. Requests always get a stream (``stream: false`` too).
+call); the reply itself is played by the ``ReplyServer`` base, byte-level faults included.
+Every request is recorded. Requests always get a stream (``stream: false`` too).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from aiohttp import web
 from rillet.emulator import _errors
 from rillet.emulator.render import content_offset, render
 from rillet.emulator.render._events import ident
+from rillet.emulator.reply_server import Reply, ReplyServer
 from rillet.emulator.scenario import Scenario
 from rillet.emulator.scenarios import BUILTIN_SCENARIOS
-from rillet.testing.fault_server import Reply, ReplyServer
 
 __all__ = ["PROVIDERS", "Emulator"]
 

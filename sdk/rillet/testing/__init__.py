@@ -1,4 +1,5 @@
-"""Test helpers shipped with rillet: a scriptable fault-injection HTTP server."""
+"""Test helpers shipped with rillet: a scriptable fault-injection HTTP server, built on the
+emulator's ``ReplyServer``."""
 
 from rillet.testing.fault_server import FaultServer, RecordedRequest, Reply
 
