@@ -3,6 +3,7 @@ its own: importing it loads neither the transport nor aiohttp."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -52,3 +53,27 @@ def test_the_emulator_stands_without_the_testing_helpers() -> None:
     loaded = _loaded_after("rillet.emulator")
     assert "rillet.emulator.reply_server" in loaded
     assert not any(name.startswith("rillet.testing") for name in loaded)
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots = {
+        a.name.partition(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import)
+        for a in n.names
+    }
+    roots |= {
+        n.module.partition(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module and not n.level
+    }
+    return roots
+
+
+def test_providers_reach_aiohttp_only_through_the_transport() -> None:
+    providers = Path(_SDK, "rillet", "providers")
+    modules = sorted(providers.rglob("*.py"))
+    assert len(modules) > 10
+    direct = [str(m.relative_to(providers)) for m in modules if "aiohttp" in _imported_roots(m)]
+    assert direct == []

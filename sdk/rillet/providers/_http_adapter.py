@@ -8,14 +8,12 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
 
-import aiohttp
-
 from rillet._exceptions import MalformedStreamError, MissingAPIKeyError, TransportError
 from rillet.adapter import CallOptions
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.providers._mapper import WireMapper
 from rillet.registry import AdapterConfig
-from rillet.transport import FrameStream, HTTPTransport, SSEEvent, Timeout
+from rillet.transport import ClientSession, FrameStream, HTTPTransport, SSEEvent, Timeout
 
 __all__ = ["HTTPAdapter"]
 
@@ -40,7 +38,7 @@ class HTTPAdapter:
         base_url: str | None = None,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        session: aiohttp.ClientSession | None = None,
+        session: ClientSession | None = None,
         transport: HTTPTransport | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:

@@ -8,8 +8,11 @@
 Framing follows the response ``Content-Type``: ``text/event-stream`` (and any other type but
 ``text/html``) is read as server-sent events, ``application/json`` as a streamed JSON array;
 a 2xx ``text/html`` page raises ``MalformedStreamError``. Every failure is a typed ``rillet``
-error; retries happen only before the first body byte.
+error; retries happen only before the first body byte. ``ClientSession`` is the session type
+``HTTPTransport(session=...)`` takes (aiohttp's): adapters name it from here, not from aiohttp.
 """
+
+from aiohttp import ClientSession
 
 from rillet.timeout import Timeout
 from rillet.transport._http import HTTPTransport
@@ -21,6 +24,7 @@ from rillet.transport._stream import FrameStream
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
+    "ClientSession",
     "FrameStream",
     "HTTPTransport",
     "JSONArrayDecoder",

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import aiohttp
-
 from rillet._exceptions import ConfigurationError
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.gemini._mapper import GeminiMapper
 from rillet.providers.gemini._request import build_body
-from rillet.transport import HTTPTransport, Timeout
+from rillet.transport import ClientSession, HTTPTransport, Timeout
 
 __all__ = ["GeminiAdapter"]
 
@@ -40,7 +38,7 @@ class GeminiAdapter(HTTPAdapter):
         base_url: str | None = None,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        session: aiohttp.ClientSession | None = None,
+        session: ClientSession | None = None,
         transport: HTTPTransport | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
