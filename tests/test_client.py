@@ -8,7 +8,8 @@ import pytest
 
 from rillet import (
     APIConnectionError,
-    CallOptions,
+    CallSettings,
+    ChunkAdapter,
     ContentChunk,
     FinishReason,
     LLMClient,
@@ -107,7 +108,7 @@ async def test_error_before_any_chunk_is_raised_without_chunks() -> None:
     assert caught.value.partial is not None and caught.value.partial.text == ""
 
 
-class _EndlessAdapter:
+class _EndlessAdapter(ChunkAdapter):
     """Streams until closed; records that it was closed."""
 
     provider = "endless"
@@ -116,7 +117,9 @@ class _EndlessAdapter:
         self.closed = False
         self.sent = 0
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+    async def stream(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[StreamChunk]:
         try:
             yield StartChunk(provider=self.provider)
             while True:
@@ -140,14 +143,16 @@ async def test_leaving_the_context_early_closes_the_adapter_stream() -> None:
     assert stream.response.text == "x"
 
 
-class _ScriptedAdapter:
+class _ScriptedAdapter(ChunkAdapter):
     provider = "scripted"
 
     def __init__(self, chunks: list[StreamChunk], then: BaseException | None = None) -> None:
         self._chunks = chunks
         self._then = then
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+    async def stream(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[StreamChunk]:
         for chunk in self._chunks:
             yield chunk
         if self._then is not None:
@@ -184,23 +189,23 @@ async def test_chunks_after_the_terminal_chunk_are_never_delivered() -> None:
     assert types == ["start", "stop"]
 
 
-async def test_per_call_options_reach_the_adapter() -> None:
-    seen: list[CallOptions] = []
+async def test_per_call_settings_reach_the_adapter() -> None:
+    seen: list[CallSettings] = []
 
     class Recording(_ScriptedAdapter):
         async def stream(
-            self, request: LLMRequest, options: CallOptions
+            self, request: LLMRequest, settings: CallSettings
         ) -> AsyncIterator[StreamChunk]:
-            seen.append(options)
-            async for chunk in super().stream(request, options):
+            seen.append(settings)
+            async for chunk in super().stream(request, settings):
                 yield chunk
 
     adapter = Recording([StartChunk(provider="s"), StopChunk(finish_reason=FinishReason.stop)])
     client = LLMClient(adapter, timeout=30, max_retries=5)
     await client.call("a")
     await client.call("b", timeout=Timeout(connect=1, idle=2), max_retries=0)
-    assert seen[0] == CallOptions(timeout=Timeout(idle=30), max_retries=5)
-    assert seen[1] == CallOptions(timeout=Timeout(connect=1, idle=2), max_retries=0)
+    assert seen[0] == CallSettings(timeout=Timeout(idle=30), max_retries=5)
+    assert seen[1] == CallSettings(timeout=Timeout(connect=1, idle=2), max_retries=0)
 
 
 async def test_client_by_provider_name_mock() -> None:

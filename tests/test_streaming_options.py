@@ -20,7 +20,7 @@ from rillet import (
     ToolCallChunk,
 )
 from rillet.accumulator import ResponseAccumulator
-from rillet.adapter import CallOptions
+from rillet.adapter import CallSettings
 from rillet.protocol import (
     StartChunk,
     StopChunk,
@@ -195,7 +195,7 @@ async def test_first_chunk_is_not_held_back_by_its_read(server: FaultServer) -> 
     adapter = OpenAIChatAdapter(api_key=KEY, base_url=server.url + "/v1", max_retries=0)
     request = LLMClient(adapter).build_request("hi", model="gpt-test")
     batches: list[list[StreamChunk]] = []
-    async for batch in adapter.stream_batches(request, CallOptions()):
+    async for batch in adapter.stream_batches(request, CallSettings()):
         batches.append(batch)
     await adapter.aclose()
     assert [type(c).__name__ for c in batches[0]] == ["StartChunk"]

@@ -1,8 +1,9 @@
 """A third-party rillet adapter for "Echo", an imaginary provider speaking the OpenAI Chat wire.
 
-It uses rillet's public API only: ``rillet.transport.HTTPTransport`` for the HTTP part
-(retries before the first byte, timeouts, typed errors, SSE frames) and the ``StreamChunk``
-models. Check it with the conformance suite:
+It uses rillet's public API only: ``ChunkAdapter`` as its base (it writes ``stream``, one
+chunk at a time; ``LLMClient`` reads the ``stream_batches`` the base derives from it),
+``rillet.transport.HTTPTransport`` for the HTTP part (retries before the first byte, timeouts,
+typed errors, SSE frames) and the ``StreamChunk`` models. Check it with the conformance suite:
 
     rillet conformance --adapter examples.third_party_adapter.echo_adapter:EchoAdapter
 
@@ -20,7 +21,8 @@ from typing import Any, ClassVar
 
 from rillet import (
     AdapterConfig,
-    CallOptions,
+    CallSettings,
+    ChunkAdapter,
     ContentChunk,
     ErrorChunk,
     ErrorCode,
@@ -48,7 +50,7 @@ _FINISH = {
 }
 
 
-class EchoAdapter:
+class EchoAdapter(ChunkAdapter):
     """``POST {base_url}/chat/completions``, streamed; the key from ``ECHO_API_KEY``."""
 
     conformance_wire: ClassVar[str] = "openai"
@@ -68,7 +70,9 @@ class EchoAdapter:
         """What ``create_adapter`` (and so ``LLMClient(provider="echo")``) calls."""
         return cls(config)
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+    async def stream(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[StreamChunk]:
         # Leaving this generator early (the consumer's ``break``) leaves ``async with``,
         # which closes the connection at once: the cancellation rule.
         async with self._transport.stream(
@@ -76,8 +80,8 @@ class EchoAdapter:
             f"{self._base_url}/chat/completions",
             headers={"authorization": f"Bearer {self._key}", "content-type": "application/json"},
             body=json.dumps(self._body(request)).encode(),
-            timeout=options.timeout,
-            max_retries=options.max_retries,
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
         ) as frames:
             state = _Stream(self.provider)
             async for frame in frames:

@@ -9,6 +9,9 @@ async with LLMClient(MockAdapter("Hello!")) as client:
     print(stream.response.text)
 """
 
+from typing import Any
+
+from rillet import adapter as _adapter
 from rillet._exceptions import (
     APIConnectionError,
     APIError,
@@ -39,7 +42,7 @@ from rillet._exceptions import (
 )
 from rillet._version import __version__
 from rillet.accumulator import ResponseAccumulator
-from rillet.adapter import CallOptions, ProviderAdapter
+from rillet.adapter import CallSettings, ChunkAdapter, ProviderAdapter
 from rillet.agent import (
     AgentCancelledEvent,
     AgentErrorEvent,
@@ -116,7 +119,8 @@ __all__ = [
     "AssistantMessage",
     "AuthenticationError",
     "BadRequestError",
-    "CallOptions",
+    "CallSettings",
+    "ChunkAdapter",
     "ConfigurationError",
     "ConflictError",
     "ConnectTimeoutError",
@@ -174,3 +178,9 @@ __all__ = [
     "__version__",
     "tool",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CallOptions":  # renamed CallSettings; kept for one release
+        return _adapter._renamed_call_options(stacklevel=2)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,19 +1,27 @@
-"""The interface every provider adapter implements."""
+"""The interface ``LLMClient`` streams through, and the settings of one call.
+
+``LLMClient`` calls one method of an adapter, ``stream_batches``: the chunks of each network read
+at once, so that a chunk costs no trip through an async generator of its own. An adapter that is
+simpler to write one chunk at a time subclasses ``ChunkAdapter`` and writes ``stream`` only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from rillet._exceptions import ConfigurationError
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.timeout import Timeout
 
-__all__ = ["CallOptions", "ProviderAdapter"]
+__all__ = ["CallSettings", "ChunkAdapter", "ProviderAdapter", "as_provider_adapter"]
 
 
 @dataclass(frozen=True, slots=True)
-class CallOptions:
+class CallSettings:
     """Per-call transport settings; None means the adapter's (or client's) default.
 
     ``keep_frames=False`` asks the transport to keep no history of the frames it hands out
@@ -29,9 +37,11 @@ class CallOptions:
 class ProviderAdapter(Protocol):
     """Turns a neutral ``LLMRequest`` into the provider's stream, as ``StreamChunk`` values.
 
-    ``stream`` yields one ``start`` chunk first and exactly one terminal chunk (``stop`` or
-    ``error``) last. Failures of the transport are raised as rillet exceptions; an error the
-    provider sends inside the stream is yielded as an ``error`` chunk. Closing the iterator
+    ``stream_batches`` yields the chunks in order, in sequences: each holds chunks already
+    decoded (it never waits for more to fill up), so a consumer sees every chunk as soon as its
+    bytes arrived. The first chunk is ``start`` and exactly one terminal chunk (``stop`` or
+    ``error``) comes last. Failures of the transport are raised as rillet exceptions; an error
+    the provider sends inside the stream is yielded as an ``error`` chunk. Closing the iterator
     early must release the connection.
     """
 
@@ -40,10 +50,100 @@ class ProviderAdapter(Protocol):
         """The provider's name, as in ``StartChunk.provider``."""
         ...
 
-    def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
-        """Send ``request`` and yield its normalized chunks as they arrive."""
+    def stream_batches(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[Sequence[StreamChunk]]:
+        """Send ``request`` and yield its normalized chunks, a network read's worth at a time."""
         ...
 
     async def aclose(self) -> None:
         """Release what the adapter owns (sessions, connections)."""
         ...
+
+
+class ChunkAdapter(ABC):
+    """Base of an adapter written one chunk at a time: it gives ``provider`` and ``stream``
+    (an async generator of ``StreamChunk``, under the contract of ``ProviderAdapter``) and, when
+    it owns connections, ``aclose``; ``stream_batches`` hands each chunk out alone."""
+
+    @abstractmethod
+    def stream(self, request: LLMRequest, settings: CallSettings) -> AsyncIterator[StreamChunk]:
+        """Send ``request`` and yield its normalized chunks as they arrive."""
+
+    async def stream_batches(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[Sequence[StreamChunk]]:
+        """``stream``, each chunk a batch of its own."""
+        chunks = self.stream(request, settings)
+        try:
+            async for chunk in chunks:
+                yield (chunk,)
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def aclose(self) -> None:
+        """Nothing to release unless a subclass owns connections."""
+        return None
+
+
+def as_provider_adapter(adapter: object) -> ProviderAdapter:
+    """``adapter``, checked to be a ``ProviderAdapter`` (else ``ConfigurationError``).
+
+    An adapter written before ``stream_batches`` (``provider``, ``stream`` and ``aclose`` only)
+    still works, wrapped in a ``ChunkAdapter``, with a ``DeprecationWarning``: subclass
+    ``ChunkAdapter``, which supplies ``stream_batches``, before the next release.
+    """
+    if isinstance(adapter, ProviderAdapter):
+        return adapter
+    if all(hasattr(adapter, name) for name in ("provider", "stream", "aclose")):
+        warnings.warn(
+            f"{type(adapter).__name__} has no stream_batches: subclass rillet.ChunkAdapter "
+            "(adapters with stream alone stop working in the next release)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return _StreamOnly(adapter)
+    raise ConfigurationError(
+        f"{type(adapter).__name__} is not a ProviderAdapter: it needs provider, "
+        "stream_batches (or subclass ChunkAdapter and write stream) and aclose"
+    )
+
+
+class _StreamOnly(ChunkAdapter):
+    """An adapter with ``stream`` alone, seen through ``ChunkAdapter``; other attributes are
+    the adapter's own (``client.adapter.requests`` still reads a mock's requests)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    @property
+    def provider(self) -> str:
+        return str(self._inner.provider)
+
+    def stream(self, request: LLMRequest, settings: CallSettings) -> AsyncIterator[StreamChunk]:
+        chunks: AsyncIterator[StreamChunk] = self._inner.stream(request, settings)
+        return chunks
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _renamed_call_options(stacklevel: int) -> type[CallSettings]:
+    """``CallOptions``, the name of ``CallSettings`` before; ``stacklevel`` as the caller's."""
+    warnings.warn(
+        "CallOptions is renamed CallSettings; the old name goes in the next release",
+        DeprecationWarning,
+        stacklevel=stacklevel + 1,
+    )
+    return CallSettings
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CallOptions":
+        return _renamed_call_options(stacklevel=2)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from rillet._exceptions import ConfigurationError
-from rillet.adapter import CallOptions, ProviderAdapter
+from rillet.adapter import CallSettings, ProviderAdapter, as_provider_adapter
 from rillet.protocol import (
     LLMRequest,
     LLMResponse,
     Message,
     ReasoningOptions,
-    StreamChunk,
     ToolDefinition,
     parse_messages,
 )
@@ -24,7 +23,6 @@ from rillet.timeout import Timeout
 __all__ = ["LLMClient"]
 
 MessagesInput = Sequence[Message | Mapping[str, Any]] | str
-_Batched = Callable[[LLMRequest, CallOptions], AsyncIterator[Sequence[StreamChunk]]]
 ToolsInput = Sequence[ToolDefinition | Mapping[str, Any]]
 
 
@@ -36,6 +34,14 @@ class LLMClient:
     the provider's usual environment variable. ``timeout`` (a ``Timeout``, or a number meaning
     the idle timeout) and ``max_retries`` are the defaults for every call; each call may
     override them.
+
+    ``options`` are the adapter's own settings, for the adapter the client builds from
+    ``provider`` (ignored when an adapter is given): they become ``AdapterConfig.options``. A
+    built-in adapter takes them as keyword arguments of its class (``{"sse": False}``: Gemini's
+    JSON-array form; ``{"headers": {...}}`` or ``{"session": ...}``: any of them), a registered
+    one as its ``from_config`` reads them. They are not request fields: those are the keyword
+    arguments of ``stream()`` and ``call()``, ``provider_options`` among them (extra fields of
+    the request body).
 
     Memory: by default a stream keeps every wire frame (errors carry them) and the whole text
     (``stream.response``). ``keep_frames=False`` and ``keep_text=False`` (here, for every call,
@@ -71,10 +77,12 @@ class LLMClient:
                     options=dict(options or {}),
                 ),
             )
-        elif provider is not None and provider != adapter.provider:
-            raise ConfigurationError(
-                f"provider={provider!r} does not match the adapter's {adapter.provider!r}"
-            )
+        else:
+            adapter = as_provider_adapter(adapter)
+            if provider is not None and provider != adapter.provider:
+                raise ConfigurationError(
+                    f"provider={provider!r} does not match the adapter's {adapter.provider!r}"
+                )
         self._adapter = adapter
         self._model = model
         self._timeout = None if timeout is None else Timeout.coerce(timeout)
@@ -107,7 +115,7 @@ class LLMClient:
         reasoning: ReasoningOptions | Mapping[str, Any] | None = None,
         provider_options: Mapping[str, Any] | None = None,
     ) -> LLMRequest:
-        """The neutral request for ``messages`` (plain dicts or request models) and options."""
+        """The neutral request for ``messages`` (plain dicts or request models) and the fields."""
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         return LLMRequest.model_validate(
@@ -136,11 +144,12 @@ class LLMClient:
         max_retries: int | None = None,
         keep_frames: bool | None = None,
         keep_text: bool | None = None,
-        **options: Any,
+        **request_fields: Any,
     ) -> StreamingLLMResponse:
         """Stream a response: ``async with client.stream(msgs) as s: async for chunk in s``.
 
-        ``options`` are those of ``build_request`` (model, tools, max_tokens, ...).
+        ``request_fields`` are the keyword arguments of ``build_request`` (model, tools,
+        max_tokens, ...).
         ``keep_frames=False``: the transport keeps no history of wire frames (errors then
         carry none). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
         text (tool calls, usage and the rest are still kept). None: the client's setting.
@@ -148,21 +157,18 @@ class LLMClient:
         request = (
             messages
             if isinstance(messages, LLMRequest)
-            else self.build_request(messages, **options)
+            else self.build_request(messages, **request_fields)
         )
         if request.model is None and self._model is not None:
             request = request.model_copy(update={"model": self._model})
-        call_options = CallOptions(
+        settings = CallSettings(
             timeout=Timeout.coerce(timeout) if timeout is not None else self._timeout,
             max_retries=max_retries if max_retries is not None else self._max_retries,
             keep_frames=self._keep_frames if keep_frames is None else keep_frames,
         )
         keep = self._keep_text if keep_text is None else keep_text
-        # The built-in adapters also stream a network read's chunks at once: much cheaper.
-        batched: _Batched | None = getattr(self._adapter, "stream_batches", None)
-        if batched is not None:
-            return StreamingLLMResponse(batches=batched(request, call_options), keep_text=keep)
-        return StreamingLLMResponse(self._adapter.stream(request, call_options), keep_text=keep)
+        batches = self._adapter.stream_batches(request, settings)
+        return StreamingLLMResponse(batches=batches, keep_text=keep)
 
     async def call(
         self,
@@ -170,11 +176,11 @@ class LLMClient:
         *,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        **options: Any,
+        **request_fields: Any,
     ) -> LLMResponse:
         """The whole response at once (streamed underneath)."""
         async with self.stream(
-            messages, timeout=timeout, max_retries=max_retries, **options
+            messages, timeout=timeout, max_retries=max_retries, **request_fields
         ) as stream:
             return await stream.get_response()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from rillet._exceptions import ConfigurationError, RilletError
 from rillet._ids import new_tool_call_id
-from rillet.adapter import CallOptions
+from rillet.adapter import CallSettings, ChunkAdapter
 from rillet.protocol import (
     ContentChunk,
     FinishReason,
@@ -83,7 +83,7 @@ def _json_text(arguments: Mapping[str, Any]) -> str:
     return json.dumps(arguments, ensure_ascii=False)
 
 
-class MockAdapter:
+class MockAdapter(ChunkAdapter):
     """Streams a script: one entry per call of ``stream``, in order.
 
     Each entry is a ``MockResponse``, a plain string (the assistant's text), or a list of
@@ -125,7 +125,9 @@ class MockAdapter:
         self._position += 1
         return MockResponse(text=entry) if isinstance(entry, str) else entry
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+    async def stream(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[StreamChunk]:
         self.requests.append(request)
         entry = self._next_entry()
         model = request.model or self._model
@@ -156,6 +158,3 @@ class MockAdapter:
             model=config.model or "mock-model",
             repeat=True,
         )
-
-    async def aclose(self) -> None:
-        return None

@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from rillet._exceptions import ConfigurationError
-from rillet.adapter import ProviderAdapter
+from rillet.adapter import ProviderAdapter, as_provider_adapter
 from rillet.timeout import Timeout
 
 __all__ = [
@@ -84,6 +84,7 @@ def create_adapter(name_or_target: str, config: AdapterConfig) -> ProviderAdapte
     factory = load_adapter_factory(name_or_target)
     from_config = getattr(factory, "from_config", None)
     adapter = from_config(config) if from_config is not None else factory(config)
-    if not isinstance(adapter, ProviderAdapter):
-        raise ConfigurationError(f"{name_or_target!r} did not build a ProviderAdapter")
-    return adapter
+    try:
+        return as_provider_adapter(adapter)
+    except ConfigurationError as error:
+        raise ConfigurationError(f"{name_or_target!r} did not build an adapter: {error}") from None

@@ -4,8 +4,8 @@ It guards the stream's contract for every adapter: whatever the adapter does, th
 chunks up to exactly one terminal chunk, and a failure after the stream began arrives as an
 ``error`` chunk followed by the typed exception (whose ``partial`` holds what arrived).
 
-It reads either one chunk at a time (any ``ProviderAdapter.stream``) or a batch at a time (the
-built-in adapters' ``stream_batches``: the chunks of one network read). Batches are handed out
+It reads either one chunk at a time (any async iterator of chunks) or a batch at a time (a
+``ProviderAdapter``'s ``stream_batches``, as ``LLMClient`` reads it). Batches are handed out
 one chunk per ``__anext__`` from a local list, so that a chunk costs one coroutine step instead
 of a trip through every async generator below; each chunk is still added to the response only
 as it is handed out, so ``response`` never runs ahead of the consumer.

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import ClassVar
 
 import aiohttp
 
 from rillet import (
     AdapterConfig,
-    CallOptions,
+    CallSettings,
+    ChunkAdapter,
     ContentChunk,
     FinishReason,
     LLMRequest,
@@ -29,19 +30,19 @@ from rillet.providers.openai_chat import OpenAIChatAdapter
 from rillet.providers.openai_chat._mapper import ChatMapper
 from rillet.transport import SSEEvent
 
-__all__ = ["BROKEN", "AssumesWholeEvents", "Broken"]
+__all__ = ["BROKEN", "AssumesWholeEvents", "BatchesDropStart", "Broken", "StreamUnused"]
 
 Chunks = AsyncIterator[StreamChunk]
 
 
-async def aclose(chunks: Chunks) -> None:
+async def aclose(chunks: AsyncIterator[object]) -> None:
     """Close an adapter's stream (an async generator), which releases its connection."""
     close = getattr(chunks, "aclose", None)
     if close is not None:
         await close()
 
 
-class Broken:
+class Broken(ChunkAdapter):
     """Base: streams the built-in adapter's chunks through ``transform``."""
 
     conformance_wire: ClassVar[str] = "openai"
@@ -70,18 +71,20 @@ class Broken:
     def provider(self) -> str:
         return "openai"
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> Chunks:
-        source = self.open(request, options)
+    async def stream(self, request: LLMRequest, settings: CallSettings) -> Chunks:
+        source = self.open(request, settings)
         try:
-            async for chunk in self.transform(source, request, options):
+            async for chunk in self.transform(source, request, settings):
                 yield chunk
         finally:
             await aclose(source)
 
-    def open(self, request: LLMRequest, options: CallOptions) -> Chunks:
-        return self.inner.stream(request, options)
+    def open(self, request: LLMRequest, settings: CallSettings) -> Chunks:
+        return self.inner.stream(request, settings)
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             yield chunk
 
@@ -92,7 +95,9 @@ class Broken:
 class NoStartChunk(Broken):
     breaks = "start_first"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             if chunk.type != "start":
                 yield chunk
@@ -101,7 +106,9 @@ class NoStartChunk(Broken):
 class TwoTerminalChunks(Broken):
     breaks = "one_terminal"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             yield chunk
             if chunk.type == "stop":
@@ -111,7 +118,9 @@ class TwoTerminalChunks(Broken):
 class ChunkAfterTerminal(Broken):
     breaks = "one_terminal"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             yield chunk
             if chunk.type == "stop":
@@ -121,7 +130,9 @@ class ChunkAfterTerminal(Broken):
 class UnbalancedToolCalls(Broken):
     breaks = "tool_calls_balanced"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             if chunk.type != "tool_call_end":
                 yield chunk
@@ -133,7 +144,9 @@ class WrongArguments(Broken):
     breaks = "tool_arguments"
     _SHIFT = str.maketrans("0123456789", "1234567890")
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             if chunk.type == "tool_call_chunk":
                 yield chunk.model_copy(
@@ -150,7 +163,9 @@ class TextMismatch(Broken):
 
     breaks = "text"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         seen = 0
         async for chunk in chunks:
             if chunk.type == "content":
@@ -163,7 +178,9 @@ class TextMismatch(Broken):
 class MissingUsage(Broken):
     breaks = "usage"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             yield chunk.model_copy(update={"usage": None}) if chunk.type == "stop" else chunk
 
@@ -171,7 +188,9 @@ class MissingUsage(Broken):
 class WrongFinishReason(Broken):
     breaks = "response"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         async for chunk in chunks:
             if chunk.type == "stop":
                 yield chunk.model_copy(update={"finish_reason": FinishReason.other})
@@ -184,7 +203,9 @@ class RetriesAfterFirstChunk(Broken):
 
     breaks = "retries"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         sent = 0
         try:
             async for chunk in chunks:
@@ -193,7 +214,7 @@ class RetriesAfterFirstChunk(Broken):
         except StreamInterruptedError:
             if not sent:
                 raise
-            again = self.open(request, options)
+            again = self.open(request, settings)
             try:
                 skipped = 0
                 async for chunk in again:
@@ -209,7 +230,9 @@ class SwallowsErrors(Broken):
 
     breaks = "error"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         try:
             async for chunk in chunks:
                 if chunk.type == "error":
@@ -225,7 +248,9 @@ class LosesPartial(Broken):
 
     breaks = "partial"
 
-    async def transform(self, chunks: Chunks, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
         held: list[StreamChunk] = []
         async for chunk in chunks:
             if chunk.type == "content":
@@ -247,8 +272,8 @@ class NoIdleTimeout(Broken):
     def timeout(cls, config: AdapterConfig) -> Timeout:
         return cls._NO_IDLE
 
-    def open(self, request: LLMRequest, options: CallOptions) -> Chunks:
-        return super().open(request, dataclasses.replace(options, timeout=self._NO_IDLE))
+    def open(self, request: LLMRequest, settings: CallSettings) -> Chunks:
+        return super().open(request, dataclasses.replace(settings, timeout=self._NO_IDLE))
 
 
 _END = object()
@@ -263,10 +288,10 @@ class IgnoresCancellation(Broken):
         super().__init__(inner)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def open(self, request: LLMRequest, options: CallOptions) -> Chunks:
+    def open(self, request: LLMRequest, settings: CallSettings) -> Chunks:
         queue: asyncio.Queue[object] = asyncio.Queue()
 
-        source = super().open(request, options)
+        source = super().open(request, settings)
 
         async def pump() -> None:
             try:
@@ -312,7 +337,41 @@ BROKEN: tuple[type[Broken], ...] = (
 )
 
 
-class AssumesWholeEvents:
+class BatchesDropStart(Broken):
+    """Right one chunk at a time, wrong where ``LLMClient`` reads: its ``stream_batches`` drops
+    the start chunk. A suite that judged ``stream`` would pass it."""
+
+    breaks = "start_first"
+
+    async def stream_batches(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncGenerator[Sequence[StreamChunk], None]:
+        batches = super().stream_batches(request, settings)
+        try:
+            async for batch in batches:
+                kept = [chunk for chunk in batch if chunk.type != "start"]
+                if kept:
+                    yield kept
+        finally:
+            await aclose(batches)
+
+
+class StreamUnused(Broken):
+    """Its ``stream`` fails at once; ``stream_batches``, all ``LLMClient`` calls, is the
+    built-in adapter's own. A suite that judged ``stream`` would fail it."""
+
+    breaks = ""
+
+    def stream(self, request: LLMRequest, settings: CallSettings) -> Chunks:
+        raise AssertionError("LLMClient never calls stream")
+
+    def stream_batches(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[Sequence[StreamChunk]]:
+        return self.inner.stream_batches(request, settings)
+
+
+class AssumesWholeEvents(ChunkAdapter):
     """Reads the body itself and takes each network read for whole SSE events: right when the
     body arrives in one piece (as vcrpy replays it), wrong once it is split. Only the split
     replays of a cassette can catch it."""
@@ -329,7 +388,7 @@ class AssumesWholeEvents:
     def from_config(cls, config: AdapterConfig) -> AssumesWholeEvents:
         return cls(config)
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> Chunks:
+    async def stream(self, request: LLMRequest, settings: CallSettings) -> Chunks:
         self.session = self.session or aiohttp.ClientSession()
         body: dict[str, object] = {
             "model": request.model or self.config.model,

@@ -11,9 +11,9 @@ from rillet.conformance.catalogue import CASES, select
 from rillet.conformance.pool import run_targets
 from rillet.conformance.properties import RULES
 from rillet.conformance.replay import replayer
-from rillet.conformance.runner import CaseResult, Target
+from rillet.conformance.runner import CaseResult, Target, run_target
 
-from .broken_adapters import BROKEN, AssumesWholeEvents, Broken
+from .broken_adapters import BROKEN, AssumesWholeEvents, BatchesDropStart, Broken, StreamUnused
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 
@@ -58,3 +58,14 @@ async def test_a_framing_bug_shows_only_in_the_split_replays() -> None:
     assert result.status == "fail" and "replay_identical" in result.rules_failed
     assert not any(v.message.startswith("[whole]") for v in result.violations)
     assert any(v.message.startswith("[1-byte]") for v in result.violations)
+
+
+async def test_the_suite_judges_the_method_llmclient_calls() -> None:
+    """Users stream through ``stream_batches`` (``LLMClient`` calls nothing else): an adapter
+    whose batches are wrong fails though its ``stream`` is right, and one whose ``stream`` is
+    broken passes."""
+    cases = select(["text", "tool-call"])
+    wrong_batches = await run_target(target(BatchesDropStart), cases)
+    assert [r.rules_failed for r in wrong_batches] == [["start_first"], ["start_first"]]
+    unused_stream = await run_target(target(StreamUnused), cases)
+    assert [r.status for r in unused_stream] == ["pass", "pass"]

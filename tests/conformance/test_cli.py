@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import rillet
 from rillet import registry
 from rillet.cli import main
 from rillet.conformance.cassettes import find_secrets
@@ -113,7 +114,9 @@ def test_the_example_third_party_adapter_passes() -> None:
         "--wire",
         "openai",
     ]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # Only the code under test on the path (not the folder the command runs from, which the
+    # CLI must add itself to import ``examples``), whichever rillet the environment installed.
+    env = {**os.environ, "PYTHONPATH": str(Path(rillet.__file__).resolve().parents[1])}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 failed" in done.stdout and "EchoAdapter" in done.stdout

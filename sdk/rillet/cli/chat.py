@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rillet._exceptions import RilletError
 from rillet._ids import new_tool_call_id
-from rillet.adapter import CallOptions
+from rillet.adapter import CallSettings, ChunkAdapter
 from rillet.agent import AgentEvent, MaxStepsExceededError, RuntimeBuilder
 from rillet.client import LLMClient
 from rillet.mock import MockAdapter, MockResponse
@@ -96,7 +96,7 @@ def _city_in(text: str) -> str:
     return match.group(1) if match else "Paris"
 
 
-class DemoAdapter:
+class DemoAdapter(ChunkAdapter):
     """The ``mock`` provider of ``rillet chat``: asks for ``get_weather`` when the user mentions
     the weather, then answers from the tool's result; otherwise it echoes."""
 
@@ -130,13 +130,12 @@ class DemoAdapter:
             chunk_size=4,
         )
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
+    async def stream(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[StreamChunk]:
         script = MockAdapter(self._reply(request.messages), delay=self._delay, model="mock-demo")
-        async for chunk in script.stream(request, options):
+        async for chunk in script.stream(request, settings):
             yield chunk
-
-    async def aclose(self) -> None:
-        return None
 
 
 def _weather_answer(result: ToolMessage) -> str:

@@ -5,7 +5,8 @@
 A ``Target`` names the adapter (a built-in provider, an entry-point name, or ``module:Class``)
 and the wire format it speaks. Each case gets a fresh adapter behind a tap that records every
 chunk the adapter yields (even after its terminal chunk, which the client would hide) and what
-it raises; the consumer reads through ``LLMClient.stream`` as a user would.
+it raises; the consumer reads through ``LLMClient.stream`` as a user would, so the adapter is
+driven by the very calls a user's client makes.
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from rillet._exceptions import ConfigurationError
-from rillet.adapter import CallOptions, ProviderAdapter
+from rillet.adapter import CallSettings, ProviderAdapter
 from rillet.client import LLMClient
 from rillet.conformance.cases import Case
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
@@ -157,7 +166,8 @@ class _Server(Protocol):
 
 
 class _Tap:
-    """Wraps an adapter; records every chunk it yields, and what it raises, into ``seen``."""
+    """Wraps an adapter where ``LLMClient`` calls it (``stream_batches``); records every chunk
+    it yields, and what it raises, into ``seen``."""
 
     def __init__(self, inner: ProviderAdapter, seen: Observation) -> None:
         self._inner = inner
@@ -167,14 +177,16 @@ class _Tap:
     def provider(self) -> str:
         return self._inner.provider
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
-        source = self._inner.stream(request, options)
+    async def stream_batches(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncGenerator[Sequence[StreamChunk], None]:
+        source = self._inner.stream_batches(request, settings)
         try:
-            async for chunk in source:
-                self._seen.chunks.append(chunk)
-                if chunk.type in TERMINAL_CHUNK_TYPES:
+            async for batch in source:
+                self._seen.chunks.extend(batch)
+                if any(chunk.type in TERMINAL_CHUNK_TYPES for chunk in batch):
                     await self._drain(source)
-                yield chunk
+                yield batch
         except Exception as error:
             self._seen.raised = error
             raise
@@ -183,11 +195,11 @@ class _Tap:
             if aclose is not None:
                 await aclose()
 
-    async def _drain(self, source: AsyncIterator[StreamChunk]) -> None:
+    async def _drain(self, source: AsyncIterator[Sequence[StreamChunk]]) -> None:
         """Read on after the terminal chunk: whatever the adapter still yields is a violation."""
         try:
             async for extra in source:
-                self._seen.chunks.append(extra)
+                self._seen.chunks.extend(extra)
                 if len(self._seen.chunks) > _DRAIN_LIMIT:
                     break
         except Exception:  # an error after the terminal chunk never reaches the consumer

@@ -9,7 +9,7 @@ from contextlib import aclosing
 from typing import Any, ClassVar
 
 from rillet._exceptions import MalformedStreamError, MissingAPIKeyError, TransportError
-from rillet.adapter import CallOptions
+from rillet.adapter import CallSettings
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.providers._mapper import WireMapper
 from rillet.registry import AdapterConfig
@@ -102,17 +102,19 @@ class HTTPAdapter:
         body.update(request.provider_options)
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
-    async def stream(self, request: LLMRequest, options: CallOptions) -> AsyncIterator[StreamChunk]:
-        """The ``ProviderAdapter`` interface: one chunk at a time."""
-        async with aclosing(self.stream_batches(request, options)) as batches:
+    async def stream(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncIterator[StreamChunk]:
+        """``stream_batches`` one chunk at a time."""
+        async with aclosing(self.stream_batches(request, settings)) as batches:
             async for batch in batches:
                 for chunk in batch:
                     yield chunk
 
     async def stream_batches(
-        self, request: LLMRequest, options: CallOptions
+        self, request: LLMRequest, settings: CallSettings
     ) -> AsyncGenerator[list[StreamChunk], None]:
-        """The chunks of each network read at once (``LLMClient`` reads this way).
+        """The ``ProviderAdapter`` interface: the chunks of each network read at once.
 
         A read usually completes many frames: mapping them in one loop, with one ``await`` per
         read instead of one per frame, is most of what the pipeline costs beyond validation.
@@ -129,9 +131,9 @@ class HTTPAdapter:
             self.url(request),
             headers=headers,
             body=self.encode(request),
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-            keep_frames=options.keep_frames,
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
+            keep_frames=settings.keep_frames,
         ) as frames:
             started = False
             try:
