@@ -38,10 +38,10 @@ class LLMClient:
     ``options`` are the adapter's own settings, for the adapter the client builds from
     ``provider`` (ignored when an adapter is given): they become ``AdapterConfig.options``. A
     built-in adapter takes them as keyword arguments of its class (``{"sse": False}``: Gemini's
-    JSON-array form; ``{"headers": {...}}`` or ``{"session": ...}``: any of them), a registered
-    one as its ``from_config`` reads them. They are not request fields: those are the keyword
-    arguments of ``stream()`` and ``call()``, ``provider_options`` among them (extra fields of
-    the request body).
+    JSON-array form; ``{"anthropic_beta": ...}``: Anthropic's beta header; ``{"headers": {...}}``
+    or ``{"session": ...}``: any of them), a registered one as its ``from_config`` reads them.
+    They are not request fields: those are the keyword arguments of ``stream()`` and ``call()``,
+    ``provider_options`` among them (extra fields of the request body).
 
     Memory: by default a stream keeps every wire frame (errors carry them) and the whole text
     (``stream.response``). ``keep_frames=False`` and ``keep_text=False`` (here, for every call,
