@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import MalformedStreamError, MissingAPIKeyError, TransportError
 from rillet.adapter import CallOptions
 from rillet.protocol import LLMRequest, StreamChunk
@@ -31,6 +32,7 @@ class HTTPAdapter:
     api_key_env: ClassVar[Sequence[str]]
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str]
+    error_types: ClassVar[ErrorTypes] = NO_ERROR_TYPES
 
     def __init__(
         self,
@@ -134,6 +136,7 @@ class HTTPAdapter:
             timeout=options.timeout,
             max_retries=options.max_retries,
             keep_frames=options.keep_frames,
+            error_types=self.error_types,
         ) as frames:
             started = False
             try:
