@@ -11,18 +11,19 @@
     │       ├── IdleTimeoutError     no byte for ``Timeout.idle`` seconds (after headers too)
     │       └── TotalTimeoutError    the whole request took longer than ``Timeout.total``
     ├── APIError                     the provider said no: ``status_code``, ``error_type``,
-    │   │                            ``request_id``, ``body``; ``status_code`` is None for an
-    │   │                            error sent inside a 200 stream
+    │   │                            ``request_id``, ``body``; any other 4xx. ``status_code``
+    │   │                            is None for an in-stream error whose body names none
     │   ├── BadRequestError          400
     │   ├── AuthenticationError      401
     │   ├── PermissionDeniedError    403
     │   ├── NotFoundError            404
-    │   ├── ConflictError            409
+    │   ├── ConflictError            409 (retryable)
     │   ├── RequestTooLargeError     413
     │   ├── UnprocessableEntityError 422
     │   ├── RateLimitError           429 (retryable)
     │   ├── InternalServerError      5xx (retryable)
-    │   ├── OverloadedError          529, Anthropic ``overloaded_error``, Gemini 503 (retryable)
+    │   │   └── OverloadedError      502, 503, 529, Anthropic ``overloaded_error``, Gemini
+    │   │                            ``UNAVAILABLE`` (retryable)
     │   ├── ContentBlockedError      the provider refused the prompt (Gemini ``promptFeedback``)
     │   └── ProviderStreamError      any other error the provider sent inside the stream
     ├── MalformedStreamError         bytes that are not the provider's protocol
@@ -31,13 +32,15 @@
 
 Every error keeps what arrived before it in ``partial`` (an ``LLMResponse`` or None), says
 whether sending the same request again may succeed in ``retryable``, and names its kind in
-``code`` (the ``ErrorCode`` carried by an ``error`` stream chunk). No message, attribute shown
-in ``repr`` or log line carries an API key: errors are built from response data only.
+``code`` (the ``ErrorCode`` carried by an ``error`` stream chunk). Which class an HTTP status
+or a provider's error type stands for is decided in one place, ``rillet._error_kinds``. No
+message, attribute shown in ``repr`` or log line carries an API key: errors are built from
+response data only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -70,7 +73,6 @@ __all__ = [
     "TotalTimeoutError",
     "TransportError",
     "UnprocessableEntityError",
-    "error_class_for_status",
 ]
 
 
@@ -239,7 +241,7 @@ class NotFoundError(APIError):
 class ConflictError(APIError):
     """409: a conflicting request is in flight (retryable)."""
 
-    code = "server"
+    code = "conflict"
     default_retryable = True
 
 
@@ -269,11 +271,10 @@ class InternalServerError(APIError):
     default_retryable = True
 
 
-class OverloadedError(APIError):
-    """The provider is overloaded (HTTP 529 or 503, or an in-stream overloaded error)."""
+class OverloadedError(InternalServerError):
+    """502, 503, 529: the provider is overloaded or unavailable (or says so in the stream)."""
 
     code = "overloaded"
-    default_retryable = True
 
 
 class ContentBlockedError(APIError):
@@ -328,25 +329,3 @@ class InvalidToolArgumentsError(RilletError):
         self.tool_name = tool_name
         self.tool_call_id = tool_call_id
         self.index = index
-
-
-_STATUS_CLASSES: Mapping[int, type[APIError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    413: RequestTooLargeError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-    529: OverloadedError,
-}
-
-
-def error_class_for_status(status: int) -> type[APIError]:
-    """The exception class for an HTTP error status."""
-    if status in _STATUS_CLASSES:
-        return _STATUS_CLASSES[status]
-    if status >= 500:
-        return InternalServerError
-    return APIError

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from rillet._error_kinds import api_error_class
 from rillet._exceptions import (
     APIError,
     APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
     ConfigurationError,
-    ContentBlockedError,
-    InternalServerError,
     MalformedStreamError,
-    NotFoundError,
-    OverloadedError,
-    PermissionDeniedError,
-    ProviderStreamError,
-    RateLimitError,
-    RequestTooLargeError,
     RilletError,
     StreamInterruptedError,
 )
 from rillet.protocol import ErrorChunk, ErrorCode, LLMResponse
 
 __all__ = ["error_from_chunk", "error_to_chunk"]
-
-_API_ERRORS: Mapping[ErrorCode, type[APIError]] = {
-    ErrorCode.authentication: AuthenticationError,
-    ErrorCode.permission: PermissionDeniedError,
-    ErrorCode.not_found: NotFoundError,
-    ErrorCode.invalid_request: BadRequestError,
-    ErrorCode.request_too_large: RequestTooLargeError,
-    ErrorCode.rate_limit: RateLimitError,
-    ErrorCode.overloaded: OverloadedError,
-    ErrorCode.server: InternalServerError,
-    ErrorCode.content_filter: ContentBlockedError,
-    ErrorCode.provider: ProviderStreamError,
-}
 
 
 def error_to_chunk(error: RilletError) -> ErrorChunk:
@@ -56,7 +32,7 @@ def error_to_chunk(error: RilletError) -> ErrorChunk:
 
 def error_from_chunk(chunk: ErrorChunk, *, partial: LLMResponse | None = None) -> RilletError:
     """The typed exception an ``error`` chunk stands for, carrying ``partial``."""
-    api_class = _API_ERRORS.get(chunk.code)
+    api_class = api_error_class(chunk.code, chunk.status_code)
     if api_class is not None:
         return api_class(
             chunk.message,

@@ -27,6 +27,10 @@ from rillet import (
     TotalTimeoutError,
     UnprocessableEntityError,
 )
+from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
+from rillet.providers.anthropic._errors import ERROR_TYPES as ANTHROPIC_TYPES
+from rillet.providers.gemini._errors import ERROR_TYPES as GEMINI_TYPES
+from rillet.providers.openai_chat._errors import ERROR_TYPES as OPENAI_TYPES
 from rillet.transport import RetryPolicy, SSEEvent, Timeout, redact_headers, redact_url
 from rillet.transport._errors import map_exception, status_error
 from rillet.transport._retry import retry_after
@@ -60,14 +64,13 @@ def test_backoff_schedule_and_jitter() -> None:
         assert all(0.75 * nominal <= jittered.backoff(n) <= nominal for _ in range(50))
 
 
-def test_retry_statuses_and_override() -> None:
+def test_retry_follows_the_error_unless_the_server_says_otherwise() -> None:
     policy = RetryPolicy()
-    for status in (408, 409, 429, 500, 502, 503, 504, 529):
-        assert policy.should_retry_status(status, {})
-    for status in (400, 401, 403, 404, 413, 422, 501):
-        assert not policy.should_retry_status(status, {})
-    assert policy.should_retry_status(400, {"x-should-retry": "true"})
-    assert not policy.should_retry_status(529, {"x-should-retry": "false"})
+    busy, bad = OverloadedError("busy"), BadRequestError("bad")
+    assert policy.should_retry(busy, {}) and not policy.should_retry(bad, {})
+    assert policy.should_retry(bad, {"x-should-retry": "true"})
+    assert not policy.should_retry(busy, {"x-should-retry": "false"})
+    assert policy.should_retry(busy, {"x-should-retry": "maybe"})  # not an answer: ignored
 
 
 def test_retry_after_forms() -> None:
@@ -126,35 +129,31 @@ GEMINI = b'{"error": {"code": 429, "message": "Quota exceeded", "status": "RESOU
 GEMINI_503 = (
     b'{"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}'
 )
+FORBIDDEN = b'{"error": "forbidden", "code": "no_access"}'
 GEMINI_ARRAY = (
     b'[{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}]'
 )
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "cls", "error_type", "message"),
+    ("status", "body", "types", "cls", "error_type", "message"),
     [
-        (401, OPENAI, AuthenticationError, "invalid_request_error", "Incorrect API key provided"),
-        (529, ANTHROPIC, OverloadedError, "overloaded_error", "Overloaded"),
-        (429, GEMINI, RateLimitError, "RESOURCE_EXHAUSTED", "Quota exceeded"),
-        (503, GEMINI_503, OverloadedError, "UNAVAILABLE", "The model is overloaded."),
-        (400, GEMINI_ARRAY, BadRequestError, "INVALID_ARGUMENT", "Invalid JSON payload"),
-        (500, ANTHROPIC, OverloadedError, "overloaded_error", "Overloaded"),
-        (404, b'{"detail": "Not Found"}', NotFoundError, None, "Not Found"),
-        (
-            403,
-            b'{"error": "forbidden", "code": "no_access"}',
-            PermissionDeniedError,
-            "no_access",
-            "forbidden",
-        ),
+        (401, OPENAI, OPENAI_TYPES, AuthenticationError, "invalid_request_error", "Incorrect"),
+        (529, ANTHROPIC, ANTHROPIC_TYPES, OverloadedError, "overloaded_error", "Overloaded"),
+        (429, GEMINI, GEMINI_TYPES, RateLimitError, "RESOURCE_EXHAUSTED", "Quota exceeded"),
+        (503, GEMINI_503, GEMINI_TYPES, OverloadedError, "UNAVAILABLE", "The model is overloaded."),
+        (400, GEMINI_ARRAY, GEMINI_TYPES, BadRequestError, "INVALID_ARGUMENT", "Invalid JSON"),
+        (500, ANTHROPIC, ANTHROPIC_TYPES, OverloadedError, "overloaded_error", "Overloaded"),
+        (500, ANTHROPIC, NO_ERROR_TYPES, InternalServerError, "overloaded_error", "Overloaded"),
+        (404, b'{"detail": "Not Found"}', NO_ERROR_TYPES, NotFoundError, None, "Not Found"),
+        (403, FORBIDDEN, NO_ERROR_TYPES, PermissionDeniedError, "no_access", "forbidden"),
     ],
 )
 def test_status_error_provider_shapes(
-    status: int, body: bytes, cls: type, error_type: str | None, message: str
+    status: int, body: bytes, types: ErrorTypes, cls: type, error_type: str | None, message: str
 ) -> None:
     headers = {"x-request-id": "req_1"}
-    error = status_error(status, "Reason", headers, body, retryable=False)
+    error = status_error(status, "Reason", headers, body, types=types)
     assert type(error) is cls
     assert error.status_code == status
     assert error.error_type == error_type
@@ -175,12 +174,12 @@ def test_status_error_provider_shapes(
         (422, UnprocessableEntityError),
         (429, RateLimitError),
         (500, InternalServerError),
-        (502, InternalServerError),
+        (502, OverloadedError),
         (529, OverloadedError),
     ],
 )
 def test_status_classes(status: int, cls: type) -> None:
-    assert type(status_error(status, None, {}, b"", retryable=True)) is cls
+    assert type(status_error(status, None, {}, b"")) is cls
 
 
 def test_status_error_html_and_empty_bodies() -> None:
@@ -189,20 +188,20 @@ def test_status_error_html_and_empty_bodies() -> None:
         + b"x" * 5000
         + b"</body></html>"
     )
-    error = status_error(502, "Bad Gateway", {"request-id": "r2"}, page, retryable=True)
+    error = status_error(502, "Bad Gateway", {"request-id": "r2"}, page)
     assert isinstance(error, InternalServerError)
     assert error.message.startswith("HTTP 502 Bad Gateway: 502 Bad Gateway")
     assert len(error.message) < 300 and error.message.endswith("...")
     assert error.request_id == "r2" and error.retryable
     assert isinstance(error.body, str)
-    empty = status_error(500, "Internal Server Error", {}, b"", retryable=True)
+    empty = status_error(500, "Internal Server Error", {}, b"")
     assert empty.message == "HTTP 500 Internal Server Error: empty body"
     assert empty.body is None
 
 
 def test_status_error_never_shows_the_key() -> None:
     body = b'{"error": {"message": "bad key sk-live-0123456789 for https://x/?key=AIzaSECRET"}}'
-    error = status_error(401, None, {}, body, retryable=False, secrets=["sk-live-0123456789"])
+    error = status_error(401, None, {}, body, secrets=["sk-live-0123456789"])
     text = f"{error} {error!r} {error.body}"
     assert "sk-live-0123456789" not in text and "AIzaSECRET" not in text
 

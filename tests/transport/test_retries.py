@@ -26,6 +26,8 @@ from rillet import (
     StreamInterruptedError,
     TotalTimeoutError,
 )
+from rillet.providers.anthropic._errors import ERROR_TYPES as ANTHROPIC_TYPES
+from rillet.providers.openai_chat._errors import ERROR_TYPES as OPENAI_TYPES
 from rillet.testing import FaultServer, Reply
 from rillet.transport import HTTPTransport, RetryPolicy, Timeout
 
@@ -54,7 +56,7 @@ async def test_529_then_200(
     assert [r.body for r in server.requests] == [b"{}", b"{}"]  # the body is sent again
 
 
-@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504, 529])
+@pytest.mark.parametrize("status", [409, 429, 500, 501, 502, 503, 504, 529])
 async def test_each_retryable_status(
     server: FaultServer, transport: HTTPTransport, sleeps: SleepRecorder, status: int
 ) -> None:
@@ -66,7 +68,7 @@ async def test_each_retryable_status(
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, BadRequestError), (401, AuthenticationError), (501, InternalServerError)],
+    [(400, BadRequestError), (401, AuthenticationError), (408, APIError), (418, APIError)],
 )
 async def test_non_retryable_status(
     server: FaultServer, transport: HTTPTransport, status: int, cls: type[APIError]
@@ -74,6 +76,7 @@ async def test_non_retryable_status(
     server.script(Reply(status=status), OK)
     with pytest.raises(cls) as caught:
         await collect(transport, server.url)
+    assert type(caught.value) is cls and not caught.value.retryable
     assert caught.value.status_code == status
     assert len(server.requests) == 1
 
@@ -147,6 +150,26 @@ async def test_should_retry_header_overrides(server: FaultServer, transport: HTT
     server.script(Reply(status=400, headers={"x-should-retry": "true"}), OK)
     assert await collect(transport, server.url) == ["a", "b"]
     assert len(server.requests) == 3
+
+
+async def test_the_provider_error_types_decide_the_retry(
+    server: FaultServer, transport: HTTPTransport, sleeps: SleepRecorder
+) -> None:
+    quota = b'{"error": {"type": "insufficient_quota", "message": "out of credit"}}'
+    busy = b'{"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}'
+    server.script(Reply(status=429, body=quota, content_type=JSON))
+    with pytest.raises(RateLimitError) as caught:
+        async with transport.stream(
+            "POST", server.url, headers={}, body=b"{}", error_types=OPENAI_TYPES
+        ):
+            pass
+    assert not caught.value.retryable and len(server.requests) == 1  # waiting does not help
+    server.script(Reply(status=400, body=busy, content_type=JSON), OK)
+    async with transport.stream(
+        "POST", server.url, headers={}, body=b"{}", error_types=ANTHROPIC_TYPES
+    ) as stream:
+        assert [e.data async for e in stream] == ["a", "b"]
+    assert stream.retries == 1 and sleeps.delays == [0.5]
 
 
 async def test_max_retries_per_call_and_per_transport(

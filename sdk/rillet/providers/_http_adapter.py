@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
 
+from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import MalformedStreamError, MissingAPIKeyError, TransportError
 from rillet.adapter import CallSettings
 from rillet.protocol import LLMRequest, StreamChunk
@@ -29,6 +30,7 @@ class HTTPAdapter:
     api_key_env: ClassVar[Sequence[str]]
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str]
+    error_types: ClassVar[ErrorTypes] = NO_ERROR_TYPES
 
     def __init__(
         self,
@@ -134,6 +136,7 @@ class HTTPAdapter:
             timeout=settings.timeout,
             max_retries=settings.max_retries,
             keep_frames=settings.keep_frames,
+            error_types=self.error_types,
         ) as frames:
             started = False
             try:

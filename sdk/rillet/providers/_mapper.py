@@ -8,11 +8,20 @@ from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from rillet._error_kinds import ErrorTypes, classify
 from rillet._exceptions import MalformedStreamError
-from rillet.protocol import StreamChunk
+from rillet.protocol import ErrorChunk, StreamChunk
 from rillet.transport import SSEEvent
 
-__all__ = ["NO_CHUNKS", "UNKNOWN_TAG", "WireMapper", "decode", "decode_dict", "tag_by_type"]
+__all__ = [
+    "NO_CHUNKS",
+    "UNKNOWN_TAG",
+    "WireMapper",
+    "decode",
+    "decode_dict",
+    "stream_error_chunk",
+    "tag_by_type",
+]
 
 _log = logging.getLogger("rillet.providers")
 
@@ -73,6 +82,28 @@ def skip_unknown(kind: str, name: str) -> Sequence[StreamChunk]:
     """Unknown event or part types are skipped, never fatal: providers add them all the time."""
     _log.debug("skipping unknown %s %r", kind, name)
     return NO_CHUNKS
+
+
+def stream_error_chunk(
+    types: ErrorTypes,
+    message: str,
+    *,
+    status: int | None = None,
+    error_type: str | None = None,
+    raw: object = None,
+) -> ErrorChunk:
+    """The terminal chunk for an error sent inside a 200 stream: classified exactly as the same
+    status and error type would be over HTTP. ``status`` is the one the body names, if any;
+    ``raw`` is the error body as sent."""
+    kind = classify(status, error_type, types, raw)
+    return ErrorChunk(
+        code=kind.code,
+        message=message,
+        retryable=kind.retryable,
+        status_code=status,
+        error_type=error_type,
+        provider_error=raw,
+    )
 
 
 UNKNOWN_TAG = "unknown"

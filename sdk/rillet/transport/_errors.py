@@ -2,8 +2,9 @@
 
 ``map_exception`` is the translation table for everything aiohttp, asyncio and the codecs can
 raise (as httpx maps its engine's exceptions in one table); ``status_error`` turns a non-2xx
-response into the typed ``APIError`` for its status, with the provider's error type and message
-read from any of the three providers' JSON shapes. Nothing built here carries an API key: texts
+response into its typed ``APIError``, with the provider's error type and message read from any
+of the three providers' JSON shapes, and the class chosen by ``rillet._error_kinds`` from the
+status and the error types the adapter declares (the transport knows no provider). Nothing built here carries an API key: texts
 go through ``redact_text`` and through the list of secret header values that were sent.
 """
 
@@ -18,21 +19,19 @@ from collections.abc import Collection, Mapping, Sequence
 import aiohttp
 from aiohttp.http_exceptions import HttpProcessingError
 
+from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes, classify
 from rillet._exceptions import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    AuthenticationError,
     ConfigurationError,
     ConnectTimeoutError,
     IdleTimeoutError,
     MalformedStreamError,
-    OverloadedError,
     RilletError,
     StreamInterruptedError,
     TotalTimeoutError,
     TransportError,
-    error_class_for_status,
 )
 from rillet.timeout import Timeout
 from rillet.transport._redact import REDACTED, redact_text
@@ -42,11 +41,6 @@ __all__ = ["map_exception", "request_id_of", "scrub", "status_error"]
 _SNIPPET_CHARS = 200
 _HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
 _HTML_TAG = re.compile(r"(?s)<[^>]*>")
-_OVERLOADED_TYPES = frozenset({"overloaded_error", "overloaded"})
-# Google answers a bad key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID) and a missing one
-# with 403 PERMISSION_DENIED ("unregistered callers"): both are authentication failures.
-_KEY_REJECTED_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_MISSING"})
-_KEY_MISSING_HINT = "unregistered callers"
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
@@ -68,20 +62,17 @@ def status_error(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    retryable: bool,
+    types: ErrorTypes = NO_ERROR_TYPES,
     secrets: Collection[str] = (),
 ) -> APIError:
-    """The typed error for a non-2xx response whose (bounded) body is ``body``."""
+    """The typed error for a non-2xx response whose (bounded) body is ``body``; ``types`` are
+    the provider's own error types."""
     text = scrub(body.decode("utf-8", "replace"), secrets)
     parsed: object = text
     with contextlib.suppress(ValueError):
         parsed = json.loads(text)
     error_type, message = _provider_error(parsed)
-    cls = error_class_for_status(status)
-    if error_type in _OVERLOADED_TYPES or (status == 503 and error_type == "UNAVAILABLE"):
-        cls = OverloadedError
-    elif status in (400, 403) and _key_rejected(parsed, message):
-        cls = AuthenticationError
+    kind = classify(status, error_type, types, parsed)
     label = f"HTTP {status}" + (f" ({error_type})" if error_type else "")
     if message:
         full = f"{label}: {message}"
@@ -89,13 +80,13 @@ def status_error(
         full = f"{label} {reason or ''}: {_snippet(text)}".replace(" :", ":")
     else:
         full = f"{label} {reason or ''}: empty body".replace(" :", ":")
-    return cls(
+    return kind.cls(
         full,
         status_code=status,
         error_type=error_type,
         request_id=request_id_of(headers),
         body=parsed if text.strip() else None,
-        retryable=retryable,
+        retryable=kind.retryable,
     )
 
 
@@ -188,19 +179,6 @@ def _describe(exc: BaseException) -> str:
     else:
         text = str(exc) or repr(exc)
     return f"{type(exc).__name__}: {redact_text(text)}"
-
-
-def _key_rejected(parsed: object, message: str | None) -> bool:
-    """Whether a Google-style error body says the API key is invalid or missing."""
-    if message and _KEY_MISSING_HINT in message:
-        return True
-    if isinstance(parsed, list) and len(parsed) == 1:
-        parsed = parsed[0]
-    error = parsed.get("error") if isinstance(parsed, dict) else None
-    details = error.get("details") if isinstance(error, dict) else None
-    return isinstance(details, list) and any(
-        isinstance(d, dict) and d.get("reason") in _KEY_REJECTED_REASONS for d in details
-    )
 
 
 def _provider_error(parsed: object) -> tuple[str | None, str | None]:

@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
+from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import (
     APITimeoutError,
     ConfigurationError,
@@ -143,11 +144,13 @@ class HTTPTransport:
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         keep_frames: bool = True,
+        error_types: ErrorTypes = NO_ERROR_TYPES,
     ) -> AbstractAsyncContextManager[FrameStream]:
         """Send a request on entering the returned context; yield its ``FrameStream``.
 
         ``keep_frames=False``: the stream keeps no history of frames (``FrameStream.frames``
         stays empty, errors carry none), so its memory does not grow with its length.
+        ``error_types``: what the provider's own error types mean, for an error status.
         """
         retries = self.retry_policy.max_retries if max_retries is None else max_retries
         if retries < 0:
@@ -162,6 +165,7 @@ class HTTPTransport:
                 self.timeout if timeout is None else Timeout.coerce(timeout),
                 retries,
                 keep_frames,
+                error_types,
             )
         )
 
@@ -208,6 +212,7 @@ class _Opener:
 
     __slots__ = (
         "_body",
+        "_error_types",
         "_headers",
         "_keep_frames",
         "_max_retries",
@@ -227,9 +232,11 @@ class _Opener:
         timeout: Timeout,
         max_retries: int,
         keep_frames: bool = True,
+        error_types: ErrorTypes = NO_ERROR_TYPES,
     ) -> None:
         self._transport = transport
         self._keep_frames = keep_frames
+        self._error_types = error_types
         self._method = method
         self._url = url
         self._headers = headers
@@ -326,15 +333,15 @@ class _Opener:
         status = response.status
         if not 200 <= status < 300:
             body = await _read_bounded(response, _ERROR_BODY_LIMIT)
-            retry = self._transport.retry_policy.should_retry_status(status, response.headers)
             error = status_error(
                 status,
                 response.reason,
                 response.headers,
                 body,
-                retryable=retry,
+                types=self._error_types,
                 secrets=_secret_values(self._headers),
             )
+            error.retryable = self._transport.retry_policy.should_retry(error, response.headers)
             return error, None
         content_type = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
         max_bytes = self._transport.max_event_bytes

@@ -1,7 +1,8 @@
 """When to retry, and how long to wait first.
 
-Retries happen only before the first byte of a response body: a status the provider marks as
-transient, a failed connection, or a stall before the body. Waits honour the server's
+Retries happen only before the first byte of a response body: an error status whose error is
+retryable (``rillet._error_kinds`` decides, the server's ``x-should-retry`` overrides), a failed
+connection, or a stall before the body. Waits honour the server's
 ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date) up to ``max_retry_after``; otherwise
 exponential back-off with jitter, the same schedule as the official OpenAI and Anthropic SDKs.
 """
@@ -17,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "retry_after"]
+from rillet._exceptions import APIError
 
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+__all__ = ["RetryPolicy", "retry_after"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +47,15 @@ class RetryPolicy:
         if not 0.0 <= self.jitter <= 1.0:
             raise ValueError("jitter must be between 0 and 1")
 
-    def should_retry_status(self, status: int, headers: Mapping[str, str]) -> bool:
-        """Whether an error status is worth another attempt; ``x-should-retry`` overrides."""
+    def should_retry(self, error: APIError, headers: Mapping[str, str]) -> bool:
+        """Whether an error response is worth another attempt: ``error.retryable``, unless the
+        server's ``x-should-retry`` header says otherwise."""
         override = headers.get("x-should-retry", "").strip().lower()
         if override == "true":
             return True
         if override == "false":
             return False
-        return status in RETRY_STATUSES
+        return error.retryable
 
     def backoff(self, retry: int) -> float:
         """Back-off before retry number ``retry`` (0 for the first retry)."""

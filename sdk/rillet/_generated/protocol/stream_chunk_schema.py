@@ -48,6 +48,7 @@ class ErrorCode(str, Enum):
     authentication = "authentication"
     permission = "permission"
     not_found = "not_found"
+    conflict = "conflict"
     invalid_request = "invalid_request"
     request_too_large = "request_too_large"
     rate_limit = "rate_limit"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rillet._error_kinds import ErrorTypes
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.anthropic._errors import ERROR_TYPES
 from rillet.providers.anthropic._mapper import AnthropicMapper
 from rillet.providers.anthropic._request import build_body
 
@@ -27,6 +29,7 @@ class AnthropicAdapter(HTTPAdapter):
     api_key_env: ClassVar[tuple[str, ...]] = ("ANTHROPIC_API_KEY",)
     base_url_env: ClassVar[str | None] = "ANTHROPIC_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
+    error_types: ClassVar[ErrorTypes] = ERROR_TYPES
 
     def __init__(
         self,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from rillet._error_kinds import ErrorTypes
 from rillet._exceptions import ConfigurationError
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.gemini._errors import ERROR_TYPES
 from rillet.providers.gemini._mapper import GeminiMapper
 from rillet.providers.gemini._request import build_body
 from rillet.transport import ClientSession, HTTPTransport, Timeout
@@ -28,6 +30,7 @@ class GeminiAdapter(HTTPAdapter):
     api_key_env: ClassVar[tuple[str, ...]] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     base_url_env: ClassVar[str | None] = "GEMINI_BASE_URL"
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
+    error_types: ClassVar[ErrorTypes] = ERROR_TYPES
 
     def __init__(
         self,

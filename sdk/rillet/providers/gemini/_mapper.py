@@ -17,21 +17,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from rillet._exceptions import StreamInterruptedError
 from rillet._generated.wire_dicts.gemini_schema import (
     FunctionCall,
-    GeminiError,
     GenerateContentResponse,
     Part,
-    PromptFeedback,
     UsageMetadata,
 )
 from rillet._ids import new_tool_call_id
 from rillet.protocol import (
-    ErrorChunk,
-    ErrorCode,
     ReasoningChunk,
     StartChunk,
     StopChunk,
@@ -44,35 +40,13 @@ from rillet.protocol import (
     reasoning_text_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, decode_dict, skip_unknown
+from rillet.providers.gemini._errors import blocked_chunk, error_chunk_from_gemini
 from rillet.providers.gemini._finish import unified_finish_reason
 from rillet.transport import SSEEvent
 
-__all__ = ["GeminiMapper", "error_chunk_from_gemini", "usage_from_gemini"]
+__all__ = ["GeminiMapper", "usage_from_gemini"]
 
 _FRAME = TypeAdapter(GenerateContentResponse)
-_ERROR = TypeAdapter(GeminiError)
-
-# Google RPC status -> (code, retryable); https://ai.google.dev/gemini-api/docs/troubleshooting
-_STATUS_ERRORS: dict[str, tuple[ErrorCode, bool]] = {
-    "RESOURCE_EXHAUSTED": (ErrorCode.rate_limit, True),
-    "UNAVAILABLE": (ErrorCode.overloaded, True),
-    "INTERNAL": (ErrorCode.server, True),
-    "DEADLINE_EXCEEDED": (ErrorCode.server, True),
-    "INVALID_ARGUMENT": (ErrorCode.invalid_request, False),
-    "FAILED_PRECONDITION": (ErrorCode.invalid_request, False),
-    "OUT_OF_RANGE": (ErrorCode.invalid_request, False),
-    "UNAUTHENTICATED": (ErrorCode.authentication, False),
-    "PERMISSION_DENIED": (ErrorCode.permission, False),
-    "NOT_FOUND": (ErrorCode.not_found, False),
-}
-_HTTP_ERRORS: dict[int, tuple[ErrorCode, bool]] = {
-    429: (ErrorCode.rate_limit, True),
-    503: (ErrorCode.overloaded, True),
-    400: (ErrorCode.invalid_request, False),
-    401: (ErrorCode.authentication, False),
-    403: (ErrorCode.permission, False),
-    404: (ErrorCode.not_found, False),
-}
 
 
 def usage_from_gemini(usage: UsageMetadata) -> Usage:
@@ -83,42 +57,6 @@ def usage_from_gemini(usage: UsageMetadata) -> Usage:
         cached_input_tokens=usage.get("cachedContentTokenCount"),
         reasoning_tokens=usage.get("thoughtsTokenCount"),
         total_tokens=usage.get("totalTokenCount"),
-    )
-
-
-def error_chunk_from_gemini(raw_error: object, data: str) -> ErrorChunk:
-    """An ``{"error": {code, message, status}}`` element or line inside a 200 stream; ``data``
-    is its JSON text, kept whole as the raw error body."""
-    try:
-        error = _ERROR.validate_python(raw_error)
-    except ValidationError:
-        error = GeminiError(message=str(raw_error))
-    status = error.get("code")
-    rpc_status = error.get("status")
-    known = _STATUS_ERRORS.get(rpc_status or "") or _HTTP_ERRORS.get(status or 0)
-    if known is None:
-        server_side = status is not None and status >= 500
-        known = (ErrorCode.server, True) if server_side else (ErrorCode.provider, False)
-    kind, retryable = known
-    return ErrorChunk(
-        code=kind,
-        message=error.get("message") or "Gemini reported an error inside the stream",
-        retryable=retryable,
-        status_code=status,
-        error_type=rpc_status,
-        provider_error=json.loads(data),
-    )
-
-
-def _blocked_chunk(feedback: PromptFeedback, data: str) -> ErrorChunk:
-    reason = feedback.get("blockReason")
-    message = feedback.get("blockReasonMessage") or f"Gemini blocked the prompt ({reason})"
-    return ErrorChunk(
-        code=ErrorCode.content_filter,
-        message=message,
-        retryable=False,
-        error_type=reason,
-        provider_error=json.loads(data),
     )
 
 
@@ -189,7 +127,7 @@ class GeminiMapper:
         feedback = event.get("promptFeedback")
         if feedback is not None and feedback.get("blockReason"):
             self._done = True
-            out.append(_blocked_chunk(feedback, data))
+            out.append(blocked_chunk(feedback, data))
             return True
         return False
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
-from rillet._exceptions import StreamInterruptedError, error_class_for_status
+from rillet._exceptions import StreamInterruptedError
 from rillet._generated.wire_dicts.openai_chat_schema import (
     ChoiceDelta,
     CompletionUsage,
@@ -29,8 +29,6 @@ from rillet._generated.wire_dicts.openai_chat_schema import (
 from rillet._ids import new_tool_call_id
 from rillet.protocol import (
     ContentChunk,
-    ErrorChunk,
-    ErrorCode,
     ReasoningChunk,
     StartChunk,
     StopChunk,
@@ -42,6 +40,7 @@ from rillet.protocol import (
     tool_call_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, decode_dict
+from rillet.providers.openai_chat._errors import error_chunk_from_openai
 from rillet.providers.openai_chat._finish import unified_finish_reason
 from rillet.providers.openai_chat._wire import CHUNK
 from rillet.transport import SSEEvent
@@ -62,38 +61,6 @@ def usage_from_openai(usage: CompletionUsage) -> Usage:
             completion_details.get("reasoning_tokens") if completion_details else None
         ),
         total_tokens=usage.get("total_tokens"),
-    )
-
-
-# OpenAI's own string error types, when no numeric code says more
-_TYPE_KINDS: dict[str, tuple[ErrorCode, bool]] = {
-    "invalid_request_error": (ErrorCode.invalid_request, False),
-    "authentication_error": (ErrorCode.authentication, False),
-    "permission_error": (ErrorCode.permission, False),
-    "rate_limit_error": (ErrorCode.rate_limit, True),
-    "server_error": (ErrorCode.server, True),
-}
-
-
-def error_chunk_from_openai(detail: StreamErrorDetail, raw: Any) -> ErrorChunk:
-    """An in-stream error line: numeric codes read as HTTP statuses (OpenRouter does)."""
-    code = detail.get("code")
-    status = code if isinstance(code, int) else None
-    if status in (502, 503, 529):
-        kind, retryable = ErrorCode.overloaded, True
-    elif status is not None and status >= 400:
-        error_class = error_class_for_status(status)  # the same classes as an HTTP error
-        kind, retryable = ErrorCode(error_class.code), error_class.default_retryable
-    else:
-        kind, retryable = _TYPE_KINDS.get(detail.get("type") or "", (ErrorCode.provider, False))
-    error_type = detail.get("type") or (code if isinstance(code, str) else None)
-    return ErrorChunk(
-        code=kind,
-        message=detail.get("message") or "the provider reported an error inside the stream",
-        retryable=retryable,
-        status_code=status,
-        error_type=error_type,
-        provider_error=raw,
     )
 
 

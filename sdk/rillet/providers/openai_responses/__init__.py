@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rillet._error_kinds import ErrorTypes
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.openai_responses._errors import ERROR_TYPES
 from rillet.providers.openai_responses._mapper import ResponsesMapper
 from rillet.providers.openai_responses._request import PROVIDER, build_body
 
@@ -23,6 +25,7 @@ class OpenAIResponsesAdapter(HTTPAdapter):
     api_key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
     base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+    error_types: ClassVar[ErrorTypes] = ERROR_TYPES
 
     def url(self, request: LLMRequest) -> str:
         return f"{self.base_url}/responses"

@@ -59,8 +59,9 @@ from rillet.protocol import (
     reasoning_text_chunk,
     tool_call_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown
-from rillet.providers.openai_responses._finish import error_kind, unified_finish_reason
+from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown, stream_error_chunk
+from rillet.providers.openai_responses._errors import ERROR_TYPES
+from rillet.providers.openai_responses._finish import unified_finish_reason
 from rillet.transport import SSEEvent
 
 __all__ = ["ResponsesMapper", "usage_from_responses"]
@@ -277,18 +278,15 @@ class ResponsesMapper:
         self._done = True
         detail = event.error
         code = event.code or (detail.code if detail else None)
-        error_type = detail.type if detail else None
-        kind, retryable = error_kind(code or error_type)
         out = self._end_open_calls()
         out.append(
-            ErrorChunk(
-                code=kind,
-                message=event.message
+            stream_error_chunk(
+                ERROR_TYPES,
+                event.message
                 or (detail.message if detail else None)
                 or "OpenAI reported an error inside the stream",
-                retryable=retryable,
-                error_type=code or error_type,
-                provider_error=json.loads(data),
+                error_type=code or (detail.type if detail else None),
+                raw=json.loads(data),
             )
         )
         return out
@@ -432,12 +430,9 @@ def _position(output_index: int | None) -> int:
 
 def _failed(response: Response | None) -> ErrorChunk:
     error = response.error if response else None
-    code = error.code if error else None
-    kind, retryable = error_kind(code)
-    return ErrorChunk(
-        code=kind,
-        message=(error.message if error else None) or "the OpenAI response failed",
-        retryable=retryable,
-        error_type=code,
-        provider_error=error.model_dump(mode="json", exclude_unset=True) if error else None,
+    return stream_error_chunk(
+        ERROR_TYPES,
+        (error.message if error else None) or "the OpenAI response failed",
+        error_type=error.code if error else None,
+        raw=error.model_dump(mode="json", exclude_unset=True) if error else None,
     )
