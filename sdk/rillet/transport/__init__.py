@@ -11,9 +11,9 @@ a 2xx ``text/html`` page raises ``MalformedStreamError``. Every failure is a typ
 error; retries happen only before the first body byte.
 """
 
+from rillet._redact import redact_headers, redact_url
 from rillet.transport._http import HTTPTransport
 from rillet.transport._json_array import JSONArrayDecoder
-from rillet.transport._redact import redact_headers, redact_url
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from rillet.transport._stream import FrameStream

@@ -34,10 +34,10 @@ from rillet._exceptions import (
     TransportError,
     error_class_for_status,
 )
-from rillet.transport._redact import REDACTED, redact_text
+from rillet._redact import redact_text
 from rillet.transport._timeout import Timeout
 
-__all__ = ["map_exception", "request_id_of", "scrub", "status_error"]
+__all__ = ["map_exception", "request_id_of", "status_error"]
 
 _SNIPPET_CHARS = 200
 _HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
@@ -54,14 +54,6 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
     return headers.get("x-request-id") or headers.get("request-id")
 
 
-def scrub(text: str, secrets: Collection[str] = ()) -> str:
-    """``text`` without URL credentials and without any of ``secrets`` (the keys we sent)."""
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return redact_text(text)
-
-
 def status_error(
     status: int,
     reason: str | None,
@@ -72,7 +64,7 @@ def status_error(
     secrets: Collection[str] = (),
 ) -> APIError:
     """The typed error for a non-2xx response whose (bounded) body is ``body``."""
-    text = scrub(body.decode("utf-8", "replace"), secrets)
+    text = redact_text(body.decode("utf-8", "replace"), secrets)
     parsed: object = text
     with contextlib.suppress(ValueError):
         parsed = json.loads(text)
