@@ -40,6 +40,7 @@ from rillet._exceptions import (
     TransportError,
     UnprocessableEntityError,
 )
+from rillet._tool_arguments import InvalidToolCall
 from rillet._version import __version__
 from rillet.accumulator import ResponseAccumulator
 from rillet.adapter import CallSettings, ChunkAdapter, ProviderAdapter
@@ -133,6 +134,7 @@ __all__ = [
     "IdleTimeoutError",
     "InternalServerError",
     "InvalidToolArgumentsError",
+    "InvalidToolCall",
     "LLMClient",
     "LLMRequest",
     "LLMResponse",

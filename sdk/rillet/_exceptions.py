@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from rillet._tool_arguments import InvalidToolCall
     from rillet.protocol import ErrorCode, LLMResponse
 
 __all__ = [
@@ -310,7 +311,11 @@ class EventTooLargeError(MalformedStreamError):
 
 
 class InvalidToolArgumentsError(RilletError):
-    """A tool call's complete arguments are not a JSON object; ``raw_arguments`` keeps them."""
+    """A tool call's complete arguments are not a JSON object; ``raw_arguments`` keeps them.
+
+    ``invalid_calls`` names every such call of the response (index, id, name, raw arguments,
+    reason); the single-call fields describe the first of them.
+    """
 
     code = "invalid_tool_arguments"
 
@@ -323,9 +328,11 @@ class InvalidToolArgumentsError(RilletError):
         tool_call_id: str | None = None,
         index: int | None = None,
         partial: LLMResponse | None = None,
+        invalid_calls: Sequence[InvalidToolCall] = (),
     ) -> None:
         super().__init__(message, partial=partial, retryable=False)
         self.raw_arguments = raw_arguments
         self.tool_name = tool_name
         self.tool_call_id = tool_call_id
         self.index = index
+        self.invalid_calls = tuple(invalid_calls)

@@ -21,6 +21,7 @@ from pydantic_core import from_json
 
 from rillet._exceptions import InvalidToolArgumentsError, RilletError
 from rillet._ids import new_tool_call_id
+from rillet._tool_arguments import InvalidToolCall, invalid_arguments_error, parse_tool_arguments
 from rillet.errors import error_from_chunk
 from rillet.protocol import (
     ContentChunk,
@@ -82,32 +83,25 @@ class _ToolCallState:
     fragments: list[str] = field(default_factory=list)
     arguments: dict[str, Any] | None = None
     ended: bool = False
-    invalid: bool = False
+    invalid: str | None = None
+    """Why the complete arguments break ``parse_tool_arguments``'s rule, if they do."""
 
     def raw(self) -> str:
         return _joined(self.fragments)
 
     def finish(self, given: dict[str, Any] | None) -> None:
-        """Parse the complete arguments once; an empty string means no arguments."""
+        """Parse the complete arguments once (``parse_tool_arguments``: empty means none)."""
         self.ended = True
         if given is not None:
             self.arguments = given
             if not self.fragments:
                 self.fragments.append(json.dumps(given, ensure_ascii=False, separators=(",", ":")))
             return
-        raw = self.raw()
-        if not raw.strip():
-            self.arguments = {}
-            return
         try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            self.arguments = parsed
-        else:
+            self.arguments = parse_tool_arguments(self.raw())
+        except InvalidToolArgumentsError as error:
             self.arguments = None
-            self.invalid = True
+            self.invalid = error.message
 
 
 @dataclass
@@ -330,22 +324,18 @@ class ResponseAccumulator:
     def failure(self) -> RilletError | None:
         """The error this response ends in, if any, carrying the response as ``partial``.
 
-        An error chunk becomes its typed exception; otherwise the first tool call whose
-        complete arguments are not a JSON object gives ``InvalidToolArgumentsError``.
+        An error chunk becomes its typed exception; otherwise tool calls whose complete
+        arguments are not a JSON object give one ``InvalidToolArgumentsError`` naming them all.
         """
         if self._error is not None:
             return error_from_chunk(self._error, partial=self.snapshot())
-        for state in sorted(self._calls.values(), key=lambda s: s.index):
-            if state.invalid:
-                return InvalidToolArgumentsError(
-                    f"arguments of tool call {state.name!r} (index {state.index}) are not a "
-                    f"JSON object",
-                    raw_arguments=state.raw(),
-                    tool_name=state.name,
-                    tool_call_id=state.id,
-                    index=state.index,
-                    partial=self.snapshot(),
-                )
+        invalid = [
+            InvalidToolCall(state.index, state.id, state.name, state.raw(), state.invalid)
+            for state in sorted(self._calls.values(), key=lambda s: s.index)
+            if state.invalid is not None
+        ]
+        if invalid:
+            return invalid_arguments_error(invalid, partial=self.snapshot())
         return None
 
     def result(self) -> LLMResponse:

@@ -83,7 +83,10 @@ async def test_tool_errors_and_invalid_arguments_reach_the_model_as_error_result
     assert "key: Input should be a valid string" in errors["schema"]
     assert "extra: Extra inputs are not permitted" in errors["schema"]
     assert "x: Field required" in errors["missing"]
-    assert "not a JSON object" in errors["not-json"] and '{"key": "k"' in errors["not-json"]
+    assert errors["not-json"] == (
+        "the arguments of 'lookup' are not valid JSON: Expecting ',' delimiter at line 1 column 12;"
+        ' the tool needs a JSON object. The arguments were: {"key": "k"'
+    )
     assert all(m.name is not None for m in results.values())
     ends = {e.tool_call_id: e for e in log.events if e.type == "AGENT_TOOL_CALL_END"}
     assert ends["sync"].is_error and ends["sync"].error == errors["sync"]
@@ -93,6 +96,37 @@ async def test_tool_errors_and_invalid_arguments_reach_the_model_as_error_result
     assert isinstance(assistant, AssistantMessage)
     assert [c.id for c in assistant.tool_calls] == [c.id for c in calls]
     assert assistant.tool_calls[-1].raw_arguments == '{"key": "k"'
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "call"])
+async def test_each_call_with_invalid_arguments_gets_its_own_reason(stream: bool) -> None:
+    calls = [
+        ToolCall(id="list", name="lookup", raw_arguments='["k"]'),
+        ToolCall(id="ok", name="lookup", raw_arguments='{"key": "k"}'),
+        ToolCall(id="nan", name="lookup", raw_arguments='{"key": NaN}'),
+        ToolCall(id="blank", name="lookup", raw_arguments="  "),  # {}: the schema says why not
+    ]
+    adapter = MockAdapter([MockResponse(tool_calls=calls), "Understood."])
+    runtime = (
+        RuntimeBuilder()
+        .with_client(LLMClient(adapter))
+        .with_tools(lookup)
+        .with_strategy(ToolLoopStrategy(stream=stream))
+        .build()
+    )
+    await runtime.run("go")
+
+    results = tool_results(adapter, 1)
+    assert results["ok"].content == "value of k" and not results["ok"].is_error
+    assert results["list"].is_error and results["list"].content == (
+        "the arguments of 'lookup' are a JSON array, not an object; the tool needs a JSON object."
+        ' The arguments were: ["k"]'
+    )
+    assert results["nan"].is_error and results["nan"].content == (
+        "the arguments of 'lookup' are not valid JSON: NaN is not a JSON number; the tool needs a"
+        ' JSON object. The arguments were: {"key": NaN}'
+    )
+    assert results["blank"].is_error and "key: Field required" in results["blank"].content
 
 
 async def test_reasoning_signatures_are_sent_back_on_the_next_turn() -> None:

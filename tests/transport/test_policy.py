@@ -206,6 +206,14 @@ def test_status_error_never_shows_the_key() -> None:
     assert "sk-live-0123456789" not in text and "AIzaSECRET" not in text
 
 
+def test_status_error_hides_key_shaped_text_it_was_not_given() -> None:
+    google = "AIzaSy" + "D4k8Lm2Nq6Rt0Vx3Zb5" * 2  # not a key we sent: found by its shape
+    body = b'{"error": {"message": "API key not valid: %s", "status": "INVALID_ARGUMENT"}}'
+    error = status_error(400, None, {}, body % google.encode())
+    assert google not in f"{error} {error!r} {error.body}"
+    assert "API key not valid: [REDACTED]" in error.message
+
+
 def test_map_exception_table() -> None:
     timeout = Timeout(connect=1.0, idle=2.0, total=3.0)
     frames = [SSEEvent(data="a")]

@@ -14,12 +14,12 @@ object, or not what its schema says) or raises gives the model an error result
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Protocol
 
 from rillet._exceptions import InvalidToolArgumentsError
+from rillet._tool_arguments import InvalidToolCall
 from rillet.agent.context import RunContext
 from rillet.agent.events import (
     AgentStreamChunkEvent,
@@ -83,12 +83,14 @@ class ToolLoopStrategy:
                 return run.result()
         raise MaxStepsExceededError(run.max_steps, run.result())
 
-    async def _model_turn(self, run: RunContext, step: int) -> tuple[LLMResponse, set[str]]:
-        """The turn's response, and the ids of its calls whose arguments are not an object."""
+    async def _model_turn(
+        self, run: RunContext, step: int
+    ) -> tuple[LLMResponse, dict[str, InvalidToolCall]]:
+        """The turn's response, and its calls whose arguments are not an object, by id."""
         request = run.build_request()
         try:
             if not self._stream:
-                return await run.client.call(request), set()
+                return await run.client.call(request), {}
             async with run.client.stream(request) as stream:
                 try:
                     async for chunk in stream:
@@ -96,16 +98,20 @@ class ToolLoopStrategy:
                 except BaseException:
                     run.partial = stream.response
                     raise
-                return stream.response, set()
+                return stream.response, {}
         except InvalidToolArgumentsError as error:
             # The turn itself is complete; the bad calls get an error result, the rest run.
             if error.partial is None:
                 raise
             run.partial = None
-            return error.partial, _calls_without_object_arguments(error.partial.tool_calls)
+            return error.partial, {call.id: call for call in error.invalid_calls}
 
     async def _run_tools(
-        self, run: RunContext, step: int, calls: list[ToolCall], invalid: set[str]
+        self,
+        run: RunContext,
+        step: int,
+        calls: list[ToolCall],
+        invalid: dict[str, InvalidToolCall],
     ) -> list[ToolMessage]:
         """Run the turn's calls concurrently; their results in the calls' order."""
         for call in calls:
@@ -117,7 +123,7 @@ class ToolLoopStrategy:
                 arguments=call.arguments,
             )
         tasks = [
-            asyncio.create_task(self._call(run, step, call, call.id in invalid), name=call.name)
+            asyncio.create_task(self._call(run, step, call, invalid.get(call.id)), name=call.name)
             for call in calls
         ]
         try:
@@ -129,7 +135,7 @@ class ToolLoopStrategy:
             raise
 
     async def _call(
-        self, run: RunContext, step: int, call: ToolCall, invalid_arguments: bool
+        self, run: RunContext, step: int, call: ToolCall, invalid: InvalidToolCall | None
     ) -> ToolMessage:
         started = time.perf_counter()
         tool = run.tools.get(call.name)
@@ -137,9 +143,10 @@ class ToolLoopStrategy:
             if tool is None:
                 known = ", ".join(sorted(run.tools)) or "none"
                 raise _CallRefused(f"unknown tool {call.name!r}; the tools are: {known}")
-            if invalid_arguments:
+            if invalid is not None:
                 raise _CallRefused(
-                    f"the arguments of {call.name!r} are not a JSON object: {call.raw_arguments}"
+                    f"the arguments of {call.name!r} are {invalid.reason}; the tool needs a "
+                    f"JSON object. The arguments were: {call.raw_arguments}"
                 )
             text, is_error = tool_output_text(await tool.run(dict(call.arguments))), False
         except (_CallRefused, InvalidToolArgumentsError) as refused:
@@ -162,17 +169,3 @@ class ToolLoopStrategy:
 
 class _CallRefused(Exception):
     """A call that cannot be made (unknown tool, arguments not an object)."""
-
-
-def _calls_without_object_arguments(calls: list[ToolCall]) -> set[str]:
-    invalid: set[str] = set()
-    for call in calls:
-        if not call.raw_arguments.strip():
-            continue
-        try:
-            parsed = json.loads(call.raw_arguments)
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            invalid.add(call.id)
-    return invalid

@@ -3,10 +3,12 @@
     with recording(path, secrets=[key]):      # or replaying(path)
         ...  # aiohttp requests (rillet streams) are recorded or played back
 
-Scrubbed: credential headers (``Authorization``, ``x-api-key``, ``x-goog-api-key``,
-``api-key``), cookies both ways, organization and project ids (any header naming them), ``key=``
-query parameters, the secrets passed in, and anything key-shaped (``KEY_PATTERNS``) left in a
-URL, a header or a body. ``find_secrets`` scans a cassette's text for what must never be there.
+Scrubbed by ``rillet._redact``'s rules: credential headers (``Authorization``, ``x-api-key``,
+``x-goog-api-key``, ``api-key``, any name saying key, token, secret, ...), cookies both ways,
+the providers' organization and project headers, ``key=`` query parameters and the password of
+the URL, the secrets passed in and the credential header values sent, and anything key-shaped
+(``KEY_SHAPES``) left in a URL, a header or a body. ``find_secrets`` scans a cassette's text for
+what must never be there.
 
 vcrpy (>= 8.5) reads a streamed aiohttp body whole before the caller sees its first byte, so
 only finite streams can be recorded; at replay it hands the body back in one piece, so
@@ -19,7 +21,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,12 +32,19 @@ if TYPE_CHECKING:
     from vcr.cassette import Cassette  # type: ignore[import-untyped]
     from vcr.request import Request  # type: ignore[import-untyped]
 
+from rillet._redact import (
+    CREDENTIAL_HEADERS,
+    CREDENTIAL_QUERY_PARAMS,
+    KEY_SHAPES,
+    REDACTED,
+    header_secrets,
+    is_credential_header,
+    redact_text,
+)
+
 __all__ = [
     "CONFORMANCE_MATCH_ON",
-    "KEY_PATTERNS",
     "MATCH_ON",
-    "REDACTED",
-    "SENSITIVE_HEADERS",
     "Interaction",
     "environment_secrets",
     "find_secrets",
@@ -48,32 +56,8 @@ __all__ = [
     "use_cassette",
 ]
 
-REDACTED = "REDACTED"
-
-SENSITIVE_HEADERS = (
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "x-goog-api-key",
-    "api-key",
-    "cookie",
-    "set-cookie",
-    "openai-organization",
-    "openai-project",
-    "anthropic-organization-id",
-)
-"""Removed from requests and responses; so is any header naming an organization or project."""
-
-SENSITIVE_QUERY = ("key", "api_key", "api-key", "access_token")
-
-KEY_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}"),
-    re.compile(r"AIza[0-9A-Za-z_\-]{20,}"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/\-]{8,}=*"),
-    re.compile(r"emulator-key"),
-)
-"""What an API key looks like: OpenAI, Anthropic, Google keys, bearer tokens, the emulator's."""
+_TEST_KEYS = ("emulator-key",)
+"""The emulator's default key (``rillet.emulator``): scrubbed and looked for like a key given."""
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "json_body")
 """What a user's cassette matches requests on: the URL, and the JSON body as a value."""
@@ -82,32 +66,15 @@ CONFORMANCE_MATCH_ON = ("method", "path", "query")
 run, nor the body, which differs between adapters speaking the same wire."""
 
 
-def _sensitive_header(name: str) -> bool:
-    lowered = name.lower()
-    return (
-        lowered in SENSITIVE_HEADERS
-        or "organization" in lowered
-        or "project" in lowered
-        or "cookie" in lowered
-    )
-
-
 def scrub_text(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with each secret and every key-shaped string replaced by ``REDACTED``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    for pattern in KEY_PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return text
+    """``text`` with each secret, the emulator's key and everything key-shaped redacted."""
+    return redact_text(text, (*secrets, *_TEST_KEYS))
 
 
 def find_secrets(text: str, secrets: Sequence[str] = ()) -> list[str]:
     """Every secret and key-shaped string in ``text`` (empty for a clean cassette)."""
-    found = [secret for secret in secrets if secret and secret in text]
-    for pattern in KEY_PATTERNS:
-        found += pattern.findall(text)
-    return found
+    found = [secret for secret in (*secrets, *_TEST_KEYS) if secret and secret in text]
+    return found + [match.group() for match in KEY_SHAPES.finditer(text)]
 
 
 def _scrub_bytes(body: object, secrets: Sequence[str]) -> object:
@@ -127,7 +94,7 @@ def _scrub_uri(uri: str, secrets: Sequence[str], origin: str | None) -> str:
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in SENSITIVE_QUERY
+        if k.lower() not in CREDENTIAL_QUERY_PARAMS
     ]
     scheme, netloc = (parts.scheme, parts.netloc.rpartition("@")[2])
     if origin is not None:
@@ -139,10 +106,11 @@ def scrub_request(
     request: Request, *, secrets: Sequence[str] = (), origin: str | None = None
 ) -> Request:
     """vcrpy's ``before_record_request`` (vcrpy passes a copy)."""
+    secrets = (*secrets, *header_secrets(request.headers))
     request.headers = {
         name: scrub_text(value, secrets)
         for name, value in request.headers.items()
-        if not _sensitive_header(name)
+        if not is_credential_header(name)
     }
     request.uri = _scrub_uri(request.uri, secrets, origin)
     request.body = _scrub_bytes(request.body, secrets)
@@ -158,7 +126,7 @@ def scrub_response(
     response["headers"] = {
         name: [scrub_text(str(v), secrets) for v in values]
         for name, values in response.get("headers", {}).items()
-        if not _sensitive_header(name) and name.lower() not in dropped
+        if not is_credential_header(name) and name.lower() not in dropped
     }
     body = dict(response.get("body") or {})
     if "string" in body:
@@ -172,7 +140,15 @@ def json_body(r1: Request, r2: Request) -> None:
     assert _body_value(r1.body) == _body_value(r2.body), "request bodies differ"
 
 
+_MARKER_0_1 = "REDACTED"
+"""How rillet 0.1 marked a scrubbed secret in a body; its cassettes still match."""
+
+
 def _body_value(body: object) -> object:
+    if isinstance(body, bytes):
+        body = body.replace(REDACTED.encode(), _MARKER_0_1.encode())
+    elif isinstance(body, str):
+        body = body.replace(REDACTED, _MARKER_0_1)
     if isinstance(body, (bytes, str)):
         try:
             return json.loads(body)
@@ -195,8 +171,8 @@ def make_vcr(
     config = vcr.VCR(
         record_mode=record_mode,
         match_on=tuple(match_on),
-        filter_headers=SENSITIVE_HEADERS,
-        filter_query_parameters=SENSITIVE_QUERY,
+        filter_headers=sorted(CREDENTIAL_HEADERS),
+        filter_query_parameters=sorted(CREDENTIAL_QUERY_PARAMS),
         before_record_request=functools.partial(
             scrub_request, secrets=tuple(secrets), origin=origin
         ),

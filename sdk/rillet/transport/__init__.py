@@ -14,10 +14,10 @@ error; retries happen only before the first body byte. ``ClientSession`` is the 
 
 from aiohttp import ClientSession
 
+from rillet._redact import redact_headers, redact_url
 from rillet.timeout import Timeout
 from rillet.transport._http import HTTPTransport
 from rillet.transport._json_array import JSONArrayDecoder
-from rillet.transport._redact import redact_headers, redact_url
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from rillet.transport._stream import FrameStream

@@ -33,10 +33,10 @@ from rillet._exceptions import (
     TotalTimeoutError,
     TransportError,
 )
+from rillet._redact import redact_text
 from rillet.timeout import Timeout
-from rillet.transport._redact import REDACTED, redact_text
 
-__all__ = ["map_exception", "request_id_of", "scrub", "status_error"]
+__all__ = ["map_exception", "request_id_of", "status_error"]
 
 _SNIPPET_CHARS = 200
 _HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
@@ -46,14 +46,6 @@ _HTML_TAG = re.compile(r"(?s)<[^>]*>")
 def request_id_of(headers: Mapping[str, str]) -> str | None:
     """The provider's request id: ``x-request-id`` (OpenAI) or ``request-id`` (Anthropic)."""
     return headers.get("x-request-id") or headers.get("request-id")
-
-
-def scrub(text: str, secrets: Collection[str] = ()) -> str:
-    """``text`` without URL credentials and without any of ``secrets`` (the keys we sent)."""
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return redact_text(text)
 
 
 def status_error(
@@ -67,7 +59,7 @@ def status_error(
 ) -> APIError:
     """The typed error for a non-2xx response whose (bounded) body is ``body``; ``types`` are
     the provider's own error types."""
-    text = scrub(body.decode("utf-8", "replace"), secrets)
+    text = redact_text(body.decode("utf-8", "replace"), secrets)
     parsed: object = text
     with contextlib.suppress(ValueError):
         parsed = json.loads(text)

@@ -30,16 +30,15 @@ from rillet._exceptions import (
     RilletError,
     TotalTimeoutError,
 )
+from rillet._redact import header_secrets, redact_headers, redact_text, redact_url
 from rillet.timeout import Timeout
 from rillet.transport._errors import (
     chains_safely,
     map_exception,
     request_id_of,
-    scrub,
     status_error,
 )
 from rillet.transport._json_array import JSONArrayDecoder
-from rillet.transport._redact import SENSITIVE_HEADERS, redact_headers, redact_url
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from rillet.transport._stream import READ_SIZE, Decoder, FrameStream
@@ -339,7 +338,7 @@ class _Opener:
                 response.headers,
                 body,
                 types=self._error_types,
-                secrets=_secret_values(self._headers),
+                secrets=header_secrets(self._headers),
             )
             error.retryable = self._transport.retry_policy.should_retry(error, response.headers)
             return error, None
@@ -351,7 +350,7 @@ class _Opener:
         elif content_type == "text/html":
             # A 2xx HTML page is a proxy or portal talking, not the provider: say so clearly.
             page = await _read_bounded(response, 4096)
-            snippet = " ".join(scrub(page.decode("utf-8", "replace")).split())[:200]
+            snippet = " ".join(redact_text(page.decode("utf-8", "replace")).split())[:200]
             return MalformedStreamError(
                 f"expected an event stream, got a {status} text/html page: {snippet}"
             ), None
@@ -415,15 +414,3 @@ def _payload(body: bytes | None) -> bytes | io.BytesIO | None:
     if body is None or len(body) <= _RAW_BODY_LIMIT:
         return body
     return io.BytesIO(body)
-
-
-def _secret_values(headers: Mapping[str, str]) -> list[str]:
-    """The credentials we send, so that no echo of them survives in an error message."""
-    secrets: list[str] = []
-    for name, value in headers.items():
-        if name.lower() in SENSITIVE_HEADERS and len(value) >= 8:
-            secrets.append(value)
-            scheme, _, token = value.partition(" ")
-            if token and scheme.lower() in ("bearer", "basic") and len(token) >= 8:
-                secrets.append(token)
-    return secrets

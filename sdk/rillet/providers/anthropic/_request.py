@@ -9,10 +9,10 @@ it defaults to ``DEFAULT_MAX_TOKENS``, and is raised above the thinking budget w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from rillet._tool_arguments import arguments_to_send
 from rillet.protocol import (
     AssistantMessage,
     ImagePart,
@@ -157,15 +157,7 @@ def _thinking_block(block: ReasoningBlock) -> dict[str, Any] | None:
 
 
 def _tool_use(call: ToolCall) -> dict[str, Any]:
-    arguments = call.arguments
-    if not arguments and call.raw_arguments.strip():
-        try:
-            parsed = json.loads(call.raw_arguments)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            arguments = parsed
-    return {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments}
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments_to_send(call)}
 
 
 def _tool_result(message: ToolMessage) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from rillet._exceptions import ConfigurationError
+from rillet._tool_arguments import arguments_to_send
 from rillet.protocol import (
     AssistantMessage,
     ImagePart,
@@ -131,19 +132,11 @@ def _model_parts(message: AssistantMessage) -> list[dict[str, Any]]:
 
 
 def _function_call(call: ToolCall) -> dict[str, Any]:
-    args = call.arguments or _json_object(call.raw_arguments)
+    args = arguments_to_send(call)
     part: dict[str, Any] = {"functionCall": {"name": call.name, "args": args, "id": call.id}}
     if call.signature:
         part["thoughtSignature"] = call.signature
     return part
-
-
-def _json_object(raw: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _function_response(message: ToolMessage, names: dict[str, str]) -> dict[str, Any]:
