@@ -27,7 +27,7 @@ from rillet import (
     TotalTimeoutError,
     UnprocessableEntityError,
 )
-from rillet.transport import RetryPolicy, SSEEvent, Timeout, redact_headers, redact_url
+from rillet.transport import Frame, RetryPolicy, Timeout, redact_headers, redact_url
 from rillet.transport._errors import map_exception, status_error
 from rillet.transport._retry import retry_after
 
@@ -208,7 +208,7 @@ def test_status_error_never_shows_the_key() -> None:
 
 def test_map_exception_table() -> None:
     timeout = Timeout(connect=1.0, idle=2.0, total=3.0)
-    frames = [SSEEvent(data="a")]
+    frames = [Frame(data="a")]
 
     def mapped(exc: BaseException, started: bool) -> object:
         return map_exception(exc, timeout=timeout, body_started=started, frames=frames)

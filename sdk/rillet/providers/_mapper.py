@@ -10,7 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rillet._exceptions import MalformedStreamError
 from rillet.protocol import StreamChunk
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["NO_CHUNKS", "UNKNOWN_TAG", "WireMapper", "decode", "decode_dict", "tag_by_type"]
 
@@ -36,7 +36,7 @@ class WireMapper(Protocol):
     before the provider said it was complete.
     """
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]: ...
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]: ...
 
     def finish(self) -> Sequence[StreamChunk]: ...
 

@@ -24,7 +24,7 @@ from multidict import CIMultiDictProxy
 
 from rillet._exceptions import APITimeoutError, RilletError
 from rillet.transport._errors import chains_safely, map_exception, request_id_of
-from rillet.transport._sse import SSEEvent
+from rillet.transport._frame import Frame
 from rillet.transport._timeout import Timeout
 
 __all__ = ["Decoder", "FrameStream"]
@@ -41,13 +41,13 @@ whole heap (measured: 1.3x CPU per event at 200k events against 20k with 256 KiB
 class Decoder(Protocol):
     """What ``SSEDecoder`` and ``JSONArrayDecoder`` have in common."""
 
-    def feed(self, chunk: bytes) -> list[SSEEvent]: ...
+    def feed(self, chunk: bytes) -> list[Frame]: ...
 
-    def flush(self) -> list[SSEEvent]: ...
+    def flush(self) -> list[Frame]: ...
 
 
 class FrameStream:
-    """The frames of one 2xx response, as an async iterator of ``SSEEvent``.
+    """The frames of one 2xx response, as an async iterator of ``Frame``.
 
     ``frames`` lists every frame handed out so far (errors carry it; it stays empty with
     ``keep_frames=False``), ``bytes_received`` counts body bytes after decompression,
@@ -87,7 +87,7 @@ class FrameStream:
         self.keep_frames = keep_frames
         # The frames of the last read not yet handed out: _ready[_next:] (a list and an index,
         # not a deque, so that read_batch can hand the decoder's own list out without a copy).
-        self._ready: list[SSEEvent] = []
+        self._ready: list[Frame] = []
         self._next = 0
         self._done = False
         self._timeout = timeout
@@ -95,14 +95,14 @@ class FrameStream:
         self._url = url
 
     @property
-    def frames(self) -> list[SSEEvent]:
+    def frames(self) -> list[Frame]:
         """Every frame handed out so far, in order (a new list of equal frames on each call;
         always empty with ``keep_frames=False``)."""
         count = self._handed_out
         if not self._chunks or not count:
             return []
         decoder = _unbounded(self._decoder)
-        frames: list[SSEEvent] = []
+        frames: list[Frame] = []
         try:
             for chunk in self._chunks:
                 frames += decoder.feed(chunk)
@@ -121,7 +121,7 @@ class FrameStream:
     def __aiter__(self) -> FrameStream:
         return self
 
-    async def __anext__(self) -> SSEEvent:
+    async def __anext__(self) -> Frame:
         index = self._next  # one decoded read usually holds many frames
         while index >= len(self._ready):
             if self._done:
@@ -132,7 +132,7 @@ class FrameStream:
         self._handed_out += 1
         return self._ready[index]
 
-    async def read_batch(self) -> list[SSEEvent]:
+    async def read_batch(self) -> list[Frame]:
         """Every frame decoded and not yet handed out, reading once more if there is none;
         ``[]`` at the end of the body. The list is the caller's."""
         while self._next >= len(self._ready):

@@ -56,7 +56,7 @@ from rillet.providers._mapper import NO_CHUNKS, decode, decode_dict, skip_unknow
 from rillet.providers.anthropic._errors import error_chunk
 from rillet.providers.anthropic._finish import unified_finish_reason
 from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["AnthropicMapper"]
 
@@ -91,7 +91,7 @@ class AnthropicMapper:
         self._cache_write: int | None = None
         self._thinking_tokens: int | None = None
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         chunks = self._dispatch(frame.event, frame.data)

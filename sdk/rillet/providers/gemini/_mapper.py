@@ -45,7 +45,7 @@ from rillet.protocol import (
 )
 from rillet.providers._mapper import NO_CHUNKS, decode_dict, skip_unknown
 from rillet.providers.gemini._finish import unified_finish_reason
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["GeminiMapper", "error_chunk_from_gemini", "usage_from_gemini"]
 
@@ -135,7 +135,7 @@ class GeminiMapper:
         self._block = 0  # the reasoning block that thought text and signatures go to
         self._block_signed = False  # that block holds its signature: the next one opens a new block
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         data = frame.data

@@ -44,7 +44,7 @@ from rillet.protocol import (
 from rillet.providers._mapper import NO_CHUNKS, decode_dict
 from rillet.providers.openai_chat._finish import unified_finish_reason
 from rillet.providers.openai_chat._wire import CHUNK
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["ChatMapper", "usage_from_openai"]
 
@@ -113,7 +113,7 @@ class ChatMapper:
         self._names: dict[int, str] = {}  # our index -> tool name, for every call started
         self._last_index: int | None = None
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         data = frame.data

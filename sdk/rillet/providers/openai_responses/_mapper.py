@@ -61,7 +61,7 @@ from rillet.protocol import (
 )
 from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown
 from rillet.providers.openai_responses._finish import error_kind, unified_finish_reason
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["ResponsesMapper", "usage_from_responses"]
 
@@ -156,7 +156,7 @@ class ResponsesMapper:
             "error": self._on_error,
         }
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         name = frame.event
