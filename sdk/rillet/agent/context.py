@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rillet._deprecation import warn_renamed
 from rillet.agent.executor import EventDispatcher, EventT
 from rillet.agent.result import AgentResult
 from rillet.agent.tools import AgentTool
@@ -29,13 +30,13 @@ class RunContext:
         messages: list[Message],
         max_steps: int,
         dispatcher: EventDispatcher,
-        request_options: Mapping[str, Any],
+        request_fields: Mapping[str, Any],
     ) -> None:
         self.client = client
         self.tools = dict(tools)
         self.messages = messages
         self.max_steps = max_steps
-        self.request_options = dict(request_options)
+        self.request_fields = dict(request_fields)
         self.responses: list[LLMResponse] = []
         self.steps = 0
         self.partial: LLMResponse | None = None
@@ -54,10 +55,21 @@ class RunContext:
         return await self._dispatcher.emit(cls, block=block, **fields)
 
     def build_request(self) -> LLMRequest:
-        """The request for the next turn: the conversation so far, the tools, the options."""
+        """The request for the next turn: the conversation so far, the tools, the fields."""
         return self.client.build_request(
-            self.messages, tools=self._definitions, **self.request_options
+            self.messages, tools=self._definitions, **self.request_fields
         )
+
+    @property
+    def request_options(self) -> dict[str, Any]:
+        """Deprecated: ``request_fields``."""
+        warn_renamed("RunContext.request_options", "RunContext.request_fields")
+        return self.request_fields
+
+    @request_options.setter
+    def request_options(self, fields: dict[str, Any]) -> None:
+        warn_renamed("RunContext.request_options", "RunContext.request_fields")
+        self.request_fields = fields
 
     def last_response(self) -> LLMResponse | None:
         """The partial response of an unfinished turn, else the last complete one."""
