@@ -9,7 +9,7 @@ it closes the current reasoning block (one signature per block, never concatenat
 
 Frames are validated into the generated TypedDicts (``rillet._generated.wire_dicts``), not the
 generated models: the same schema and the same checks, but a Gemini frame nests six objects,
-and building a model instance for each cost twice what ``json.loads`` costs for the frame.
+and building a model instance for each costs more than parsing the frame's JSON.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ in-stream ``{"error": ...}`` line, a missing ``[DONE]``, no ``finish_reason`` at
 
 Frames are validated into the generated TypedDicts (``rillet._generated.wire_dicts``, see
 ``_wire``), not the generated models: the same schema and the same checks, without a model
-instance per object (2.3 us against 3.9 us for a typical text frame, 4.2 us for ``json.loads``).
+instance per object.
 """
 
 from __future__ import annotations
