@@ -12,7 +12,15 @@ from rillet._exceptions import MalformedStreamError
 from rillet.protocol import StreamChunk
 from rillet.transport import Frame
 
-__all__ = ["NO_CHUNKS", "UNKNOWN_TAG", "WireMapper", "decode", "decode_dict", "tag_by_type"]
+__all__ = [
+    "NO_CHUNKS",
+    "UNKNOWN_TAG",
+    "Ordinals",
+    "WireMapper",
+    "decode",
+    "decode_dict",
+    "tag_by_type",
+]
 
 _log = logging.getLogger("rillet.providers")
 
@@ -73,6 +81,23 @@ def skip_unknown(kind: str, name: str) -> Sequence[StreamChunk]:
     """Unknown event or part types are skipped, never fatal: providers add them all the time."""
     _log.debug("skipping unknown %s %r", kind, name)
     return NO_CHUNKS
+
+
+class Ordinals:
+    """Numbers positions in the order they are first seen: the first position asked for is 0,
+    the next new one 1, and so on. A reasoning chunk's ``index`` is the ordinal of its block
+    among the response's reasoning blocks, whatever position the provider gives the block."""
+
+    __slots__ = ("_ordinals",)
+
+    def __init__(self) -> None:
+        self._ordinals: dict[int, int] = {}
+
+    def __call__(self, position: int) -> int:
+        ordinal = self._ordinals.get(position)
+        if ordinal is None:
+            ordinal = self._ordinals[position] = len(self._ordinals)
+        return ordinal
 
 
 UNKNOWN_TAG = "unknown"
