@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from typing import Generic, TypeVar, cast, overload
 
-__all__ = ["renamed_attributes", "warn_renamed"]
+__all__ = ["RenamedAttribute", "renamed_attributes", "warn_renamed"]
+
+T = TypeVar("T")
 
 
 def warn_renamed(old: str, new: str, *, stacklevel: int = 3) -> None:
@@ -33,3 +36,32 @@ def renamed_attributes(
         return value
 
     return __getattr__
+
+
+class RenamedAttribute(Generic[T]):
+    """An instance attribute's old name, reading and writing the attribute ``new`` with a
+    warning: ``request_options = RenamedAttribute[dict[str, Any]]("request_fields")``."""
+
+    def __init__(self, new: str) -> None:
+        self._new = new
+        self._old = new
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._old = f"{owner.__name__}.{name}"
+        self._new_qualified = f"{owner.__name__}.{self._new}"
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> RenamedAttribute[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+
+    def __get__(self, instance: object, owner: type) -> RenamedAttribute[T] | T:
+        if instance is None:
+            return self
+        warn_renamed(self._old, self._new_qualified)
+        return cast(T, getattr(instance, self._new))
+
+    def __set__(self, instance: object, value: T) -> None:
+        warn_renamed(self._old, self._new_qualified)
+        setattr(instance, self._new, value)

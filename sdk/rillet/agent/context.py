@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rillet._deprecation import warn_renamed
+from rillet._deprecation import RenamedAttribute
 from rillet.agent.executor import EventDispatcher, EventT
 from rillet.agent.result import AgentResult
 from rillet.agent.tools import AgentTool
@@ -21,6 +21,8 @@ class RunContext:
     ``steps`` counts the model turns started; ``partial`` is the response of a turn that failed
     or was cancelled part way (what had arrived), kept for the terminal event.
     """
+
+    request_options = RenamedAttribute[dict[str, Any]]("request_fields")  # deprecated name
 
     def __init__(
         self,
@@ -59,17 +61,6 @@ class RunContext:
         return self.client.build_request(
             self.messages, tools=self._definitions, **self.request_fields
         )
-
-    @property
-    def request_options(self) -> dict[str, Any]:
-        """Deprecated: ``request_fields``."""
-        warn_renamed("RunContext.request_options", "RunContext.request_fields")
-        return self.request_fields
-
-    @request_options.setter
-    def request_options(self, fields: dict[str, Any]) -> None:
-        warn_renamed("RunContext.request_options", "RunContext.request_fields")
-        self.request_fields = fields
 
     def last_response(self) -> LLMResponse | None:
         """The partial response of an unfinished turn, else the last complete one."""

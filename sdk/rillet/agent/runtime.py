@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from rillet._deprecation import warn_renamed
+from rillet._deprecation import RenamedAttribute, warn_renamed
 from rillet._exceptions import ConfigurationError, RilletError
 from rillet.agent.context import RunContext
 from rillet.agent.events import (
@@ -62,6 +62,9 @@ class AgentRuntime:
     ``max_tokens``, ...); ``callback_policy`` says how events reach callbacks.
     ``request_options`` and ``callback_options`` are their deprecated names.
     """
+
+    request_options = RenamedAttribute[dict[str, Any]]("request_fields")
+    callback_options = RenamedAttribute[CallbackPolicy]("callback_policy")
 
     def __init__(
         self,
@@ -99,28 +102,6 @@ class AgentRuntime:
         self.request_fields = dict(request_fields or {})
         self.callback_policy = callback_policy or CallbackPolicy()
         self.events_queue_size = events_queue_size
-
-    @property
-    def request_options(self) -> dict[str, Any]:
-        """Deprecated: ``request_fields``."""
-        warn_renamed("AgentRuntime.request_options", "AgentRuntime.request_fields")
-        return self.request_fields
-
-    @request_options.setter
-    def request_options(self, fields: dict[str, Any]) -> None:
-        warn_renamed("AgentRuntime.request_options", "AgentRuntime.request_fields")
-        self.request_fields = fields
-
-    @property
-    def callback_options(self) -> CallbackPolicy:
-        """Deprecated: ``callback_policy``."""
-        warn_renamed("AgentRuntime.callback_options", "AgentRuntime.callback_policy")
-        return self.callback_policy
-
-    @callback_options.setter
-    def callback_options(self, policy: CallbackPolicy) -> None:
-        warn_renamed("AgentRuntime.callback_options", "AgentRuntime.callback_policy")
-        self.callback_policy = policy
 
     async def run(self, prompt: RunInput, *, on_event: EventCallback | None = None) -> AgentResult:
         """Run to the end: the ``AgentResult``, or the error the run ended in.
@@ -349,18 +330,10 @@ class RuntimeBuilder:
         )
         return self
 
-    def with_callback_options(
-        self,
-        *,
-        queue_size: int | None = None,
-        drain_timeout: float | None = None,
-        slow_callback: float | None = None,
-    ) -> RuntimeBuilder:
+    def with_callback_options(self, **policy: Any) -> RuntimeBuilder:
         """Deprecated: ``with_callback_policy``."""
         warn_renamed("RuntimeBuilder.with_callback_options", "with_callback_policy")
-        return self.with_callback_policy(
-            queue_size=queue_size, drain_timeout=drain_timeout, slow_callback=slow_callback
-        )
+        return self.with_callback_policy(**policy)
 
     def with_events_queue_size(self, size: int) -> RuntimeBuilder:
         """How many events ``runtime.events()`` buffers before the run waits for the reader."""
