@@ -39,7 +39,7 @@ from rillet._generated.providers.openai_responses_schema import (
 from rillet._generated.wire_dicts.gemini_schema import GenerateContentResponse
 from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
 from rillet.providers.openai_chat._wire import CHUNK
-from rillet.transport import HTTPTransport, SSEEvent
+from rillet.transport import Frame, HTTPTransport
 
 SIZES = (2_000, 20_000, 200_000)
 
@@ -55,7 +55,7 @@ _BY_EVENT: dict[str, type[BaseModel]] = {
 }
 
 
-def _validator(fmt: str) -> Callable[[SSEEvent], object]:
+def _validator(fmt: str) -> Callable[[Frame], object]:
     """Frame -> its wire model, as the adapter for ``fmt`` decodes it."""
     if fmt == "openai-chat":
         chunk = CHUNK.validator.validate_json
@@ -76,7 +76,7 @@ async def measure(url: str, sizes: tuple[int, ...], cap: int) -> dict[str, Any]:
     transport = HTTPTransport(max_retries=0)
     loads = json.loads
 
-    async def framed(fmt: str, model: str, decode: Callable[[SSEEvent], object]) -> int:
+    async def framed(fmt: str, model: str, decode: Callable[[Frame], object]) -> int:
         count = 0
         body = json.dumps({"model": model}).encode()
         async with transport.stream("POST", f"{url}/floor/{fmt}", headers={}, body=body) as frames:
@@ -86,7 +86,7 @@ async def measure(url: str, sizes: tuple[int, ...], cap: int) -> dict[str, Any]:
                 count += len(batch)
         return count
 
-    def json_decode(frame: SSEEvent) -> object:
+    def json_decode(frame: Frame) -> object:
         return None if frame.data == "[DONE]" else loads(frame.data)
 
     rows: list[dict[str, Any]] = []

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import pytest
 
 from rillet import LLMResponse
-from rillet.transport import JSONArrayDecoder, SSEDecoder, SSEEvent
+from rillet.transport import Frame, JSONArrayDecoder, SSEDecoder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -81,10 +81,10 @@ def body(entry: Entry | None) -> bytes:
     return (streams_dir() / path).read_bytes()
 
 
-def frames(data: bytes, *, json_array: bool = False, cuts: Sequence[int] = ()) -> list[SSEEvent]:
+def frames(data: bytes, *, json_array: bool = False, cuts: Sequence[int] = ()) -> list[Frame]:
     """The frames of a body (a Gemini JSON array or SSE), fed in pieces cut at ``cuts``."""
     decoder = JSONArrayDecoder() if json_array else SSEDecoder()
-    events: list[SSEEvent] = []
+    events: list[Frame] = []
     for start, end in pairwise([0, *cuts, len(data)]):
         events += decoder.feed(data[start:end])
     return events + decoder.flush()

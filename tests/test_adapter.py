@@ -149,11 +149,11 @@ def test_anything_else_is_a_configuration_error() -> None:
 
 
 def test_call_options_is_call_settings_under_its_old_name() -> None:
-    with pytest.warns(DeprecationWarning, match="CallOptions is renamed CallSettings"):
+    with pytest.warns(DeprecationWarning, match="CallOptions is deprecated: use .*CallSettings"):
         assert rillet.CallOptions is CallSettings
-    with pytest.warns(DeprecationWarning, match="CallOptions is renamed CallSettings"):
+    with pytest.warns(DeprecationWarning, match="CallOptions is deprecated: use .*CallSettings"):
         from rillet.adapter import CallOptions
     assert CallOptions is CallSettings
     assert "CallOptions" not in rillet.__all__
     with pytest.raises(AttributeError):
-        rillet.NoSuchName  # noqa: B018
+        getattr(rillet, "NoSuchName")  # noqa: B009

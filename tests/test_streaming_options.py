@@ -30,7 +30,7 @@ from rillet.protocol import (
 )
 from rillet.providers.openai_chat import OpenAIChatAdapter
 from rillet.testing import FaultServer, Reply
-from rillet.transport import HTTPTransport, JSONArrayDecoder, SSEEvent
+from rillet.transport import Frame, HTTPTransport, JSONArrayDecoder
 
 KEY = "sk-test-0000000000"
 
@@ -222,7 +222,7 @@ async def test_bad_frame_mid_read_keeps_order(server: FaultServer) -> None:
 
 
 def _frame_data(frame: object) -> str:
-    assert isinstance(frame, SSEEvent)
+    assert isinstance(frame, Frame)
     return frame.data
 
 
@@ -305,7 +305,7 @@ def test_fast_constructors_still_validate_other_types() -> None:
 
 def _elements(body: bytes, step: int | None = None) -> tuple[list[str], JSONArrayDecoder]:
     decoder = JSONArrayDecoder()
-    events: list[SSEEvent] = []
+    events: list[Frame] = []
     step = step or len(body)
     for start in range(0, len(body), step):
         events += decoder.feed(body[start : start + step])

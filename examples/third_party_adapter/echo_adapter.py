@@ -38,7 +38,7 @@ from rillet import (
     ToolCallStartChunk,
     Usage,
 )
-from rillet.transport import HTTPTransport, SSEEvent
+from rillet.transport import Frame, HTTPTransport
 
 __all__ = ["EchoAdapter"]
 
@@ -137,7 +137,7 @@ class _Stream:
         self.finish: str | None = None
         self.usage: Usage | None = None
 
-    def feed(self, frame: SSEEvent) -> list[StreamChunk]:
+    def feed(self, frame: Frame) -> list[StreamChunk]:
         if frame.data == "[DONE]":
             self.done = True
             return [*self._end_calls(), self._stop()]

@@ -9,9 +9,9 @@ async with LLMClient(MockAdapter("Hello!")) as client:
     print(stream.response.text)
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from rillet import adapter as _adapter
+from rillet._deprecation import renamed_attributes
 from rillet._exceptions import (
     APIConnectionError,
     APIError,
@@ -182,7 +182,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "CallOptions":  # renamed CallSettings; kept for one release
-        return _adapter._renamed_call_options(stacklevel=2)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:
+    CallOptions = CallSettings  # the deprecated name, for type checkers until it goes
+else:
+    __getattr__ = renamed_attributes(__name__, {"CallOptions": ("CallSettings", CallSettings)})

@@ -46,8 +46,8 @@ _log = logging.getLogger("rillet.accumulator")
 
 
 _PACK = 1024
-"""``compact()`` joins text parts in runs of this many (a str per chunk costs ~50 bytes more
-than its text; a list entry 8)."""
+"""``compact()`` joins text parts in runs of this many (a str per chunk costs an object header on
+top of its text, a list entry only a pointer)."""
 
 
 def _pack(parts: list[str], packed: int) -> int:

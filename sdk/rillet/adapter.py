@@ -11,8 +11,9 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from rillet._deprecation import renamed_attributes
 from rillet._exceptions import ConfigurationError
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.timeout import Timeout
@@ -133,17 +134,7 @@ class _StreamOnly(ChunkAdapter):
         return getattr(self._inner, name)
 
 
-def _renamed_call_options(stacklevel: int) -> type[CallSettings]:
-    """``CallOptions``, the name of ``CallSettings`` before; ``stacklevel`` as the caller's."""
-    warnings.warn(
-        "CallOptions is renamed CallSettings; the old name goes in the next release",
-        DeprecationWarning,
-        stacklevel=stacklevel + 1,
-    )
-    return CallSettings
-
-
-def __getattr__(name: str) -> Any:
-    if name == "CallOptions":
-        return _renamed_call_options(stacklevel=2)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:
+    CallOptions = CallSettings  # the deprecated name, for type checkers until it goes
+else:
+    __getattr__ = renamed_attributes(__name__, {"CallOptions": ("CallSettings", CallSettings)})

@@ -81,7 +81,7 @@ async def test_a_slow_async_callback_does_not_stall_the_run(
         .with_client(LLMClient(adapter))
         .with_on_event(slow)
         .with_on_event(log)
-        .with_callback_options(queue_size=8, drain_timeout=0.1)
+        .with_callback_policy(queue_size=8, drain_timeout=0.1)
         .build()
     )
     started = time.perf_counter()
@@ -133,7 +133,7 @@ async def test_a_slow_sync_callback_is_reported(caplog: pytest.LogCaptureFixture
         RuntimeBuilder()
         .with_client(LLMClient(MockAdapter("hi")))
         .with_on_event(slow_sync)
-        .with_callback_options(slow_callback=0.01)
+        .with_callback_policy(slow_callback=0.01)
         .build()
     )
     with caplog.at_level(logging.WARNING, logger="rillet.agent"):

@@ -141,7 +141,7 @@ async def test_a_run_with_tool_calls_over_a_real_server(server: FaultServer) -> 
             .with_client(client)
             .with_tools(get_weather)
             .with_on_event(log)
-            .with_request_options(model="gpt-test")
+            .with_request_fields(model="gpt-test")
             .build()
         )
         result = await runtime.run("Weather in Paris and Oslo?")

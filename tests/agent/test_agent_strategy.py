@@ -234,7 +234,7 @@ async def test_system_prompt_and_going_on_with_a_conversation() -> None:
         RuntimeBuilder()
         .with_client(LLMClient(adapter))
         .with_system_prompt("Be brief.")
-        .with_request_options(temperature=0.2, max_tokens=50)
+        .with_request_fields(temperature=0.2, max_tokens=50)
         .build()
     )
     first = await runtime.run("one")

@@ -28,7 +28,7 @@ from rillet import (
 )
 from rillet.providers.openai_chat import OpenAIChatAdapter
 from rillet.providers.openai_chat._mapper import ChatMapper
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["BROKEN", "AssumesWholeEvents", "BatchesDropStart", "Broken", "StreamUnused"]
 
@@ -404,7 +404,7 @@ class AssumesWholeEvents(ChunkAdapter):
                     if not line.startswith("data: "):
                         continue
                     try:
-                        chunks = mapper.feed(SSEEvent(data=line.removeprefix("data: ")))
+                        chunks = mapper.feed(Frame(data=line.removeprefix("data: ")))
                     except MalformedStreamError:
                         continue  # the bug: half an event is dropped, not kept for the next read
                     for chunk in chunks:

@@ -1,10 +1,9 @@
-"""Fixtures for the emulator tests: a guard that fails a test leaving a task or resource behind."""
+"""Fixtures for the emulator tests (``no_leaks`` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,15 +16,3 @@ def _frozen_gc() -> Iterator[None]:
     gc.freeze()
     yield
     gc.unfreeze()
-
-
-@pytest.fixture
-async def no_leaks() -> AsyncIterator[None]:
-    """No task left over when the test ends; ResourceWarnings (unclosed sockets) fail it."""
-    before = asyncio.all_tasks()
-    yield
-    for _ in range(5):
-        await asyncio.sleep(0)
-    leftover = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
-    assert not leftover, f"tasks left running: {leftover}"
-    gc.collect()

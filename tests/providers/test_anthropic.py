@@ -32,41 +32,41 @@ from rillet.protocol import (
     Usage,
 )
 from rillet.providers.anthropic._mapper import AnthropicMapper
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _map(frames: Sequence[SSEEvent]) -> list[StreamChunk]:
+def _map(frames: Sequence[Frame]) -> list[StreamChunk]:
     mapper = AnthropicMapper("anthropic")
     chunks = [chunk for frame in frames for chunk in mapper.feed(frame)]
     return chunks + list(mapper.finish())
 
 
-def _ev(name: str, **fields: Any) -> SSEEvent:
-    return SSEEvent(event=name, data=json.dumps({"type": name, **fields}))
+def _ev(name: str, **fields: Any) -> Frame:
+    return Frame(event=name, data=json.dumps({"type": name, **fields}))
 
 
-def _start(input_tokens: int = 10, **usage: int) -> SSEEvent:
+def _start(input_tokens: int = 10, **usage: int) -> Frame:
     message: dict[str, Any] = {"id": "msg_1", "model": "claude-x", "content": []}
     return _ev(
         "message_start", message={**message, "usage": {"input_tokens": input_tokens, **usage}}
     )
 
 
-def _block(index: int, **block: Any) -> SSEEvent:
+def _block(index: int, **block: Any) -> Frame:
     return _ev("content_block_start", index=index, content_block=block)
 
 
-def _delta(index: int, **delta: Any) -> SSEEvent:
+def _delta(index: int, **delta: Any) -> Frame:
     return _ev("content_block_delta", index=index, delta=delta)
 
 
-def _stop_block(index: int) -> SSEEvent:
+def _stop_block(index: int) -> Frame:
     return _ev("content_block_stop", index=index)
 
 
-def _end(reason: str | None = "end_turn", output_tokens: int = 5, **usage: Any) -> list[SSEEvent]:
+def _end(reason: str | None = "end_turn", output_tokens: int = 5, **usage: Any) -> list[Frame]:
     delta = _ev(
         "message_delta",
         delta={"stop_reason": reason},
@@ -75,7 +75,7 @@ def _end(reason: str | None = "end_turn", output_tokens: int = 5, **usage: Any) 
     return [delta, _ev("message_stop")]
 
 
-def _text(index: int, *parts: str) -> list[SSEEvent]:
+def _text(index: int, *parts: str) -> list[Frame]:
     return [
         _block(index, type="text", text=""),
         *(_delta(index, type="text_delta", text=p) for p in parts),
@@ -83,7 +83,7 @@ def _text(index: int, *parts: str) -> list[SSEEvent]:
     ]
 
 
-def _tool(index: int, call_id: str, name: str, *fragments: str) -> list[SSEEvent]:
+def _tool(index: int, call_id: str, name: str, *fragments: str) -> list[Frame]:
     deltas = [_delta(index, type="input_json_delta", partial_json=f) for f in fragments]
     return [
         _block(index, type="tool_use", id=call_id, name=name, input={}),
@@ -184,7 +184,7 @@ def test_open_tool_call_is_ended_before_stop() -> None:
 
 
 def test_thinking_signature_and_redacted_thinking_are_numbered_blocks() -> None:
-    def thinking(index: int, *parts: str, signature: str) -> list[SSEEvent]:
+    def thinking(index: int, *parts: str, signature: str) -> list[Frame]:
         deltas = [_delta(index, type="thinking_delta", thinking=p) for p in parts]
         sig = _delta(index, type="signature_delta", signature=signature)
         return [_block(index, type="thinking", thinking="", signature=""), *deltas, sig]
@@ -282,7 +282,7 @@ def test_in_stream_error_is_the_terminal_chunk(
     error_type: str, code: ErrorCode, retryable: bool
 ) -> None:
     body = {"type": "error", "error": {"type": error_type, "message": "Overloaded"}}
-    frames = [_start(), *_text(0, "part"), SSEEvent(event="error", data=json.dumps(body))]
+    frames = [_start(), *_text(0, "part"), Frame(event="error", data=json.dumps(body))]
     chunks = _map([*frames, *_end()])  # anything after the terminal event is ignored
     _assert_contract(chunks)
     error = chunks[-1]
@@ -341,22 +341,22 @@ def test_unknown_events_blocks_deltas_and_fields_are_skipped(
 
 def test_events_without_an_event_name_are_read_by_their_type() -> None:
     frames = [_start(), *_text(0, "plain"), *_end()]
-    chunks = _map([SSEEvent(data=f.data) for f in frames])  # event defaults to "message"
+    chunks = _map([Frame(data=f.data) for f in frames])  # event defaults to "message"
     assert StreamingLLMResponse.from_chunks(chunks).text == "plain"
 
 
 @pytest.mark.parametrize(
     "frame",
     [
-        SSEEvent(event="content_block_delta", data='{"type":"content_block_delta","index":0,'),
-        SSEEvent(event="message_start", data="not json"),
-        SSEEvent(event="content_block_delta", data='{"type":"content_block_delta","index":"zero"}'),
-        SSEEvent(
+        Frame(event="content_block_delta", data='{"type":"content_block_delta","index":0,'),
+        Frame(event="message_start", data="not json"),
+        Frame(event="content_block_delta", data='{"type":"content_block_delta","index":"zero"}'),
+        Frame(
             event="message_delta", data='{"type":"message_delta","usage":{"output_tokens":"many"}}'
         ),
     ],
 )
-def test_bad_frames_raise_malformed_stream(frame: SSEEvent) -> None:
+def test_bad_frames_raise_malformed_stream(frame: Frame) -> None:
     mapper = AnthropicMapper("anthropic")
     mapper.feed(_start())
     with pytest.raises(MalformedStreamError):

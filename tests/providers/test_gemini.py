@@ -30,16 +30,16 @@ from rillet.providers.gemini import GeminiAdapter
 from rillet.providers.gemini._mapper import GeminiMapper
 from rillet.providers.gemini._request import build_body
 from rillet.testing.fault_server import FaultServer, Reply
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 
-def _as_sse(frames: list[SSEEvent]) -> bytes:
+def _as_sse(frames: list[Frame]) -> bytes:
     """The same elements as Gemini sends them with ``alt=sse``: one line each, CRLF CRLF."""
     lines = (json.dumps(json.loads(f.data)) for f in frames)
     return "".join(f"data: {line}\r\n\r\n" for line in lines).encode()
 
 
-def _map(frames: list[SSEEvent]) -> list[StreamChunk]:
+def _map(frames: list[Frame]) -> list[StreamChunk]:
     mapper = GeminiMapper("gemini")
     chunks = [chunk for frame in frames for chunk in mapper.feed(frame)]
     return chunks + list(mapper.finish())
@@ -89,15 +89,15 @@ def test_real_stream_json_array_and_sse_forms(entry: dict[str, Any] | None) -> N
 # -- hand-written frames ---------------------------------------------------------------------
 
 
-def _frame(*parts: dict[str, Any], finish: str | None = None, **top: Any) -> SSEEvent:
+def _frame(*parts: dict[str, Any], finish: str | None = None, **top: Any) -> Frame:
     candidate: dict[str, Any] = {"content": {"role": "model", "parts": list(parts)}, "index": 0}
     if finish:
         candidate["finishReason"] = finish
-    return SSEEvent(data=json.dumps({"candidates": [candidate], **top}))
+    return Frame(data=json.dumps({"candidates": [candidate], **top}))
 
 
-def _raw(element: object) -> SSEEvent:
-    return SSEEvent(data=json.dumps(element))
+def _raw(element: object) -> Frame:
+    return Frame(data=json.dumps(element))
 
 
 def test_start_text_thoughts_and_a_held_stop() -> None:
@@ -238,11 +238,11 @@ def test_in_stream_errors(error: Any, code: str, retryable: bool) -> None:
 @pytest.mark.parametrize("data", ['{"candidates": [', '{"candidates": "nope"}', "[1, 2]"])
 def test_malformed_frames(data: str) -> None:
     with pytest.raises(MalformedStreamError):
-        GeminiMapper("gemini").feed(SSEEvent(data=data))
+        GeminiMapper("gemini").feed(Frame(data=data))
 
 
 @pytest.mark.parametrize("frames", [[], [_frame({"text": "cut"})]], ids=["empty", "no-finish"])
-def test_eof_before_a_finish_reason(frames: list[SSEEvent]) -> None:
+def test_eof_before_a_finish_reason(frames: list[Frame]) -> None:
     mapper = GeminiMapper("gemini")
     for frame in frames:
         mapper.feed(frame)

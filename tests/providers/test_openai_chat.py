@@ -14,21 +14,21 @@ import pytest
 from rillet import MalformedStreamError, StreamChunk
 from rillet.protocol import ContentChunk, ErrorChunk, ErrorCode, ReasoningChunk, StopChunk
 from rillet.providers.openai_chat._mapper import ChatMapper
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 
-def _chunk(delta: dict[str, Any], **fields: Any) -> SSEEvent:
+def _chunk(delta: dict[str, Any], **fields: Any) -> Frame:
     body = {"id": "chatcmpl-1", "model": "m", "choices": [{"index": 0, "delta": delta}]}
-    return SSEEvent(data=json.dumps({**body, **fields}))
+    return Frame(data=json.dumps({**body, **fields}))
 
 
-def _map(*frames: SSEEvent) -> list[StreamChunk]:
+def _map(*frames: Frame) -> list[StreamChunk]:
     mapper = ChatMapper("openai")
     return [chunk for frame in frames for chunk in mapper.feed(frame)] + list(mapper.finish())
 
 
 def test_error_null_beside_a_delta_is_no_error() -> None:
-    chunks = _map(_chunk({"content": "hi"}, error=None), SSEEvent(data="[DONE]"))
+    chunks = _map(_chunk({"content": "hi"}, error=None), Frame(data="[DONE]"))
     assert [c.type for c in chunks] == ["start", "content", "stop"]
 
 
@@ -44,7 +44,7 @@ def test_in_stream_error_ends_the_stream_with_the_raw_body(
     error: Any, code: ErrorCode, retryable: bool
 ) -> None:
     raw = {"error": error if isinstance(error, str) else {**error, "param": None, "extra": 1}}
-    chunks = _map(_chunk({"content": "par"}), SSEEvent(data=json.dumps(raw)))
+    chunks = _map(_chunk({"content": "par"}), Frame(data=json.dumps(raw)))
     last = chunks[-1]
     assert isinstance(last, ErrorChunk)
     assert (last.code, last.retryable) == (code, retryable)
@@ -54,7 +54,7 @@ def test_in_stream_error_ends_the_stream_with_the_raw_body(
 def test_content_as_a_list_of_parts() -> None:
     thinking = {"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]}  # Mistral
     parts = [thinking, {"type": "text", "text": "ok"}, {"type": "new_kind"}]
-    chunks = _map(_chunk({"content": parts}), SSEEvent(data="[DONE]"))
+    chunks = _map(_chunk({"content": parts}), Frame(data="[DONE]"))
     texts = [c.text for c in chunks if isinstance(c, ContentChunk)]
     assert texts == ["ok"]
     assert [c.text for c in chunks if isinstance(c, ReasoningChunk)] == ["hmm"]

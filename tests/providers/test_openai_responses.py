@@ -15,16 +15,16 @@ from rillet._exceptions import MalformedStreamError, StreamInterruptedError
 from rillet.protocol import ErrorChunk, ErrorCode, FinishReason, StreamChunk
 from rillet.providers.openai_responses._mapper import ResponsesMapper
 from rillet.streaming import StreamingLLMResponse
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _sse(*events: dict[str, Any]) -> list[SSEEvent]:
-    return [SSEEvent(event=e["type"], data=json.dumps(e)) for e in events]
+def _sse(*events: dict[str, Any]) -> list[Frame]:
+    return [Frame(event=e["type"], data=json.dumps(e)) for e in events]
 
 
-def _map(frames: Sequence[SSEEvent]) -> list[StreamChunk]:
+def _map(frames: Sequence[Frame]) -> list[StreamChunk]:
     mapper = ResponsesMapper("openai-responses")
     chunks = [chunk for frame in frames for chunk in mapper.feed(frame)]
     return chunks + list(mapper.finish())
@@ -357,8 +357,8 @@ def test_error_before_anything_still_starts() -> None:
 def test_data_only_frames_and_nothing_after_the_terminal() -> None:
     compact = [json.dumps(e, separators=(",", ":")) for e in (created(), text("a"))]
     spaced = [json.dumps(e) for e in (text("b"), done(), text("late"))]
-    frames = [SSEEvent(data=data) for data in compact + spaced]
-    frames.append(SSEEvent(data="[DONE]"))
+    frames = [Frame(data=data) for data in compact + spaced]
+    frames.append(Frame(data="[DONE]"))
     chunks = _map(frames)
     _assert_contract(chunks)
     assert StreamingLLMResponse.from_chunks(chunks).text == "ab"
@@ -368,18 +368,18 @@ def test_malformed_json_and_invalid_fields_raise_malformed_stream() -> None:
     mapper = ResponsesMapper("openai-responses")
     mapper.feed(_sse(created())[0])
     with pytest.raises(MalformedStreamError, match="invalid JSON"):
-        mapper.feed(SSEEvent(event="response.output_text.delta", data='{"delta": "a'))
+        mapper.feed(Frame(event="response.output_text.delta", data='{"delta": "a'))
     with pytest.raises(MalformedStreamError, match="not a valid"):
         mapper.feed(_sse({**text("x"), "delta": {"not": "text"}})[0])
     with pytest.raises(MalformedStreamError):
-        mapper.feed(SSEEvent(data="not json"))
+        mapper.feed(Frame(data="not json"))
 
 
 def test_ignored_events_are_not_even_parsed() -> None:
     mapper = ResponsesMapper("openai-responses")
     for name in ("response.in_progress", "response.output_text.done",
                  "response.content_part.done", "response.web_search_call.completed"):  # fmt: skip
-        assert mapper.feed(SSEEvent(event=name, data="{ huge payload, unparsed")) == ()
+        assert mapper.feed(Frame(event=name, data="{ huge payload, unparsed")) == ()
 
 
 def test_eof_before_the_terminal_event_is_an_interruption() -> None:

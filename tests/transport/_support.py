@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from rillet.transport import HTTPTransport, SSEEvent, Timeout
+from rillet.transport import Frame, HTTPTransport, Timeout
 
 
 class SleepRecorder:
@@ -21,7 +21,7 @@ class SleepRecorder:
 
 def pairs(frames: Sequence[object]) -> list[tuple[str, str]]:
     """``(event, data)`` of each frame an error carries (typed ``object`` in the error tree)."""
-    events = [frame for frame in frames if isinstance(frame, SSEEvent)]
+    events = [frame for frame in frames if isinstance(frame, Frame)]
     assert len(events) == len(frames)
     return [(event.event, event.data) for event in events]
 

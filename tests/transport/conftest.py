@@ -1,10 +1,9 @@
-"""Fixtures for the transport tests: a fault server, a transport whose back-off sleeps are
-recorded, and a guard that fails a test leaving a task, a connection or a resource behind."""
+"""Fixtures for the transport tests: a fault server and a transport whose back-off sleeps are
+recorded, both under ``no_leaks`` (tests/conftest.py) and checking that no connection or reply
+is left half-done."""
 
 from __future__ import annotations
 
-import asyncio
-import gc
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,22 +12,6 @@ from rillet.testing import FaultServer
 from rillet.transport import HTTPTransport, RetryPolicy, Timeout
 
 from ._support import SleepRecorder, assert_no_connection_in_use
-
-
-@pytest.fixture
-async def no_leaks() -> AsyncIterator[None]:
-    """Debug mode (aiohttp then warns about unclosed responses) and no task left over."""
-    loop = asyncio.get_running_loop()
-    loop.set_debug(True)
-    loop.slow_callback_duration = 10.0  # the 20 MB tests are slow by design, not a leak
-    before = asyncio.all_tasks()
-    yield
-    for _ in range(5):
-        await asyncio.sleep(0)
-    leftover = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
-    assert not leftover, f"tasks left running: {leftover}"
-    # ResourceWarnings are raised from __del__: collect now, so that they fail this test.
-    gc.collect()
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from itertools import combinations, pairwise
 import pytest
 
 from rillet import EventTooLargeError, MalformedStreamError
-from rillet.transport import JSONArrayDecoder, SSEEvent
+from rillet.transport import Frame, JSONArrayDecoder
 
 
 def elements(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[str]:
     decoder = JSONArrayDecoder(**kwargs)
-    events: list[SSEEvent] = []
+    events: list[Frame] = []
     bounds = [0, *cuts, len(body)]
     for start, end in pairwise(bounds):
         events += decoder.feed(body[start:end])
@@ -62,14 +62,14 @@ def test_multibyte_split_everywhere(text: str) -> None:
 def test_element_is_yielded_as_soon_as_complete() -> None:
     decoder = JSONArrayDecoder()
     # Gemini sends the comma with the next element: the first must not wait for it.
-    assert decoder.feed(b'[{"a": 1}') == [SSEEvent(data='{"a": 1}')]
+    assert decoder.feed(b'[{"a": 1}') == [Frame(data='{"a": 1}')]
     assert decoder.feed(b',\r\n{"b": ') == []
-    assert decoder.feed(b"2}") == [SSEEvent(data='{"b": 2}')]
+    assert decoder.feed(b"2}") == [Frame(data='{"b": 2}')]
     assert decoder.feed(b'\n, "s') == []
-    assert decoder.feed(b'"') == [SSEEvent(data='"s"')]
+    assert decoder.feed(b'"') == [Frame(data='"s"')]
     assert decoder.feed(b", 12") == []  # a number may go on
     assert decoder.feed(b"3\n") == []
-    assert decoder.feed(b"]") == [SSEEvent(data="123")]
+    assert decoder.feed(b"]") == [Frame(data="123")]
     assert decoder.flush() == []
 
 
@@ -109,7 +109,7 @@ def test_missing_closing_bracket_keeps_the_last_complete_element() -> None:
 
 def test_eof_inside_an_element_is_malformed() -> None:
     decoder = JSONArrayDecoder()
-    assert decoder.feed(b'[{"a": 1}, {"b": "tru') == [SSEEvent(data='{"a": 1}')]
+    assert decoder.feed(b'[{"a": 1}, {"b": "tru') == [Frame(data='{"a": 1}')]
     with pytest.raises(MalformedStreamError):
         decoder.flush()
 

@@ -31,7 +31,7 @@ from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet.providers.anthropic._errors import ERROR_TYPES as ANTHROPIC_TYPES
 from rillet.providers.gemini._errors import ERROR_TYPES as GEMINI_TYPES
 from rillet.providers.openai_chat._errors import ERROR_TYPES as OPENAI_TYPES
-from rillet.transport import RetryPolicy, SSEEvent, Timeout, redact_headers, redact_url
+from rillet.transport import Frame, RetryPolicy, Timeout, redact_headers, redact_url
 from rillet.transport._errors import map_exception, status_error
 from rillet.transport._retry import retry_after
 from rillet.transport._timeout import client_timeout
@@ -216,7 +216,7 @@ def test_status_error_hides_key_shaped_text_it_was_not_given() -> None:
 
 def test_map_exception_table() -> None:
     timeout = Timeout(connect=1.0, idle=2.0, total=3.0)
-    frames = [SSEEvent(data="a")]
+    frames = [Frame(data="a")]
 
     def mapped(exc: BaseException, started: bool) -> object:
         return map_exception(exc, timeout=timeout, body_started=started, frames=frames)

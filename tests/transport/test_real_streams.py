@@ -9,14 +9,14 @@ import pytest
 from real_streams import Entry, as_params, body, entries, frames, missing, random_cuts
 
 from rillet.testing import FaultServer, Reply
-from rillet.transport import HTTPTransport, SSEEvent
+from rillet.transport import Frame, HTTPTransport
 
 
-def decode(entry: Entry, data: bytes, cuts: list[int]) -> list[SSEEvent]:
+def decode(entry: Entry, data: bytes, cuts: list[int]) -> list[Frame]:
     return frames(data, json_array=entry["api"] == "gemini_json", cuts=cuts)
 
 
-def check_frames(entry: Entry, data: bytes, framed: list[SSEEvent]) -> None:
+def check_frames(entry: Entry, data: bytes, framed: list[Frame]) -> None:
     """What the frames must be, known independently of our decoder."""
     if entry["api"] == "gemini_json":
         assert [json.loads(f.data) for f in framed] == json.loads(data)

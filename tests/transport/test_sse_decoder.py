@@ -8,19 +8,19 @@ from itertools import combinations, pairwise
 import pytest
 
 from rillet import EventTooLargeError
-from rillet.transport import SSEDecoder, SSEEvent
+from rillet.transport import Frame, SSEDecoder
 
 
-def decode(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[SSEEvent]:
+def decode(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[Frame]:
     decoder = SSEDecoder(**kwargs)
-    events: list[SSEEvent] = []
+    events: list[Frame] = []
     bounds = [0, *cuts, len(body)]
     for start, end in pairwise(bounds):
         events += decoder.feed(body[start:end])
     return events + decoder.flush()
 
 
-def assert_every_split(body: bytes, expected: list[SSEEvent], pairs: bool = True) -> None:
+def assert_every_split(body: bytes, expected: list[Frame], pairs: bool = True) -> None:
     """The same events whatever the cuts: every single cut, every pair, one byte at a time."""
     positions = range(1, len(body))
     assert decode(body) == expected
@@ -37,7 +37,7 @@ def assert_every_split(body: bytes, expected: list[SSEEvent], pairs: bool = True
 
 def test_spec_stock_example_joins_data_lines() -> None:
     body = b"data: YHOO\ndata: +2\ndata: 10\n\n"
-    assert_every_split(body, [SSEEvent(data="YHOO\n+2\n10")])
+    assert_every_split(body, [Frame(data="YHOO\n+2\n10")])
 
 
 def test_spec_comment_id_and_leading_space_example() -> None:
@@ -45,9 +45,9 @@ def test_spec_comment_id_and_leading_space_example() -> None:
     assert_every_split(
         body,
         [
-            SSEEvent(data="first event", id="1"),
-            SSEEvent(data="second event", id=""),  # a bare id resets the last event id
-            SSEEvent(data=" third event", id=""),  # only one leading space is removed
+            Frame(data="first event", id="1"),
+            Frame(data="second event", id=""),  # a bare id resets the last event id
+            Frame(data=" third event", id=""),  # only one leading space is removed
         ],
     )
 
@@ -55,11 +55,11 @@ def test_spec_comment_id_and_leading_space_example() -> None:
 def test_spec_empty_data_example() -> None:
     # The spec's last block ("data:" without a blank line) is dispatched here: our deviation.
     body = b"data\n\ndata\ndata\n\ndata:"
-    assert_every_split(body, [SSEEvent(data=""), SSEEvent(data="\n"), SSEEvent(data="")])
+    assert_every_split(body, [Frame(data=""), Frame(data="\n"), Frame(data="")])
 
 
 def test_spec_space_after_colon_is_optional() -> None:
-    assert_every_split(b"data:test\n\ndata: test\n\n", [SSEEvent(data="test")] * 2)
+    assert_every_split(b"data:test\n\ndata: test\n\n", [Frame(data="test")] * 2)
 
 
 def test_spec_event_types() -> None:
@@ -69,9 +69,9 @@ def test_spec_event_types() -> None:
     assert_every_split(
         body,
         [
-            SSEEvent("add", "73857293"),
-            SSEEvent("remove", "2153"),
-            SSEEvent("add", "113411"),
+            Frame("add", "73857293"),
+            Frame("remove", "2153"),
+            Frame("add", "113411"),
         ],
         pairs=False,
     )
@@ -86,11 +86,11 @@ def test_id_then_blank_lines_dispatches_nothing() -> None:
 
 def test_id_persists_into_later_events() -> None:
     body = b"id: 7\n\ndata: a\n\ndata: b\nid: 8\n\n"
-    assert decode(body) == [SSEEvent(data="a", id="7"), SSEEvent(data="b", id="8")]
+    assert decode(body) == [Frame(data="a", id="7"), Frame(data="b", id="8")]
 
 
 def test_id_with_nul_is_ignored() -> None:
-    assert decode(b"id: 1\n\ndata: a\nid: x\0y\n\n") == [SSEEvent(data="a", id="1")]
+    assert decode(b"id: 1\n\ndata: a\nid: x\0y\n\n") == [Frame(data="a", id="1")]
 
 
 def test_retry_field_digits_only() -> None:
@@ -98,24 +98,24 @@ def test_retry_field_digits_only() -> None:
     events = decoder.feed(
         b"retry: 1500\ndata: a\n\nretry: 1.5\ndata: b\n\nretry: \xc2\xb2\ndata: c\n\n"
     )
-    assert events == [SSEEvent(data="a", retry=1500), SSEEvent(data="b"), SSEEvent(data="c")]
+    assert events == [Frame(data="a", retry=1500), Frame(data="b"), Frame(data="c")]
     assert decoder.retry == 1500
 
 
 def test_unknown_fields_comments_and_field_without_colon() -> None:
     body = b": keep-alive\nfoo: bar\nevent\ndata\n\n:\n\n"
     # "event" without a colon sets an empty type: the default "message" applies.
-    assert_every_split(body, [SSEEvent(data="")])
+    assert_every_split(body, [Frame(data="")])
 
 
 def test_empty_event_name_means_message() -> None:
-    assert decode(b"event:\ndata: x\n\n") == [SSEEvent(data="x")]
+    assert decode(b"event:\ndata: x\n\n") == [Frame(data="x")]
 
 
 def test_bom_stripped_once_at_start_only() -> None:
     body = b"\xef\xbb\xbfdata: a\n\n\xef\xbb\xbfdata: b\n\n"
     # The second BOM makes "\ufeffdata" an unknown field name: nothing is dispatched for it.
-    assert_every_split(body, [SSEEvent(data="a")])
+    assert_every_split(body, [Frame(data="a")])
 
 
 def test_two_boms_only_the_first_is_stripped() -> None:
@@ -130,34 +130,32 @@ def test_partial_bom_that_is_not_a_bom() -> None:
 @pytest.mark.parametrize("eol", [b"\n", b"\r", b"\r\n"])
 def test_line_ends(eol: bytes) -> None:
     body = b"event: e" + eol + b"data: 1" + eol + b"data: 2" + eol + eol + b"data: 3" + eol + eol
-    assert_every_split(body, [SSEEvent("e", "1\n2"), SSEEvent(data="3")])
+    assert_every_split(body, [Frame("e", "1\n2"), Frame(data="3")])
 
 
 def test_mixed_line_ends_and_cr_split_from_lf() -> None:
     body = b"data: a\r\n\r\ndata: b\r\rdata: c\n\ndata: d\r\n\n"
-    assert_every_split(
-        body, [SSEEvent(data="a"), SSEEvent(data="b"), SSEEvent(data="c"), SSEEvent(data="d")]
-    )
+    assert_every_split(body, [Frame(data="a"), Frame(data="b"), Frame(data="c"), Frame(data="d")])
 
 
 def test_crlf_split_between_cr_and_lf_is_one_line_end() -> None:
     # "data: a\r" | "\ndata: b\r\n\r\n": the LF pairs with the CR, no blank line in between.
-    assert decode(b"data: a\r\ndata: b\r\n\r\n", (8,)) == [SSEEvent(data="a\nb")]
+    assert decode(b"data: a\r\ndata: b\r\n\r\n", (8,)) == [Frame(data="a\nb")]
 
 
 def test_last_event_without_blank_line_is_dispatched_at_eof() -> None:
-    assert_every_split(b"data: a\n\ndata: b", [SSEEvent(data="a"), SSEEvent(data="b")])
-    assert decode(b"event: x\ndata: b\n") == [SSEEvent("x", "b")]
+    assert_every_split(b"data: a\n\ndata: b", [Frame(data="a"), Frame(data="b")])
+    assert decode(b"event: x\ndata: b\n") == [Frame("x", "b")]
 
 
 @pytest.mark.parametrize("text", ["é", "€", "𝄞", "日本語", "naïve 🙂 ok"])
 def test_multibyte_utf8_split_at_every_position(text: str) -> None:
     body = f"data: {text}\n\nevent: {text}\ndata: {text}\n\n".encode()
-    assert_every_split(body, [SSEEvent(data=text), SSEEvent(text, text)])
+    assert_every_split(body, [Frame(data=text), Frame(text, text)])
 
 
 def test_invalid_utf8_is_replaced_not_raised() -> None:
-    assert decode(b"data: a\xffb\n\n") == [SSEEvent(data="a\ufffdb")]
+    assert decode(b"data: a\xffb\n\n") == [Frame(data="a\ufffdb")]
 
 
 def test_max_event_bytes_on_a_pending_event() -> None:
@@ -197,7 +195,7 @@ def test_blank_lines_only_and_empty_input() -> None:
 
 def test_many_events_in_one_chunk_and_across_chunks() -> None:
     body = b"".join(b'event: e%d\ndata: {"i": %d}\n\n' % (i, i) for i in range(200))
-    expected = [SSEEvent(f"e{i}", f'{{"i": {i}}}') for i in range(200)]
+    expected = [Frame(f"e{i}", f'{{"i": {i}}}') for i in range(200)]
     assert decode(body) == expected
     assert decode(body, tuple(range(7, len(body), 13))) == expected
 
@@ -206,8 +204,8 @@ def test_decoded_events_are_real_frozen_sse_events() -> None:
     fast = decode(b"data: a\n\ndata: b\n\n")  # the one-split fast path
     general = decode(b"event: e\ndata: a\nid: 1\n\n")  # the field loop
     for event in fast + general:
-        assert type(event) is SSEEvent
+        assert type(event) is Frame
         with pytest.raises(dataclasses.FrozenInstanceError):
             event.data = "changed"  # type: ignore[misc]
         assert dataclasses.replace(event, data="z").data == "z"
-        assert hash(event) == hash(SSEEvent(event.event, event.data, event.id, event.retry))
+        assert hash(event) == hash(Frame(event.event, event.data, event.id, event.retry))

@@ -24,7 +24,7 @@ from rillet import (
     StreamInterruptedError,
 )
 from rillet.testing import FaultServer, Reply
-from rillet.transport import FrameStream, HTTPTransport, SSEEvent
+from rillet.transport import Frame, FrameStream, HTTPTransport
 
 from ._support import assert_no_connection_in_use, collect, datas, pairs, sse
 
@@ -90,7 +90,7 @@ async def test_stall_mid_stream_raises_idle_timeout(
     server: FaultServer, transport: HTTPTransport
 ) -> None:
     server.script(Reply(body=BODY, stall_after=FIRST_FOUR + 5))
-    received: list[SSEEvent] = []
+    received: list[Frame] = []
     started = time.monotonic()
     with pytest.raises(IdleTimeoutError) as caught:
         async with transport.stream("POST", server.url, headers={}, timeout=0.2) as stream:

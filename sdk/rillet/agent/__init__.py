@@ -17,8 +17,14 @@
 Modules: ``events`` (the event models, generated from ``schema/``), ``tools`` (functions and
 objects as tools), ``strategy`` (the turn loop), ``executor`` (delivering events to callbacks),
 ``runtime`` (``AgentRuntime``, ``RuntimeBuilder``), ``result`` (``AgentResult``).
+
+``CallbackOptions``, ``CallbackPolicy``'s earlier name, still imports (with a
+``DeprecationWarning``) until the next release.
 """
 
+from typing import TYPE_CHECKING
+
+from rillet._deprecation import renamed_attributes
 from rillet.agent.events import (
     AgentCancelledEvent,
     AgentErrorEvent,
@@ -33,7 +39,7 @@ from rillet.agent.events import (
     AgentTurnStartEvent,
     parse_event,
 )
-from rillet.agent.executor import CallbackOptions, EventCallback
+from rillet.agent.executor import CallbackPolicy, EventCallback
 from rillet.agent.result import AgentResult, MaxStepsExceededError
 from rillet.agent.runtime import AgentEventStream, AgentRuntime, RunInput, RuntimeBuilder
 from rillet.agent.strategy import Strategy, ToolLoopStrategy
@@ -55,7 +61,7 @@ __all__ = [
     "AgentToolCallStartEvent",
     "AgentTurnEndEvent",
     "AgentTurnStartEvent",
-    "CallbackOptions",
+    "CallbackPolicy",
     "EventCallback",
     "MaxStepsExceededError",
     "RunInput",
@@ -66,3 +72,10 @@ __all__ = [
     "parse_event",
     "tool",
 ]
+
+if TYPE_CHECKING:
+    CallbackOptions = CallbackPolicy  # the deprecated name, for type checkers until it goes
+else:
+    __getattr__ = renamed_attributes(
+        __name__, {"CallbackOptions": ("CallbackPolicy", CallbackPolicy)}
+    )

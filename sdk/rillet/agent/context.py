@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rillet._deprecation import RenamedAttribute
 from rillet.agent.executor import EventDispatcher, EventT
 from rillet.agent.result import AgentResult
 from rillet.agent.tools import AgentTool
@@ -21,6 +22,8 @@ class RunContext:
     or was cancelled part way (what had arrived), kept for the terminal event.
     """
 
+    request_options = RenamedAttribute[dict[str, Any]]("request_fields")  # deprecated name
+
     def __init__(
         self,
         *,
@@ -29,13 +32,13 @@ class RunContext:
         messages: list[Message],
         max_steps: int,
         dispatcher: EventDispatcher,
-        request_options: Mapping[str, Any],
+        request_fields: Mapping[str, Any],
     ) -> None:
         self.client = client
         self.tools = dict(tools)
         self.messages = messages
         self.max_steps = max_steps
-        self.request_options = dict(request_options)
+        self.request_fields = dict(request_fields)
         self.responses: list[LLMResponse] = []
         self.steps = 0
         self.partial: LLMResponse | None = None
@@ -54,9 +57,9 @@ class RunContext:
         return await self._dispatcher.emit(cls, block=block, **fields)
 
     def build_request(self) -> LLMRequest:
-        """The request for the next turn: the conversation so far, the tools, the options."""
+        """The request for the next turn: the conversation so far, the tools, the fields."""
         return self.client.build_request(
-            self.messages, tools=self._definitions, **self.request_options
+            self.messages, tools=self._definitions, **self.request_fields
         )
 
     def last_response(self) -> LLMResponse | None:

@@ -1,8 +1,8 @@
 """Delivering a run's events: to callbacks (push) and to an ``events()`` iterator (pull).
 
 Callbacks come in four shapes, told apart by their signature: ``cb(event)`` or
-``cb(event_type: str, payload: dict)`` (the original design's shape: two required positional
-parameters), each either sync or ``async def``. A callback never breaks or stalls the run:
+``cb(event_type: str, payload: dict)`` (two required positional parameters; the payload is the
+event as a plain dict), each either sync or ``async def``. A callback never breaks or stalls the run:
 
 - A **sync** callback is called inline, in order, as each event is emitted. It must be quick:
   one that takes longer than ``slow_callback`` seconds gets a warning (once per run).
@@ -28,8 +28,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from rillet._deprecation import renamed_attributes
+from rillet.agent._callables import is_async_callable
 from rillet.agent.events import (
     AgentCancelledEvent,
     AgentErrorEvent,
@@ -44,7 +46,7 @@ from rillet.agent.events import (
     event_payload,
 )
 
-__all__ = ["CallbackOptions", "EventCallback", "EventDispatcher", "EventSink"]
+__all__ = ["CallbackPolicy", "EventCallback", "EventDispatcher", "EventSink"]
 
 _log = logging.getLogger("rillet.agent")
 
@@ -67,8 +69,9 @@ EventT = TypeVar(
 
 
 @dataclass(frozen=True)
-class CallbackOptions:
-    """How events reach callbacks."""
+class CallbackPolicy:
+    """How events reach callbacks: how far an async one may fall behind, how long it gets to
+    catch up at the end of a run, and when a sync one is too slow."""
 
     queue_size: int = 1024
     """Events an async callback may fall behind before the oldest waiting ones are dropped."""
@@ -79,7 +82,7 @@ class CallbackOptions:
 
 
 def _takes_type_and_payload(callback: EventCallback) -> bool:
-    """True for the original design's ``(event_type: str, payload: dict)`` shape."""
+    """True for the ``(event_type: str, payload: dict)`` shape: two required positionals."""
     try:
         signature = inspect.signature(callback)
     except (TypeError, ValueError):  # some builtins have no signature: assume ``(event)``
@@ -93,24 +96,17 @@ def _takes_type_and_payload(callback: EventCallback) -> bool:
     return len(required) >= 2
 
 
-def _is_async(callback: EventCallback) -> bool:
-    if inspect.iscoroutinefunction(callback):
-        return True
-    call = getattr(callback, "__call__", None)  # noqa: B004 (an object with an async __call__)
-    return call is not None and inspect.iscoroutinefunction(call)
-
-
 class _Subscriber:
     """One callback, adapted: its shape found once, from its signature."""
 
     def __init__(self, callback: EventCallback) -> None:
         self.callback = callback
-        self.legacy = _takes_type_and_payload(callback)
-        self.is_async = _is_async(callback)
+        self.takes_type_and_payload = _takes_type_and_payload(callback)
+        self.is_async = is_async_callable(callback)
         self.label = getattr(callback, "__qualname__", None) or repr(callback)
 
     def invoke(self, event: AgentEvent) -> Any:
-        if self.legacy:
+        if self.takes_type_and_payload:
             return self.callback(event.type, event_payload(event))
         return self.callback(event)
 
@@ -192,15 +188,15 @@ class EventDispatcher:
         self,
         run_id: str,
         callbacks: list[EventCallback],
-        options: CallbackOptions,
+        policy: CallbackPolicy,
         sink: EventSink | None = None,
     ) -> None:
         self.run_id = run_id
-        self._options = options
+        self._policy = policy
         self._sequence = 0
         subscribers = [_Subscriber(callback) for callback in callbacks]
         self._sync = [s for s in subscribers if not s.is_async]
-        self._workers = [_Worker(s, options.queue_size) for s in subscribers if s.is_async]
+        self._workers = [_Worker(s, policy.queue_size) for s in subscribers if s.is_async]
         self._warned: set[int] = set()
         self._sink = sink
 
@@ -234,7 +230,7 @@ class EventDispatcher:
                 subscriber, "on_event callback %s returned an awaitable: make it async def"
             )
         elapsed = time.perf_counter() - started
-        if elapsed > self._options.slow_callback:
+        if elapsed > self._policy.slow_callback:
             self._warn_once(
                 subscriber,
                 "on_event callback %s took %.3f s on %s; a sync callback holds the stream up: "
@@ -257,7 +253,7 @@ class EventDispatcher:
                 tasks.append(worker.task)
         try:
             if tasks:
-                await asyncio.wait(tasks, timeout=self._options.drain_timeout)
+                await asyncio.wait(tasks, timeout=self._policy.drain_timeout)
         finally:
             for worker in self._workers:
                 if worker.task is not None and not worker.task.done():
@@ -265,7 +261,7 @@ class EventDispatcher:
                         "on_event callback %s was still busy %.2f s after the run ended: "
                         "%d event(s) not delivered",
                         worker.subscriber.label,
-                        self._options.drain_timeout,
+                        self._policy.drain_timeout,
                         worker.waiting + 1,
                     )
                     worker.task.cancel()
@@ -274,7 +270,15 @@ class EventDispatcher:
                         "on_event callback %s fell behind: %d event(s) dropped (queue size %d)",
                         worker.subscriber.label,
                         worker.dropped,
-                        self._options.queue_size,
+                        self._policy.queue_size,
                     )
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+
+
+if TYPE_CHECKING:
+    CallbackOptions = CallbackPolicy  # the deprecated name, for type checkers until it goes
+else:
+    __getattr__ = renamed_attributes(
+        __name__, {"CallbackOptions": ("CallbackPolicy", CallbackPolicy)}
+    )

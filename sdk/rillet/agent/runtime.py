@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
+from rillet._deprecation import RenamedAttribute, warn_renamed
 from rillet._exceptions import ConfigurationError, RilletError
 from rillet.agent.context import RunContext
 from rillet.agent.events import (
@@ -38,7 +39,7 @@ from rillet.agent.events import (
     AgentRunEndEvent,
     AgentRunStartEvent,
 )
-from rillet.agent.executor import CallbackOptions, EventCallback, EventDispatcher, EventSink
+from rillet.agent.executor import CallbackPolicy, EventCallback, EventDispatcher, EventSink
 from rillet.agent.result import AgentResult
 from rillet.agent.strategy import Strategy, ToolLoopStrategy
 from rillet.agent.tools import AgentTool, ToolInput, as_tool
@@ -55,7 +56,15 @@ DEFAULT_MAX_STEPS = 10
 
 class AgentRuntime:
     """Runs conversations with tools; build one with ``RuntimeBuilder``. Reusable, and runs
-    may go on concurrently: each has its own state and event delivery."""
+    may go on concurrently: each has its own state and event delivery.
+
+    ``request_fields`` go to ``LLMClient.build_request`` for every turn (``model``,
+    ``max_tokens``, ...); ``callback_policy`` says how events reach callbacks.
+    ``request_options`` and ``callback_options`` are their deprecated names.
+    """
+
+    request_options = RenamedAttribute[dict[str, Any]]("request_fields")
+    callback_options = RenamedAttribute[CallbackPolicy]("callback_policy")
 
     def __init__(
         self,
@@ -66,10 +75,18 @@ class AgentRuntime:
         strategy: Strategy | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         system_prompt: str | None = None,
-        request_options: Mapping[str, Any] | None = None,
-        callback_options: CallbackOptions | None = None,
+        request_fields: Mapping[str, Any] | None = None,
+        callback_policy: CallbackPolicy | None = None,
         events_queue_size: int = 256,
+        request_options: Mapping[str, Any] | None = None,
+        callback_options: CallbackPolicy | None = None,
     ) -> None:
+        if request_options is not None:
+            warn_renamed("AgentRuntime(request_options=...)", "request_fields=...")
+            request_fields = request_options if request_fields is None else request_fields
+        if callback_options is not None:
+            warn_renamed("AgentRuntime(callback_options=...)", "callback_policy=...")
+            callback_policy = callback_options if callback_policy is None else callback_policy
         if max_steps < 1:
             raise ConfigurationError(f"max_steps must be at least 1, not {max_steps}")
         self.client = client
@@ -82,8 +99,8 @@ class AgentRuntime:
         self.strategy: Strategy = strategy or ToolLoopStrategy()
         self.max_steps = max_steps
         self.system_prompt = system_prompt
-        self.request_options = dict(request_options or {})
-        self.callback_options = callback_options or CallbackOptions()
+        self.request_fields = dict(request_fields or {})
+        self.callback_policy = callback_policy or CallbackPolicy()
         self.events_queue_size = events_queue_size
 
     async def run(self, prompt: RunInput, *, on_event: EventCallback | None = None) -> AgentResult:
@@ -122,7 +139,7 @@ class AgentRuntime:
         dispatcher = EventDispatcher(
             f"run_{secrets.token_hex(8)}",
             [*self.callbacks, *extra],
-            self.callback_options,
+            self.callback_policy,
             sink,
         )
         run = RunContext(
@@ -131,14 +148,14 @@ class AgentRuntime:
             messages=self._messages(prompt),
             max_steps=self.max_steps,
             dispatcher=dispatcher,
-            request_options=self.request_options,
+            request_fields=self.request_fields,
         )
         dispatcher.start()
         try:
             await run.emit(
                 AgentRunStartEvent,
                 provider=self.client.provider,
-                model=self.request_options.get("model"),
+                model=self.request_fields.get("model"),
                 tools=list(self.tools),
                 max_steps=self.max_steps,
                 stream=self.strategy.stream,
@@ -250,8 +267,8 @@ class RuntimeBuilder:
         self._strategy: Strategy | None = None
         self._max_steps = DEFAULT_MAX_STEPS
         self._system_prompt: str | None = None
-        self._request_options: dict[str, Any] = {}
-        self._callback_options = CallbackOptions()
+        self._request_fields: dict[str, Any] = {}
+        self._callback_policy = CallbackPolicy()
         self._events_queue_size = 256
 
     def with_client(self, client: LLMClient) -> RuntimeBuilder:
@@ -287,26 +304,36 @@ class RuntimeBuilder:
         self._strategy = strategy
         return self
 
-    def with_request_options(self, **options: Any) -> RuntimeBuilder:
-        """Options of ``LLMClient.build_request`` for every turn: model, max_tokens, ..."""
-        self._request_options.update(options)
+    def with_request_fields(self, **fields: Any) -> RuntimeBuilder:
+        """Fields of every turn's request (``LLMClient.build_request``): model, max_tokens, ..."""
+        self._request_fields.update(fields)
         return self
 
-    def with_callback_options(
+    def with_request_options(self, **options: Any) -> RuntimeBuilder:
+        """Deprecated: ``with_request_fields``."""
+        warn_renamed("RuntimeBuilder.with_request_options", "with_request_fields")
+        return self.with_request_fields(**options)
+
+    def with_callback_policy(
         self,
         *,
         queue_size: int | None = None,
         drain_timeout: float | None = None,
         slow_callback: float | None = None,
     ) -> RuntimeBuilder:
-        """How events reach callbacks (see ``rillet.agent.executor``)."""
-        current = self._callback_options
-        self._callback_options = CallbackOptions(
+        """How events reach callbacks (``CallbackPolicy``); a field not given keeps its value."""
+        current = self._callback_policy
+        self._callback_policy = CallbackPolicy(
             queue_size=current.queue_size if queue_size is None else queue_size,
             drain_timeout=current.drain_timeout if drain_timeout is None else drain_timeout,
             slow_callback=current.slow_callback if slow_callback is None else slow_callback,
         )
         return self
+
+    def with_callback_options(self, **policy: Any) -> RuntimeBuilder:
+        """Deprecated: ``with_callback_policy``."""
+        warn_renamed("RuntimeBuilder.with_callback_options", "with_callback_policy")
+        return self.with_callback_policy(**policy)
 
     def with_events_queue_size(self, size: int) -> RuntimeBuilder:
         """How many events ``runtime.events()`` buffers before the run waits for the reader."""
@@ -323,7 +350,7 @@ class RuntimeBuilder:
             strategy=self._strategy,
             max_steps=self._max_steps,
             system_prompt=self._system_prompt,
-            request_options=self._request_options,
-            callback_options=self._callback_options,
+            request_fields=self._request_fields,
+            callback_policy=self._callback_policy,
             events_queue_size=self._events_queue_size,
         )

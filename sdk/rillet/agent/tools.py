@@ -37,6 +37,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import CoreSchema, to_json
 
 from rillet._exceptions import InvalidToolArgumentsError
+from rillet.agent._callables import is_async_callable
 from rillet.protocol import ToolDefinition
 
 __all__ = ["AgentTool", "Tool", "ToolInput", "as_tool", "tool", "tool_output_text"]
@@ -115,13 +116,6 @@ def _is_model(annotation: object) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def _is_async(func: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(func):
-        return True
-    call = getattr(func, "__call__", None)  # noqa: B004 (an object with an async __call__)
-    return call is not None and inspect.iscoroutinefunction(call)
-
-
 class Tool:
     """A Python function as a tool: schema from its type hints, validation before each call.
 
@@ -149,7 +143,7 @@ class Tool:
             )
         doc_description, param_docs = _parse_docstring(inspect.getdoc(func) or "")
         self.description: str | None = description or doc_description
-        self._async = _is_async(func)
+        self._async = is_async_callable(func)
         self._run_in_thread = run_in_thread
         self._model, self._fields, self._whole_model = self._arguments_model(func, param_docs)
         schema = self._model.model_json_schema(schema_generator=_NoFieldTitles)

@@ -14,7 +14,7 @@ from rillet.adapter import CallSettings
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.providers._mapper import WireMapper
 from rillet.registry import AdapterConfig
-from rillet.transport import ClientSession, FrameStream, HTTPTransport, SSEEvent, Timeout
+from rillet.transport import ClientSession, Frame, FrameStream, HTTPTransport, Timeout
 
 __all__ = ["HTTPAdapter"]
 
@@ -180,8 +180,8 @@ class HTTPAdapter:
 def _frames_up_to(
     error: MalformedStreamError | TransportError,
     frames: FrameStream,
-    batch: list[SSEEvent],
-    failed: SSEEvent | None,
+    batch: list[Frame],
+    failed: Frame | None,
 ) -> None:
     """Give ``error`` the frames handed out up to the one that failed, as if read one by one."""
     if error.frames or not frames.keep_frames:

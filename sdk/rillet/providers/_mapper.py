@@ -11,11 +11,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from rillet._error_kinds import ErrorTypes, classify
 from rillet._exceptions import MalformedStreamError
 from rillet.protocol import ErrorChunk, StreamChunk
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = [
     "NO_CHUNKS",
     "UNKNOWN_TAG",
+    "Ordinals",
     "WireMapper",
     "decode",
     "decode_dict",
@@ -45,7 +46,7 @@ class WireMapper(Protocol):
     before the provider said it was complete.
     """
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]: ...
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]: ...
 
     def finish(self) -> Sequence[StreamChunk]: ...
 
@@ -54,7 +55,7 @@ def decode(model: type[ModelT], data: str) -> ModelT:
     """Validate one frame's JSON straight into a wire model, or raise ``MalformedStreamError``.
 
     The model's validator is called directly: ``model_validate_json`` does exactly this after
-    checking options we never pass, and that wrapper costs a tenth of a small frame's decoding.
+    checking options we never pass, and that wrapper's cost shows on a small frame.
     """
     return cast(ModelT, _validate(model.__pydantic_validator__, data))
 
@@ -104,6 +105,23 @@ def stream_error_chunk(
         error_type=error_type,
         provider_error=raw,
     )
+
+
+class Ordinals:
+    """Numbers positions in the order they are first seen: the first position asked for is 0,
+    the next new one 1, and so on. A reasoning chunk's ``index`` is the ordinal of its block
+    among the response's reasoning blocks, whatever position the provider gives the block."""
+
+    __slots__ = ("_ordinals",)
+
+    def __init__(self) -> None:
+        self._ordinals: dict[int, int] = {}
+
+    def __call__(self, position: int) -> int:
+        ordinal = self._ordinals.get(position)
+        if ordinal is None:
+            ordinal = self._ordinals[position] = len(self._ordinals)
+        return ordinal
 
 
 UNKNOWN_TAG = "unknown"

@@ -2,7 +2,7 @@
 
     async with HTTPTransport() as transport:
         async with transport.stream("POST", url, headers=headers, body=body) as frames:
-            async for event in frames:  # SSEEvent, also for each element of a JSON array
+            async for frame in frames:  # Frame: an SSE event, or one element of a JSON array
                 ...
 
 Framing follows the response ``Content-Type``: ``text/event-stream`` (and any other type but
@@ -10,28 +10,41 @@ Framing follows the response ``Content-Type``: ``text/event-stream`` (and any ot
 a 2xx ``text/html`` page raises ``MalformedStreamError``. Every failure is a typed ``rillet``
 error; retries happen only before the first body byte. ``ClientSession`` is the session type
 ``HTTPTransport(session=...)`` takes (aiohttp's): adapters name it from here, not from aiohttp.
+
+``SSEEvent``, the frame type's earlier name, still imports (with a ``DeprecationWarning``) until
+the next release.
 """
+
+from typing import TYPE_CHECKING
 
 from aiohttp import ClientSession
 
+from rillet._deprecation import renamed_attributes
 from rillet._redact import redact_headers, redact_url
 from rillet.timeout import Timeout
+from rillet.transport._frame import Frame
 from rillet.transport._http import HTTPTransport
 from rillet.transport._json_array import JSONArrayDecoder
 from rillet.transport._retry import RetryPolicy
-from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
+from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from rillet.transport._stream import FrameStream
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
     "ClientSession",
+    "Frame",
     "FrameStream",
     "HTTPTransport",
     "JSONArrayDecoder",
     "RetryPolicy",
     "SSEDecoder",
-    "SSEEvent",
     "Timeout",
     "redact_headers",
     "redact_url",
 ]
+
+
+if TYPE_CHECKING:
+    SSEEvent = Frame  # the deprecated name, for type checkers until it goes
+else:
+    __getattr__ = renamed_attributes(__name__, {"SSEEvent": ("Frame", Frame)})

@@ -1,4 +1,4 @@
-"""Server-sent events: the frame type and a pure, incremental decoder.
+"""Server-sent events: a pure, incremental decoder of ``Frame`` values.
 
 The decoder follows the WHATWG EventSource parsing rules (``event``, ``data`` lines joined with
 ``\\n``, ``id``, ``retry``, ``:`` comments, CR / LF / CRLF line ends, one leading BOM, a field
@@ -15,60 +15,17 @@ reads is decoded once it is whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rillet._exceptions import EventTooLargeError
+from rillet.transport._frame import Frame, UnsealedFrame, seal
 
-__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "SSEEvent"]
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder"]
 
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True, slots=True)
-class SSEEvent:
-    """One frame: an SSE event, or one element of a streamed JSON array (``event="message"``).
-
-    ``id`` is the stream's last event id when this event was dispatched (it persists across
-    events, as in the spec; ``""`` after a bare ``id`` line), ``retry`` the ``retry`` field given
-    in this event's own block, if any.
-    """
-
-    event: str = "message"
-    data: str = ""
-    id: str | None = None
-    retry: int | None = None
-
-
-class _Event:
-    """``SSEEvent``'s layout without the frozen ``__init__``, which sets each field through
-    ``object.__setattr__`` and costs the decoder more than all its parsing (~0.75 us an event).
-    The decoder builds this and re-labels it ``SSEEvent``: the same object as the dataclass
-    would build, immutable from then on (CPython and PyPy allow ``__class__`` assignment between
-    classes with identical slots)."""
-
-    __slots__ = ("data", "event", "id", "retry")
-
-    def __init__(self, event: str, data: str, id: str | None, retry: int | None) -> None:
-        self.event = event
-        self.data = data
-        self.id = id
-        self.retry = retry
-
-
-# CPython lays slots out in sorted order: the same names mean the same layout.
-if sorted(_Event.__slots__) != sorted(SSEEvent.__slots__):  # pragma: no cover
-    raise TypeError("_Event must mirror SSEEvent's fields")
-
-
-def _relabel(events: list[_Event]) -> list[SSEEvent]:
-    for event in events:
-        event.__class__ = SSEEvent  # type: ignore[assignment]
-    return events  # type: ignore[return-value]
-
-
 class SSEDecoder:
-    """Bytes in, ``SSEEvent`` out. No I/O: ``feed`` each chunk as it arrives, ``flush`` at EOF.
+    """Bytes in, ``Frame`` out. No I/O: ``feed`` each chunk as it arrives, ``flush`` at EOF.
 
     An event (its field lines, as bytes) larger than ``max_event_bytes`` raises
     ``EventTooLargeError``; no line-length limit applies otherwise. Invalid UTF-8 is replaced
@@ -89,7 +46,7 @@ class SSEDecoder:
         self.retry: int | None = None
         """The last reconnection time (ms) the stream announced with a ``retry`` field."""
 
-    def feed(self, chunk: bytes) -> list[SSEEvent]:
+    def feed(self, chunk: bytes) -> list[Frame]:
         """Decode one chunk; return the events it completed (often several, often none)."""
         if not self._started:
             chunk = self._strip_bom(chunk)
@@ -132,10 +89,10 @@ class SSEDecoder:
             datas = text[6:].split("\n\ndata: ")
             if "\n" not in "".join(datas):
                 last_id = self._last_id
-                return _relabel([_Event("message", data, last_id, None) for data in datas])
+                return seal([UnsealedFrame("message", data, last_id, None) for data in datas])
         return self._decode(text)
 
-    def flush(self) -> list[SSEEvent]:
+    def flush(self) -> list[Frame]:
         """End of stream: dispatch what is left, even without the closing blank line."""
         rest = self._head + bytes(self._buf)
         self._head = b""
@@ -143,9 +100,9 @@ class SSEDecoder:
         self._started = True
         if not rest.strip(b"\n"):
             return []
-        out: list[_Event] = []
+        out: list[UnsealedFrame] = []
         self._parse_block(rest.replace(b"\r", b"\n").decode("utf-8", "replace"), out)
-        return _relabel(out)
+        return seal(out)
 
     def _strip_bom(self, chunk: bytes) -> bytes:
         data = self._head + chunk if self._head else chunk
@@ -172,9 +129,9 @@ class SSEDecoder:
                 f"an SSE event exceeded max_event_bytes={self._max} ({largest} bytes)"
             )
 
-    def _decode(self, text: str) -> list[SSEEvent]:
+    def _decode(self, text: str) -> list[Frame]:
         """The events of complete blocks (the text between and excluding blank lines)."""
-        out: list[_Event] = []
+        out: list[UnsealedFrame] = []
         append = out.append
         for block in text.split("\n\n"):
             if block[:6] == "event:":
@@ -183,16 +140,16 @@ class SSEDecoder:
                 if block.startswith("data:", nl + 1) and block.find("\n", nl + 1) < 0:
                     event = block[7:nl] if block[6:7] == " " else block[6:nl]
                     data = block[nl + 7 :] if block[nl + 6 : nl + 7] == " " else block[nl + 6 :]
-                    append(_Event(event or "message", data, self._last_id, None))
+                    append(UnsealedFrame(event or "message", data, self._last_id, None))
                     continue
             elif block[:5] == "data:" and "\n" not in block:
                 data = block[6:] if block[5:6] == " " else block[5:]
-                append(_Event("message", data, self._last_id, None))
+                append(UnsealedFrame("message", data, self._last_id, None))
                 continue
             self._parse_block(block, out)
-        return _relabel(out)
+        return seal(out)
 
-    def _parse_block(self, block: str, out: list[_Event]) -> None:
+    def _parse_block(self, block: str, out: list[UnsealedFrame]) -> None:
         """The spec's field loop, for any block of lines; a blank line dispatches."""
         data: list[str] = []
         event = ""
@@ -200,7 +157,9 @@ class SSEDecoder:
         for line in block.split("\n"):
             if not line:
                 if data:
-                    out.append(_Event(event or "message", "\n".join(data), self._last_id, retry))
+                    out.append(
+                        UnsealedFrame(event or "message", "\n".join(data), self._last_id, retry)
+                    )
                 data, event, retry = [], "", None
                 continue
             if line[0] == ":":
@@ -219,4 +178,4 @@ class SSEDecoder:
                 retry = self.retry = int(value)
         # An empty data buffer (no data line at all) dispatches nothing, per the spec.
         if data:
-            out.append(_Event(event or "message", "\n".join(data), self._last_id, retry))
+            out.append(UnsealedFrame(event or "message", "\n".join(data), self._last_id, retry))

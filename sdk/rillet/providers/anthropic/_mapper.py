@@ -52,11 +52,11 @@ from rillet.protocol import (
     reasoning_text_chunk,
     tool_call_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode, decode_dict, skip_unknown
+from rillet.providers._mapper import NO_CHUNKS, Ordinals, decode, decode_dict, skip_unknown
 from rillet.providers.anthropic._errors import error_chunk
 from rillet.providers.anthropic._finish import unified_finish_reason
 from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["AnthropicMapper"]
 
@@ -83,7 +83,7 @@ class AnthropicMapper:
         self._done = False
         self._block = -1  # index of the latest block started (for events that omit it)
         self._calls: dict[int, _OpenCall] = {}  # block index -> open tool call
-        self._reasoning: dict[int, int] = {}  # block index -> reasoning-block ordinal
+        self._reasoning_ordinal = Ordinals()  # block index -> reasoning-block ordinal
         self._stop_reason: str | None = None
         self._input_tokens: int | None = None
         self._output_tokens: int | None = None
@@ -91,7 +91,7 @@ class AnthropicMapper:
         self._cache_write: int | None = None
         self._thinking_tokens: int | None = None
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         chunks = self._dispatch(frame.event, frame.data)
@@ -252,12 +252,6 @@ class AnthropicMapper:
         call = self._calls.pop(index)
         given = None if call.streamed or not call.start_input else call.start_input
         return ToolCallEndChunk(index=index, id=call.id, arguments=given)
-
-    def _reasoning_ordinal(self, index: int) -> int:
-        ordinal = self._reasoning.get(index)
-        if ordinal is None:
-            ordinal = self._reasoning[index] = len(self._reasoning)
-        return ordinal
 
     def _add_usage(self, usage: WireUsage | MessageDeltaUsage) -> None:
         """Counts are cumulative: every count sent replaces the one before it."""

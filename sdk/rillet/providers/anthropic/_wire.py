@@ -2,13 +2,13 @@
 
 The generated ``ContentBlockStartEvent`` and ``ContentBlockDeltaEvent`` type their block and
 delta as plain unions ending in an ``Unknown*`` catch-all, so pydantic's smart mode validates
-the value against every member, failures included: for a text delta that is more than half of
-the decoding time. These views keep the very same member types and pick the one to validate
+the value against every member, failures included, and a text delta pays for every failed
+member before the one that fits. These views keep the very same member types and pick the one to validate
 from the value's ``type`` (an unknown type goes to the catch-all).
 
 ``content_block_delta``, nearly every frame of a stream, is validated into the generated
 TypedDicts (``rillet._generated.wire_dicts``): the same schema and checks, without building a
-model instance for the event and another for its delta (3.1 us against 1.5 us per frame).
+model instance for the event and another for its delta.
 """
 
 from __future__ import annotations

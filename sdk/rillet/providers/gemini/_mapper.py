@@ -9,7 +9,7 @@ it closes the current reasoning block (one signature per block, never concatenat
 
 Frames are validated into the generated TypedDicts (``rillet._generated.wire_dicts``), not the
 generated models: the same schema and the same checks, but a Gemini frame nests six objects,
-and building a model instance for each cost twice what ``json.loads`` costs for the frame.
+and building a model instance for each costs more than parsing the frame's JSON.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from rillet.protocol import (
 from rillet.providers._mapper import NO_CHUNKS, decode_dict, skip_unknown
 from rillet.providers.gemini._errors import blocked_chunk, error_chunk_from_gemini
 from rillet.providers.gemini._finish import unified_finish_reason
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["GeminiMapper", "usage_from_gemini"]
 
@@ -73,7 +73,7 @@ class GeminiMapper:
         self._block = 0  # the reasoning block that thought text and signatures go to
         self._block_signed = False  # that block holds its signature: the next one opens a new block
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         data = frame.data

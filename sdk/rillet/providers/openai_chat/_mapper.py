@@ -7,7 +7,7 @@ in-stream ``{"error": ...}`` line, a missing ``[DONE]``, no ``finish_reason`` at
 
 Frames are validated into the generated TypedDicts (``rillet._generated.wire_dicts``, see
 ``_wire``), not the generated models: the same schema and the same checks, without a model
-instance per object (2.3 us against 3.9 us for a typical text frame, 4.2 us for ``json.loads``).
+instance per object.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from rillet.providers._mapper import NO_CHUNKS, decode_dict
 from rillet.providers.openai_chat._errors import error_chunk_from_openai
 from rillet.providers.openai_chat._finish import unified_finish_reason
 from rillet.providers.openai_chat._wire import CHUNK
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["ChatMapper", "usage_from_openai"]
 
@@ -80,7 +80,7 @@ class ChatMapper:
         self._names: dict[int, str] = {}  # our index -> tool name, for every call started
         self._last_index: int | None = None
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         data = frame.data

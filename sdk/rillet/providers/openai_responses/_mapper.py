@@ -59,10 +59,10 @@ from rillet.protocol import (
     reasoning_text_chunk,
     tool_call_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode, skip_unknown, stream_error_chunk
+from rillet.providers._mapper import NO_CHUNKS, Ordinals, decode, skip_unknown, stream_error_chunk
 from rillet.providers.openai_responses._errors import ERROR_TYPES
 from rillet.providers.openai_responses._finish import unified_finish_reason
-from rillet.transport import SSEEvent
+from rillet.transport import Frame
 
 __all__ = ["ResponsesMapper", "usage_from_responses"]
 
@@ -137,7 +137,7 @@ class ResponsesMapper:
         self._done = False
         self._calls: dict[int, _Call] = {}  # output_index -> call
         self._call_items: dict[str, _Call] = {}  # item id (fc_...) -> call
-        self._reasoning: dict[int, int] = {}  # output_index -> reasoning block ordinal
+        self._reasoning_ordinal = Ordinals()  # output_index -> reasoning-block ordinal
         self._texted: set[int] = set()  # output indexes whose text arrived as deltas
         self._finished: set[int] = set()  # output indexes whose finished item was mapped
         self._sealed: set[int] = set()  # output indexes whose encrypted reasoning was sent
@@ -157,7 +157,7 @@ class ResponsesMapper:
             "error": self._on_error,
         }
 
-    def feed(self, frame: SSEEvent) -> Sequence[StreamChunk]:
+    def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
         name = frame.event
@@ -225,7 +225,7 @@ class ResponsesMapper:
             return NO_CHUNKS
         position = _position(output_index)
         self._texted.add(position)
-        return (reasoning_text_chunk(delta, self._ordinal(position), item_id),)
+        return (reasoning_text_chunk(delta, self._reasoning_ordinal(position), item_id),)
 
     def _on_item_added(self, data: str) -> Sequence[StreamChunk]:
         event = decode(ResponseOutputItemAddedEvent, data)
@@ -234,7 +234,7 @@ class ResponsesMapper:
             _, start = self._start_call(event.output_index, item.id, item.call_id, item.name)
             return start
         if isinstance(item, ReasoningItem):
-            self._ordinal(_position(event.output_index))
+            self._reasoning_ordinal(_position(event.output_index))
         return NO_CHUNKS  # messages start with their first delta; hosted tools are skipped
 
     def _on_item_done(self, data: str) -> Sequence[StreamChunk]:
@@ -314,7 +314,7 @@ class ResponsesMapper:
 
     def _reasoning_done(self, position: int, item: ReasoningItem) -> Sequence[StreamChunk]:
         """The item's id and encrypted content (each sent once), and text never streamed."""
-        ordinal = self._ordinal(position)
+        ordinal = self._reasoning_ordinal(position)
         out: list[StreamChunk] = []
         first = position not in self._finished
         if first:
@@ -336,12 +336,6 @@ class ResponsesMapper:
     def _streamed(self, position: int) -> bool:
         """Whether the item at ``position`` got text deltas (any, if some came without index)."""
         return position in self._texted or _NO_INDEX in self._texted
-
-    def _ordinal(self, position: int) -> int:
-        ordinal = self._reasoning.get(position)
-        if ordinal is None:
-            ordinal = self._reasoning[position] = len(self._reasoning)
-        return ordinal
 
     # -- function calls ------------------------------------------------------------------------
 
