@@ -91,6 +91,7 @@ from rillet.protocol import (
 )
 from rillet.registry import AdapterConfig
 from rillet.streaming import StreamingLLMResponse
+from rillet.sync import SyncLLMClient, SyncStream
 from rillet.transport import Timeout
 
 __all__ = [
@@ -156,6 +157,8 @@ __all__ = [
     "StreamChunkType",
     "StreamInterruptedError",
     "StreamingLLMResponse",
+    "SyncLLMClient",
+    "SyncStream",
     "SystemMessage",
     "Timeout",
     "Tool",
