@@ -62,6 +62,7 @@ from rillet.agent import (
     AgentTurnStartEvent,
     MaxStepsExceededError,
     RuntimeBuilder,
+    SyncRuntime,
     Tool,
     ToolLoopStrategy,
     tool,
@@ -95,6 +96,7 @@ from rillet.protocol import (
 )
 from rillet.registry import AdapterConfig
 from rillet.streaming import StreamingLLMResponse
+from rillet.sync import SyncLLMClient, SyncStream
 from rillet.timeout import Timeout
 
 __all__ = [
@@ -162,6 +164,9 @@ __all__ = [
     "StreamChunkType",
     "StreamInterruptedError",
     "StreamingLLMResponse",
+    "SyncLLMClient",
+    "SyncRuntime",
+    "SyncStream",
     "SystemMessage",
     "Timeout",
     "Tool",

@@ -16,7 +16,8 @@
 
 Modules: ``events`` (the event models, generated from ``schema/``), ``tools`` (functions and
 objects as tools), ``strategy`` (the turn loop), ``executor`` (delivering events to callbacks),
-``runtime`` (``AgentRuntime``, ``RuntimeBuilder``), ``result`` (``AgentResult``).
+``runtime`` (``AgentRuntime``, ``RuntimeBuilder``), ``sync`` (``SyncRuntime``, for blocking
+code), ``result`` (``AgentResult``).
 
 ``CallbackOptions``, ``CallbackPolicy``'s earlier name, still imports (with a
 ``DeprecationWarning``) until the next release.
@@ -43,6 +44,7 @@ from rillet.agent.executor import CallbackPolicy, EventCallback
 from rillet.agent.result import AgentResult, MaxStepsExceededError
 from rillet.agent.runtime import AgentEventStream, AgentRuntime, RunInput, RuntimeBuilder
 from rillet.agent.strategy import Strategy, ToolLoopStrategy
+from rillet.agent.sync import SyncAgentEventStream, SyncRuntime
 from rillet.agent.tools import AgentTool, Tool, tool
 
 __all__ = [
@@ -67,6 +69,8 @@ __all__ = [
     "RunInput",
     "RuntimeBuilder",
     "Strategy",
+    "SyncAgentEventStream",
+    "SyncRuntime",
     "Tool",
     "ToolLoopStrategy",
     "parse_event",

@@ -42,9 +42,11 @@ from rillet.agent.events import (
 from rillet.agent.executor import CallbackPolicy, EventCallback, EventDispatcher, EventSink
 from rillet.agent.result import AgentResult
 from rillet.agent.strategy import Strategy, ToolLoopStrategy
+from rillet.agent.sync import SyncRuntime
 from rillet.agent.tools import AgentTool, ToolInput, as_tool
 from rillet.client import LLMClient
 from rillet.protocol import Message, SystemMessage, UserMessage, parse_messages
+from rillet.sync import SyncLLMClient
 
 __all__ = ["AgentEventStream", "AgentRuntime", "RunInput", "RuntimeBuilder"]
 
@@ -261,7 +263,7 @@ class RuntimeBuilder:
     """Builds an ``AgentRuntime`` step by step; every ``with_`` returns the builder."""
 
     def __init__(self) -> None:
-        self._client: LLMClient | None = None
+        self._client: LLMClient | SyncLLMClient | None = None
         self._tools: list[AgentTool] = []
         self._callbacks: list[EventCallback] = []
         self._strategy: Strategy | None = None
@@ -271,7 +273,8 @@ class RuntimeBuilder:
         self._callback_policy = CallbackPolicy()
         self._events_queue_size = 256
 
-    def with_client(self, client: LLMClient) -> RuntimeBuilder:
+    def with_client(self, client: LLMClient | SyncLLMClient) -> RuntimeBuilder:
+        """An ``LLMClient`` for ``build()``, a ``SyncLLMClient`` for ``build_sync()``."""
         self._client = client
         return self
 
@@ -343,8 +346,22 @@ class RuntimeBuilder:
     def build(self) -> AgentRuntime:
         if self._client is None:
             raise ConfigurationError("RuntimeBuilder needs a client: .with_client(LLMClient(...))")
+        if isinstance(self._client, SyncLLMClient):
+            raise ConfigurationError("a SyncLLMClient runs agents with .build_sync()")
+        return self._build(self._client)
+
+    def build_sync(self) -> SyncRuntime:
+        """A ``SyncRuntime``, for blocking code: needs ``.with_client(SyncLLMClient(...))``."""
+        client = self._client
+        if not isinstance(client, SyncLLMClient):
+            raise ConfigurationError(
+                "build_sync() needs a client: .with_client(SyncLLMClient(...))"
+            )
+        return SyncRuntime(client, self._build(client._client))
+
+    def _build(self, client: LLMClient) -> AgentRuntime:
         return AgentRuntime(
-            self._client,
+            client,
             tools=self._tools,
             callbacks=self._callbacks,
             strategy=self._strategy,
