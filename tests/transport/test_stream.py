@@ -432,8 +432,14 @@ async def test_backpressure_slow_consumer_stops_the_sender(
     async with transport.stream("POST", server.url, headers={}) as stream:
         async for _ in stream:
             break  # one event read, then a pause
-        await asyncio.sleep(0.15)
-        sent = server.requests[0].bytes_sent
+        # The sender fills the socket buffers, then blocks: wait (bounded) until it stops, so a
+        # loaded machine is not mistaken for a sender that never stops.
+        sent, deadline = -1, asyncio.get_running_loop().time() + 5
+        while (
+            server.requests[0].bytes_sent != sent and asyncio.get_running_loop().time() < deadline
+        ):
+            sent = server.requests[0].bytes_sent
+            await asyncio.sleep(0.15)
         await asyncio.sleep(0.15)
         # The sender is blocked: nothing more went out while we did not read.
         assert server.requests[0].bytes_sent == sent < len(body) // 2

@@ -272,6 +272,9 @@ async def _chat(args: argparse.Namespace, console: Console) -> int:
         .with_client(client)
         .with_max_steps(args.max_steps)
         .with_system_prompt(args.system)
+        # The view draws on the terminal itself: a slow draw is no fault to warn about there,
+        # and the warning would land in the middle of the answer it is drawing.
+        .with_callback_policy(slow_callback=60.0)
     )
     if args.provider == "mock" or args.demo_tools:
         builder = builder.with_tools(get_weather)
