@@ -432,8 +432,10 @@ async def test_backpressure_slow_consumer_stops_the_sender(
     async with transport.stream("POST", server.url, headers={}) as stream:
         async for _ in stream:
             break  # one event read, then a pause
-        await asyncio.sleep(0.15)
-        sent = server.requests[0].bytes_sent
+        sent = -1
+        while sent != server.requests[0].bytes_sent:  # until the socket buffers are full
+            sent = server.requests[0].bytes_sent
+            await asyncio.sleep(0.15)
         await asyncio.sleep(0.15)
         # The sender is blocked: nothing more went out while we did not read.
         assert server.requests[0].bytes_sent == sent < len(body) // 2
