@@ -4,6 +4,7 @@
     rillet conformance --provider anthropic --case 'tool*'
     rillet conformance --adapter my_pkg.adapter:MyAdapter --wire openai
     rillet conformance --json report.json --junit junit.xml
+    rillet conformance --html report.html         # the matrix and failures on one page
     rillet conformance --record                   # rewrite cassettes/ from the emulator
 
 Each case of the catalogue (``--list``) runs against the embedded emulator, then, when
@@ -39,6 +40,7 @@ _EXAMPLES = """examples:
   rillet conformance --provider anthropic --case 'tool*'
   rillet conformance --adapter my_pkg.adapter:MyAdapter --wire openai
   rillet conformance --json report.json --junit junit.xml
+  rillet conformance --html report.html
 """
 
 
@@ -115,6 +117,11 @@ def register(subparsers: Any) -> None:
         help="write a JSON report to PATH (no PATH or -: standard output, the table to stderr)",
     )
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the matrix, timings and failures to FILE as one self-contained HTML page",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -260,6 +267,7 @@ def _finish(
     args: argparse.Namespace, console: Console, results: list[CaseResult], seconds: float
 ) -> int:
     from rillet.conformance.report import print_report, summary, to_json, to_junit
+    from rillet.conformance.report_html import to_html
 
     print_report(console, results)
     if seconds:
@@ -272,6 +280,8 @@ def _finish(
             Path(args.json).write_text(document + "\n", encoding="utf-8")
     if args.junit is not None:
         Path(args.junit).write_text(to_junit(results), encoding="utf-8")
+    if args.html is not None:
+        Path(args.html).write_text(to_html(results, seconds), encoding="utf-8")
     return 1 if summary(results)["fail"] else 0
 
 

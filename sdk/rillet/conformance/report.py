@@ -14,13 +14,23 @@ from rillet.conformance.runner import CaseResult
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-__all__ = ["failures", "summary", "table", "to_json", "to_junit"]
+__all__ = ["failures", "matrix", "row_name", "summary", "table", "to_json", "to_junit"]
 
 _STYLE = {"pass": "green", "fail": "bold red", "skip": "dim"}
 
 
-def _row_name(result: CaseResult) -> str:
+def row_name(result: CaseResult) -> str:
+    """The case, and where its bytes came from when not from the emulator."""
     return result.case if result.source == "emulator" else f"{result.case} · {result.source}"
+
+
+def matrix(results: Sequence[CaseResult]) -> tuple[list[str], dict[str, dict[str, CaseResult]]]:
+    """The targets (columns) and, per row name, each target's result; both in the order run."""
+    targets = list(dict.fromkeys(r.target for r in results))
+    rows: dict[str, dict[str, CaseResult]] = {}
+    for result in results:
+        rows.setdefault(row_name(result), {})[result.target] = result
+    return targets, rows
 
 
 def summary(results: Sequence[CaseResult]) -> dict[str, int]:
@@ -34,10 +44,7 @@ def table(results: Sequence[CaseResult]) -> RenderableType:
     """Case x target: pass / FAIL / skip and the seconds each took."""
     from rich.table import Table
 
-    targets = list(dict.fromkeys(r.target for r in results))
-    rows: dict[str, dict[str, CaseResult]] = {}
-    for result in results:
-        rows.setdefault(_row_name(result), {})[result.target] = result
+    targets, rows = matrix(results)
     counts = summary(results)
     grid = Table(
         title="rillet conformance",
@@ -74,7 +81,7 @@ def failures(results: Sequence[CaseResult]) -> Iterable[RenderableType]:
         rules = ", ".join(result.rules_failed)
         yield Text.assemble(
             ("✗ ", "bold red"),
-            (f"{result.target} · {_row_name(result)}", "bold"),
+            (f"{result.target} · {row_name(result)}", "bold"),
             f"  broke: {rules}",
         )
         if first is not None:
@@ -151,7 +158,7 @@ def to_junit(results: Sequence[CaseResult]) -> str:
                 suite,
                 "testcase",
                 classname=f"rillet.conformance.{target}",
-                name=_row_name(result),
+                name=row_name(result),
                 time=f"{result.seconds:.3f}",
             )
             if result.status == "skip":
