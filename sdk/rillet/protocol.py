@@ -1,15 +1,17 @@
 """The provider-neutral protocol: stream chunks, the final response, the request.
 
-Every class here is generated from ``schema/`` (see ``schema/README.md``); this module only
-gives them their public names and adds the unions and adapters that users need.
+Every class here is generated from ``schema/`` (see ``schema/README.md``), and so is the
+``StreamChunk`` union; this module only gives them their public names and adds the unions and
+adapters that users need.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from rillet._generated.protocol import stream_chunk_schema
 from rillet._generated.protocol.llm_request_schema import (
     AssistantMessage,
     ImagePart,
@@ -37,6 +39,7 @@ from rillet._generated.protocol.stream_chunk_schema import (
     ToolCallStartChunk,
     Usage,
 )
+from rillet._unions import union_of
 
 __all__ = [
     "TERMINAL_CHUNK_TYPES",
@@ -72,16 +75,10 @@ __all__ = [
     "parse_messages",
 ]
 
-StreamChunk: TypeAlias = (
-    StartChunk
-    | ContentChunk
-    | ReasoningChunk
-    | ToolCallStartChunk
-    | ToolCallChunk
-    | ToolCallEndChunk
-    | StopChunk
-    | ErrorChunk
-)
+if TYPE_CHECKING:
+    StreamChunk: TypeAlias = stream_chunk_schema.StreamChunk
+else:
+    StreamChunk = union_of(stream_chunk_schema.StreamChunk)
 """One chunk of a normalized stream; ``chunk.type`` tells which (a ``StreamChunkType`` value)."""
 
 Message: TypeAlias = SystemMessage | UserMessage | AssistantMessage | ToolMessage
@@ -93,9 +90,7 @@ ContentPart: TypeAlias = TextPart | ImagePart
 TERMINAL_CHUNK_TYPES = frozenset({StreamChunkType.stop.value, StreamChunkType.error.value})
 """The chunk types that end a stream: exactly one of them comes last."""
 
-_CHUNK_ADAPTER: TypeAdapter[StreamChunk] = TypeAdapter(
-    Annotated[StreamChunk, Field(discriminator="type")]
-)
+_CHUNK_ADAPTER: TypeAdapter[StreamChunk] = TypeAdapter(stream_chunk_schema.StreamChunk)
 _MESSAGES_ADAPTER: TypeAdapter[list[Message]] = TypeAdapter(
     list[Annotated[Message, Field(discriminator="role")]]
 )

@@ -30,19 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from rillet.agent.events import (
-    AgentCancelledEvent,
-    AgentErrorEvent,
-    AgentEvent,
-    AgentRunEndEvent,
-    AgentRunStartEvent,
-    AgentStreamChunkEvent,
-    AgentToolCallEndEvent,
-    AgentToolCallStartEvent,
-    AgentTurnEndEvent,
-    AgentTurnStartEvent,
-    event_payload,
-)
+from rillet.agent.events import AgentEvent, event_payload
 
 __all__ = ["CallbackOptions", "EventCallback", "EventDispatcher", "EventSink"]
 
@@ -52,18 +40,7 @@ EventCallback = Callable[..., Any]
 """``(event) -> None``, ``async (event) -> None``, or ``(event_type, payload) -> None`` (sync or
 async): see this module's docstring."""
 
-EventT = TypeVar(
-    "EventT",
-    AgentRunStartEvent,
-    AgentTurnStartEvent,
-    AgentStreamChunkEvent,
-    AgentToolCallStartEvent,
-    AgentToolCallEndEvent,
-    AgentTurnEndEvent,
-    AgentRunEndEvent,
-    AgentErrorEvent,
-    AgentCancelledEvent,
-)
+EventT = TypeVar("EventT", bound=AgentEvent)
 
 
 @dataclass(frozen=True)

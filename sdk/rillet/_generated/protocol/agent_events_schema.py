@@ -6,7 +6,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 from . import llm_response_schema, stream_chunk_schema
 
@@ -372,20 +373,9 @@ class AgentCancelledEvent(BaseModel):
     """
 
 
-class AgentEvent(
-    RootModel[
-        AgentRunStartEvent
-        | AgentTurnStartEvent
-        | AgentStreamChunkEvent
-        | AgentToolCallStartEvent
-        | AgentToolCallEndEvent
-        | AgentTurnEndEvent
-        | AgentRunEndEvent
-        | AgentErrorEvent
-        | AgentCancelledEvent
-    ]
-):
-    root: Annotated[
+AgentEvent = TypeAliasType(
+    "AgentEvent",
+    Annotated[
         AgentRunStartEvent
         | AgentTurnStartEvent
         | AgentStreamChunkEvent
@@ -396,7 +386,8 @@ class AgentEvent(
         | AgentErrorEvent
         | AgentCancelledEvent,
         Field(discriminator="type", title="AgentEvent"),
-    ]
-    """
-    One event of an agent run. A run is: AGENT_RUN_START, then for each model turn AGENT_TURN_START, its AGENT_STREAM_CHUNK events in arrival order, an AGENT_TOOL_CALL_START and AGENT_TOOL_CALL_END for each tool call it asked for, and AGENT_TURN_END; then exactly one terminal event (AGENT_RUN_END, AGENT_ERROR or AGENT_CANCELLED) and nothing after it.
-    """
+    ],
+)
+"""
+One event of an agent run. A run is: AGENT_RUN_START, then for each model turn AGENT_TURN_START, its AGENT_STREAM_CHUNK events in arrival order, an AGENT_TOOL_CALL_START and AGENT_TOOL_CALL_END for each tool call it asked for, and AGENT_TURN_END; then exactly one terminal event (AGENT_RUN_END, AGENT_ERROR or AGENT_CANCELLED) and nothing after it.
+"""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 
 class StreamChunkType(str, Enum):
@@ -292,19 +293,9 @@ class ErrorChunk(BaseModel):
     """
 
 
-class StreamChunk(
-    RootModel[
-        StartChunk
-        | ContentChunk
-        | ReasoningChunk
-        | ToolCallStartChunk
-        | ToolCallChunk
-        | ToolCallEndChunk
-        | StopChunk
-        | ErrorChunk
-    ]
-):
-    root: Annotated[
+StreamChunk = TypeAliasType(
+    "StreamChunk",
+    Annotated[
         StartChunk
         | ContentChunk
         | ReasoningChunk
@@ -314,7 +305,8 @@ class StreamChunk(
         | StopChunk
         | ErrorChunk,
         Field(discriminator="type", title="StreamChunk"),
-    ]
-    """
-    One provider-neutral stream chunk. A stream is: one start chunk, then content, reasoning and tool-call chunks in arrival order, then exactly one terminal chunk (stop or error) and nothing after it.
-    """
+    ],
+)
+"""
+One provider-neutral stream chunk. A stream is: one start chunk, then content, reasoning and tool-call chunks in arrival order, then exactly one terminal chunk (stop or error) and nothing after it.
+"""
