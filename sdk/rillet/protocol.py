@@ -2,7 +2,7 @@
 
 Every class here is generated from ``schema/`` (see ``schema/README.md``), and so is the
 ``StreamChunk`` union; this module only gives them their public names and adds the unions and
-adapters that users need.
+adapters that users need. The models are frozen: change one with ``model_copy(update=...)``.
 """
 
 from __future__ import annotations
@@ -115,8 +115,9 @@ def parse_messages(messages: object) -> list[Message]:
 # these chunks from values their wire models have just validated (a ``str`` is a ``str``), so
 # the functions below set the instance's state directly, exactly as pydantic's own validation
 # leaves it (the same ``__dict__``, in field order, and the same fields set): the result is
-# equal to, and indistinguishable from, ``ContentChunk(text=text)``. A value of any other type
-# still goes through ``__init__``, and its validation.
+# equal to, and indistinguishable from, ``ContentChunk(text=text)``, frozen like it (the
+# descriptors below pass the frozen ``__setattr__`` only while the chunk is built). A value of
+# any other type still goes through ``__init__``, and its validation.
 
 _new = object.__new__
 _set_dict = BaseModel.__dict__["__dict__"].__set__

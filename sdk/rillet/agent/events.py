@@ -8,7 +8,8 @@ is cancelled part way has no ``AGENT_TURN_END``: the terminal event follows). Ev
 ``run_id``, its ``sequence`` in the run and a ``timestamp``; ``event.type`` tells which it is
 (an ``AgentEventType`` value: ``event.type == AgentEventType.AGENT_STREAM_CHUNK``). Type
 checkers narrow ``AgentEvent`` by ``isinstance(event, AgentStreamChunkEvent)`` or by comparing
-``event.type`` with the string (``event.type == "AGENT_STREAM_CHUNK"``).
+``event.type`` with the string (``event.type == "AGENT_STREAM_CHUNK"``). Events are frozen
+values: every callback and the consumer see the same event, and none can change it.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ class AgentRunStartEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_RUN_START"] = "AGENT_RUN_START"
     run_id: str
@@ -78,6 +79,7 @@ class AgentTurnStartEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TURN_START"] = "AGENT_TURN_START"
     run_id: str
@@ -105,6 +107,7 @@ class AgentToolCallStartEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TOOL_CALL_START"] = "AGENT_TOOL_CALL_START"
     run_id: str
@@ -144,6 +147,7 @@ class AgentToolCallEndEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TOOL_CALL_END"] = "AGENT_TOOL_CALL_END"
     run_id: str
@@ -195,6 +199,7 @@ class AgentStreamChunkEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_STREAM_CHUNK"] = "AGENT_STREAM_CHUNK"
     run_id: str
@@ -236,6 +241,7 @@ class AgentTurnEndEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TURN_END"] = "AGENT_TURN_END"
     run_id: str
@@ -267,6 +273,7 @@ class AgentRunEndEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_RUN_END"] = "AGENT_RUN_END"
     run_id: str
@@ -302,6 +309,7 @@ class AgentErrorEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_ERROR"] = "AGENT_ERROR"
     run_id: str
@@ -349,6 +357,7 @@ class AgentCancelledEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_CANCELLED"] = "AGENT_CANCELLED"
     run_id: str

@@ -68,6 +68,7 @@ class Usage(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     input_tokens: int = 0
     """
@@ -102,6 +103,7 @@ class StartChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["start"] = "start"
     id: str | None = None
@@ -125,6 +127,7 @@ class ContentChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["content"] = "content"
     text: str
@@ -140,6 +143,7 @@ class ReasoningChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["reasoning"] = "reasoning"
     text: str = ""
@@ -171,6 +175,7 @@ class ToolCallStartChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["tool_call_start"] = "tool_call_start"
     index: int | None = None
@@ -198,6 +203,7 @@ class ToolCallChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["tool_call_chunk"] = "tool_call_chunk"
     index: int | None = None
@@ -221,6 +227,7 @@ class ToolCallEndChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["tool_call_end"] = "tool_call_end"
     index: int | None = None
@@ -248,6 +255,7 @@ class StopChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["stop"] = "stop"
     finish_reason: FinishReason
@@ -268,6 +276,7 @@ class ErrorChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["error"] = "error"
     code: ErrorCode
