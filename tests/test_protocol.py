@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import typing
 from pathlib import Path
-from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, ValidationError
+from protocol_samples import CHUNKS, schema_kinds
 from pydantic import ValidationError as PydanticValidationError
 
 import rillet
-from rillet._generated.protocol.stream_chunk_schema import StreamChunk as GeneratedStreamChunk
+from rillet.accumulator import ResponseAccumulator
 from rillet.protocol import LLMResponse, StreamChunk, StreamChunkType, parse_chunk
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
@@ -48,11 +48,19 @@ def test_llm_response_has_exactly_the_public_fields() -> None:
     }
 
 
-def test_stream_chunk_union_matches_the_generated_one() -> None:
-    generated = typing.get_args(GeneratedStreamChunk.model_fields["root"].annotation)
-    assert set(typing.get_args(StreamChunk)) == set(generated)
-    kinds = {cls.model_fields["type"].default for cls in generated}
-    assert kinds == {member.value for member in StreamChunkType}
+def test_stream_chunk_is_the_union_of_every_kind_the_schema_lists() -> None:
+    kinds = schema_kinds("stream_chunk.schema.json")
+    members = typing.get_args(StreamChunk)
+    assert {cls.__name__: cls.model_fields["type"].default for cls in members} == kinds
+    assert set(kinds.values()) == {member.value for member in StreamChunkType} == set(CHUNKS)
+
+
+@pytest.mark.parametrize("kind", [member.value for member in StreamChunkType])
+def test_every_kind_parses_and_reaches_the_accumulator(kind: str) -> None:
+    chunk = parse_chunk(CHUNKS[kind])
+    assert isinstance(chunk, StreamChunk) and chunk.type == kind
+    assert parse_chunk(json.dumps(CHUNKS[kind])) == chunk
+    assert ResponseAccumulator().add(chunk).type == kind
 
 
 @pytest.mark.parametrize("path", sorted(SCHEMA_DIR.rglob("*.schema.json")), ids=lambda p: p.name)
@@ -74,17 +82,7 @@ def test_chunks_validate_against_the_json_schema() -> None:
         json.loads((SCHEMA_DIR / "protocol" / "stream_chunk.schema.json").read_text()),
         registry=registry,
     )
-    samples: list[dict[str, Any]] = [
-        {"type": "start", "id": "r", "model": "m", "provider": "openai"},
-        {"type": "content", "text": "hi"},
-        {"type": "reasoning", "text": "", "signature": "abc"},
-        {"type": "tool_call_start", "index": 0, "id": "c", "name": "f"},
-        {"type": "tool_call_chunk", "index": 0, "arguments_delta": '{"a'},
-        {"type": "tool_call_end", "index": 0, "arguments": {"a": 1}},
-        {"type": "stop", "finish_reason": "length", "provider_finish_reason": "max_tokens"},
-        {"type": "error", "code": "rate_limit", "message": "slow down", "retryable": True},
-    ]
-    for sample in samples:
+    for sample in CHUNKS.values():
         validator.validate(sample)
         chunk = parse_chunk(sample)
         assert chunk.type == sample["type"]

@@ -1,15 +1,17 @@
 """The provider-neutral protocol: stream chunks, the final response, the request.
 
-Every class here is generated from ``schema/`` (see ``schema/README.md``); this module only
-gives them their public names and adds the unions and adapters that users need.
+Every class here is generated from ``schema/`` (see ``schema/README.md``), and so is the
+``StreamChunk`` union; this module only gives them their public names and adds the unions and
+adapters that users need. The models are frozen: change one with ``model_copy(update=...)``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from rillet._generated.protocol import stream_chunk_schema
 from rillet._generated.protocol.llm_request_schema import (
     AssistantMessage,
     ImagePart,
@@ -37,6 +39,7 @@ from rillet._generated.protocol.stream_chunk_schema import (
     ToolCallStartChunk,
     Usage,
 )
+from rillet._unions import union_of
 
 __all__ = [
     "TERMINAL_CHUNK_TYPES",
@@ -72,16 +75,10 @@ __all__ = [
     "parse_messages",
 ]
 
-StreamChunk: TypeAlias = (
-    StartChunk
-    | ContentChunk
-    | ReasoningChunk
-    | ToolCallStartChunk
-    | ToolCallChunk
-    | ToolCallEndChunk
-    | StopChunk
-    | ErrorChunk
-)
+if TYPE_CHECKING:
+    StreamChunk: TypeAlias = stream_chunk_schema.StreamChunk
+else:
+    StreamChunk = union_of(stream_chunk_schema.StreamChunk)
 """One chunk of a normalized stream; ``chunk.type`` tells which (a ``StreamChunkType`` value)."""
 
 Message: TypeAlias = SystemMessage | UserMessage | AssistantMessage | ToolMessage
@@ -93,9 +90,7 @@ ContentPart: TypeAlias = TextPart | ImagePart
 TERMINAL_CHUNK_TYPES = frozenset({StreamChunkType.stop.value, StreamChunkType.error.value})
 """The chunk types that end a stream: exactly one of them comes last."""
 
-_CHUNK_ADAPTER: TypeAdapter[StreamChunk] = TypeAdapter(
-    Annotated[StreamChunk, Field(discriminator="type")]
-)
+_CHUNK_ADAPTER: TypeAdapter[StreamChunk] = TypeAdapter(stream_chunk_schema.StreamChunk)
 _MESSAGES_ADAPTER: TypeAdapter[list[Message]] = TypeAdapter(
     list[Annotated[Message, Field(discriminator="role")]]
 )
@@ -120,8 +115,9 @@ def parse_messages(messages: object) -> list[Message]:
 # these chunks from values their wire models have just validated (a ``str`` is a ``str``), so
 # the functions below set the instance's state directly, exactly as pydantic's own validation
 # leaves it (the same ``__dict__``, in field order, and the same fields set): the result is
-# equal to, and indistinguishable from, ``ContentChunk(text=text)``. A value of any other type
-# still goes through ``__init__``, and its validation.
+# equal to, and indistinguishable from, ``ContentChunk(text=text)``, frozen like it (the
+# descriptors below pass the frozen ``__setattr__`` only while the chunk is built). A value of
+# any other type still goes through ``__init__``, and its validation.
 
 _new = object.__new__
 _set_dict = BaseModel.__dict__["__dict__"].__set__

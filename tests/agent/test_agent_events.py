@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from protocol_samples import EVENTS, schema_kinds
 from referencing import Registry, Resource
 
 from rillet import LLMClient, MockAdapter, MockResponse, RateLimitError, ToolCall
@@ -22,6 +24,7 @@ from rillet.agent import (
     RuntimeBuilder,
     parse_event,
 )
+from rillet.agent.executor import EventT
 
 from ._support import EventLog, squeezed
 
@@ -158,6 +161,22 @@ async def test_every_event_validates_against_the_json_schema() -> None:
     assert len(kinds) == 7  # all but the error and cancelled events, tested elsewhere
     schema = json.loads((SCHEMA_DIR / "agent_events.schema.json").read_text())
     assert schema["$defs"]["AgentEventType"]["enum"] == [m.value for m in AgentEventType]
+
+
+def test_agent_event_is_the_union_of_every_kind_the_schema_lists() -> None:
+    kinds = schema_kinds("agent_events.schema.json")
+    members = typing.get_args(AgentEvent)
+    assert {cls.__name__: cls.model_fields["type"].default for cls in members} == kinds
+    assert set(kinds.values()) == {member.value for member in AgentEventType} == set(EVENTS)
+    emittable = EventT.__bound__
+    assert emittable is not None and all(issubclass(cls, emittable) for cls in members)
+
+
+@pytest.mark.parametrize("kind", [member.value for member in AgentEventType])
+def test_every_kind_parses(kind: str) -> None:
+    event = parse_event(EVENTS[kind])
+    assert isinstance(event, AgentEvent) and event.type == kind
+    assert parse_event(event.model_dump_json()) == event
 
 
 @pytest.mark.parametrize("is_async", [False, True])

@@ -8,15 +8,17 @@ is cancelled part way has no ``AGENT_TURN_END``: the terminal event follows). Ev
 ``run_id``, its ``sequence`` in the run and a ``timestamp``; ``event.type`` tells which it is
 (an ``AgentEventType`` value: ``event.type == AgentEventType.AGENT_STREAM_CHUNK``). Type
 checkers narrow ``AgentEvent`` by ``isinstance(event, AgentStreamChunkEvent)`` or by comparing
-``event.type`` with the string (``event.type == "AGENT_STREAM_CHUNK"``).
+``event.type`` with the string (``event.type == "AGENT_STREAM_CHUNK"``). Events are frozen
+values: every callback and the consumer see the same event, and none can change it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 
+from rillet._generated.protocol import agent_events_schema
 from rillet._generated.protocol.agent_events_schema import (
     AgentCancelledEvent,
     AgentErrorEvent,
@@ -29,6 +31,7 @@ from rillet._generated.protocol.agent_events_schema import (
     AgentTurnEndEvent,
     AgentTurnStartEvent,
 )
+from rillet._unions import union_of
 
 __all__ = [
     "TERMINAL_EVENT_TYPES",
@@ -47,17 +50,10 @@ __all__ = [
     "parse_event",
 ]
 
-AgentEvent: TypeAlias = (
-    AgentRunStartEvent
-    | AgentTurnStartEvent
-    | AgentStreamChunkEvent
-    | AgentToolCallStartEvent
-    | AgentToolCallEndEvent
-    | AgentTurnEndEvent
-    | AgentRunEndEvent
-    | AgentErrorEvent
-    | AgentCancelledEvent
-)
+if TYPE_CHECKING:
+    AgentEvent: TypeAlias = agent_events_schema.AgentEvent
+else:
+    AgentEvent = union_of(agent_events_schema.AgentEvent)
 """One event of an agent run; ``event.type`` tells which (an ``AgentEventType`` value)."""
 
 TERMINAL_EVENT_TYPES = frozenset(
@@ -69,9 +65,7 @@ TERMINAL_EVENT_TYPES = frozenset(
 )
 """The event types that end a run: exactly one of them comes last."""
 
-_EVENT_ADAPTER: TypeAdapter[AgentEvent] = TypeAdapter(
-    Annotated[AgentEvent, Field(discriminator="type")]
-)
+_EVENT_ADAPTER: TypeAdapter[AgentEvent] = TypeAdapter(agent_events_schema.AgentEvent)
 
 
 def parse_event(data: str | bytes | dict[str, Any]) -> AgentEvent:

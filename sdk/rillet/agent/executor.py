@@ -32,19 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rillet._deprecation import renamed_attributes
 from rillet.agent._callables import is_async_callable
-from rillet.agent.events import (
-    AgentCancelledEvent,
-    AgentErrorEvent,
-    AgentEvent,
-    AgentRunEndEvent,
-    AgentRunStartEvent,
-    AgentStreamChunkEvent,
-    AgentToolCallEndEvent,
-    AgentToolCallStartEvent,
-    AgentTurnEndEvent,
-    AgentTurnStartEvent,
-    event_payload,
-)
+from rillet.agent.events import AgentEvent, event_payload
 
 __all__ = ["CallbackPolicy", "EventCallback", "EventDispatcher", "EventSink"]
 
@@ -54,18 +42,7 @@ EventCallback = Callable[..., Any]
 """``(event) -> None``, ``async (event) -> None``, or ``(event_type, payload) -> None`` (sync or
 async): see this module's docstring."""
 
-EventT = TypeVar(
-    "EventT",
-    AgentRunStartEvent,
-    AgentTurnStartEvent,
-    AgentStreamChunkEvent,
-    AgentToolCallStartEvent,
-    AgentToolCallEndEvent,
-    AgentTurnEndEvent,
-    AgentRunEndEvent,
-    AgentErrorEvent,
-    AgentCancelledEvent,
-)
+EventT = TypeVar("EventT", bound=AgentEvent)
 
 
 @dataclass(frozen=True)

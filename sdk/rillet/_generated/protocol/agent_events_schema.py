@@ -6,7 +6,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 from . import llm_response_schema, stream_chunk_schema
 
@@ -34,6 +35,7 @@ class AgentRunStartEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_RUN_START"] = "AGENT_RUN_START"
     run_id: str
@@ -77,6 +79,7 @@ class AgentTurnStartEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TURN_START"] = "AGENT_TURN_START"
     run_id: str
@@ -104,6 +107,7 @@ class AgentToolCallStartEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TOOL_CALL_START"] = "AGENT_TOOL_CALL_START"
     run_id: str
@@ -143,6 +147,7 @@ class AgentToolCallEndEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TOOL_CALL_END"] = "AGENT_TOOL_CALL_END"
     run_id: str
@@ -194,6 +199,7 @@ class AgentStreamChunkEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_STREAM_CHUNK"] = "AGENT_STREAM_CHUNK"
     run_id: str
@@ -235,6 +241,7 @@ class AgentTurnEndEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_TURN_END"] = "AGENT_TURN_END"
     run_id: str
@@ -266,6 +273,7 @@ class AgentRunEndEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_RUN_END"] = "AGENT_RUN_END"
     run_id: str
@@ -301,6 +309,7 @@ class AgentErrorEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_ERROR"] = "AGENT_ERROR"
     run_id: str
@@ -348,6 +357,7 @@ class AgentCancelledEvent(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["AGENT_CANCELLED"] = "AGENT_CANCELLED"
     run_id: str
@@ -372,20 +382,9 @@ class AgentCancelledEvent(BaseModel):
     """
 
 
-class AgentEvent(
-    RootModel[
-        AgentRunStartEvent
-        | AgentTurnStartEvent
-        | AgentStreamChunkEvent
-        | AgentToolCallStartEvent
-        | AgentToolCallEndEvent
-        | AgentTurnEndEvent
-        | AgentRunEndEvent
-        | AgentErrorEvent
-        | AgentCancelledEvent
-    ]
-):
-    root: Annotated[
+AgentEvent = TypeAliasType(
+    "AgentEvent",
+    Annotated[
         AgentRunStartEvent
         | AgentTurnStartEvent
         | AgentStreamChunkEvent
@@ -396,7 +395,8 @@ class AgentEvent(
         | AgentErrorEvent
         | AgentCancelledEvent,
         Field(discriminator="type", title="AgentEvent"),
-    ]
-    """
-    One event of an agent run. A run is: AGENT_RUN_START, then for each model turn AGENT_TURN_START, its AGENT_STREAM_CHUNK events in arrival order, an AGENT_TOOL_CALL_START and AGENT_TOOL_CALL_END for each tool call it asked for, and AGENT_TURN_END; then exactly one terminal event (AGENT_RUN_END, AGENT_ERROR or AGENT_CANCELLED) and nothing after it.
-    """
+    ],
+)
+"""
+One event of an agent run. A run is: AGENT_RUN_START, then for each model turn AGENT_TURN_START, its AGENT_STREAM_CHUNK events in arrival order, an AGENT_TOOL_CALL_START and AGENT_TOOL_CALL_END for each tool call it asked for, and AGENT_TURN_END; then exactly one terminal event (AGENT_RUN_END, AGENT_ERROR or AGENT_CANCELLED) and nothing after it.
+"""

@@ -29,6 +29,7 @@ class SystemMessage(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     role: Literal["system"] = "system"
     content: str
@@ -41,6 +42,7 @@ class ToolMessage(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     role: Literal["tool"] = "tool"
     tool_call_id: str
@@ -64,6 +66,7 @@ class ToolMessage(BaseModel):
 class TextPart(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["text"] = "text"
     text: str
@@ -76,6 +79,7 @@ class ImagePart(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["image"] = "image"
     url: str | None = None
@@ -96,6 +100,7 @@ class ToolDefinition(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     name: str
     description: str | None = None
@@ -112,6 +117,7 @@ class ReasoningOptions(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     effort: str | None = None
     """
@@ -134,6 +140,7 @@ class AssistantMessage(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     role: Literal["assistant"] = "assistant"
     content: str = ""
@@ -150,6 +157,7 @@ class UserMessage(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     role: Literal["user"] = "user"
     content: str | list[Annotated[TextPart | ImagePart, Field(discriminator="type")]]
@@ -162,6 +170,7 @@ class LLMRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     model: str | None = None
     """

@@ -17,6 +17,7 @@ class ToolCall(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     id: str
     """
@@ -47,6 +48,7 @@ class ReasoningBlock(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     text: str = ""
     """
@@ -77,6 +79,7 @@ class LLMResponse(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     id: str | None = None
     """

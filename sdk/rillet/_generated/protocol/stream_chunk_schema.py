@@ -6,7 +6,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 
 class StreamChunkType(str, Enum):
@@ -68,6 +69,7 @@ class Usage(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     input_tokens: int = 0
     """
@@ -102,6 +104,7 @@ class StartChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["start"] = "start"
     id: str | None = None
@@ -125,6 +128,7 @@ class ContentChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["content"] = "content"
     text: str
@@ -140,6 +144,7 @@ class ReasoningChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["reasoning"] = "reasoning"
     text: str = ""
@@ -171,6 +176,7 @@ class ToolCallStartChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["tool_call_start"] = "tool_call_start"
     index: int | None = None
@@ -198,6 +204,7 @@ class ToolCallChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["tool_call_chunk"] = "tool_call_chunk"
     index: int | None = None
@@ -221,6 +228,7 @@ class ToolCallEndChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["tool_call_end"] = "tool_call_end"
     index: int | None = None
@@ -248,6 +256,7 @@ class StopChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["stop"] = "stop"
     finish_reason: FinishReason
@@ -268,6 +277,7 @@ class ErrorChunk(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     type: Literal["error"] = "error"
     code: ErrorCode
@@ -293,19 +303,9 @@ class ErrorChunk(BaseModel):
     """
 
 
-class StreamChunk(
-    RootModel[
-        StartChunk
-        | ContentChunk
-        | ReasoningChunk
-        | ToolCallStartChunk
-        | ToolCallChunk
-        | ToolCallEndChunk
-        | StopChunk
-        | ErrorChunk
-    ]
-):
-    root: Annotated[
+StreamChunk = TypeAliasType(
+    "StreamChunk",
+    Annotated[
         StartChunk
         | ContentChunk
         | ReasoningChunk
@@ -315,7 +315,8 @@ class StreamChunk(
         | StopChunk
         | ErrorChunk,
         Field(discriminator="type", title="StreamChunk"),
-    ]
-    """
-    One provider-neutral stream chunk. A stream is: one start chunk, then content, reasoning and tool-call chunks in arrival order, then exactly one terminal chunk (stop or error) and nothing after it.
-    """
+    ],
+)
+"""
+One provider-neutral stream chunk. A stream is: one start chunk, then content, reasoning and tool-call chunks in arrival order, then exactly one terminal chunk (stop or error) and nothing after it.
+"""

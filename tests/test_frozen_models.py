@@ -1,0 +1,147 @@
+"""Protocol objects are values: one chunk, response or event reaches the accumulator, every
+callback and the consumer, so none of them may change it under the others."""
+
+from __future__ import annotations
+
+import pytest
+from protocol_samples import CHUNKS, EVENTS
+from pydantic import BaseModel, ValidationError
+
+from rillet import LLMClient, MockAdapter
+from rillet.agent import (
+    AgentEvent,
+    AgentEventType,
+    AgentStreamChunkEvent,
+    RuntimeBuilder,
+    parse_event,
+)
+from rillet.protocol import (
+    AssistantMessage,
+    ContentChunk,
+    ImagePart,
+    LLMRequest,
+    LLMResponse,
+    ReasoningBlock,
+    ReasoningChunk,
+    ReasoningOptions,
+    StreamChunkType,
+    SystemMessage,
+    TextPart,
+    ToolCall,
+    ToolCallChunk,
+    ToolDefinition,
+    ToolMessage,
+    Usage,
+    UserMessage,
+    content_chunk,
+    parse_chunk,
+    reasoning_text_chunk,
+    tool_call_chunk,
+)
+
+_TOOL_CALL = ToolCall(id="c", name="f", arguments={"a": 1}, raw_arguments='{"a":1}')
+_USAGE = Usage(input_tokens=3, output_tokens=5)
+
+
+def assert_frozen(value: BaseModel) -> None:
+    """Assigning or deleting any field raises, and the value stays as it was."""
+    before = value.model_dump()
+    for name in type(value).model_fields:
+        with pytest.raises(ValidationError, match="frozen_instance"):
+            setattr(value, name, object())
+        with pytest.raises(ValidationError, match="frozen_instance"):
+            delattr(value, name)
+    assert value.model_dump() == before
+
+
+@pytest.mark.parametrize("kind", [member.value for member in StreamChunkType])
+def test_a_chunk_of_every_kind_is_frozen(kind: str) -> None:
+    assert_frozen(parse_chunk(CHUNKS[kind]))
+
+
+@pytest.mark.parametrize("kind", [member.value for member in AgentEventType])
+def test_an_agent_event_of_every_kind_is_frozen(kind: str) -> None:
+    assert_frozen(parse_event(EVENTS[kind]))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        LLMResponse(
+            text="hi",
+            tool_calls=[_TOOL_CALL],
+            reasoning_details=[ReasoningBlock(text="t", signature="s")],
+            usage=_USAGE,
+        ),
+        _TOOL_CALL,
+        _USAGE,
+        ReasoningBlock(text="t"),
+        LLMRequest(
+            messages=[
+                SystemMessage(content="Be brief."),
+                UserMessage(content=[TextPart(text="hi"), ImagePart(url="https://x.test/a.png")]),
+                AssistantMessage(tool_calls=[_TOOL_CALL]),
+                ToolMessage(tool_call_id="c", content="5"),
+            ],
+            tools=[ToolDefinition(name="f")],
+            reasoning=ReasoningOptions(effort="low"),
+        ),
+    ],
+    ids=lambda value: type(value).__name__,
+)
+def test_responses_requests_and_their_parts_are_frozen(value: BaseModel) -> None:
+    assert_frozen(value)
+    for field in type(value).model_fields:
+        part = getattr(value, field)
+        for item in part if isinstance(part, list) else [part]:
+            if isinstance(item, BaseModel):
+                assert_frozen(item)
+
+
+@pytest.mark.parametrize(
+    ("fast", "slow"),
+    [
+        (content_chunk("hi"), ContentChunk(text="hi")),
+        (reasoning_text_chunk("t", 2, "rs_1"), ReasoningChunk(text="t", index=2, id="rs_1")),
+        (tool_call_chunk(1, '{"a"'), ToolCallChunk(index=1, arguments_delta='{"a"')),
+    ],
+)
+def test_fast_constructors_build_values_as_frozen_as_validated_ones(
+    fast: BaseModel, slow: BaseModel
+) -> None:
+    assert fast == slow and hash(fast) == hash(slow)
+    assert_frozen(fast)
+
+
+def test_model_copy_gives_a_changed_value_and_leaves_the_original() -> None:
+    chunk = content_chunk("hi")
+    changed = chunk.model_copy(update={"text": "bye"})
+    assert (chunk.text, changed.text) == ("hi", "bye")
+    assert_frozen(changed)
+
+
+async def test_a_callback_cannot_change_what_later_callbacks_and_the_result_see() -> None:
+    refused: list[str] = []
+    seen: list[str] = []
+
+    def tamper(event: AgentEvent) -> None:
+        if isinstance(event, AgentStreamChunkEvent) and isinstance(event.chunk, ContentChunk):
+            try:
+                event.chunk.text = "tampered"  # type: ignore[misc]
+            except ValidationError:
+                refused.append(event.chunk.text)
+
+    def read(event: AgentEvent) -> None:
+        if isinstance(event, AgentStreamChunkEvent) and isinstance(event.chunk, ContentChunk):
+            seen.append(event.chunk.text)
+
+    runtime = (
+        RuntimeBuilder()
+        .with_client(LLMClient(MockAdapter("Hello there")))
+        .with_on_event(tamper)
+        .with_on_event(read)
+        .build()
+    )
+    result = await runtime.run("hi")
+    assert refused == seen and len(seen) > 1
+    assert "".join(seen) == result.response.text == "Hello there"
