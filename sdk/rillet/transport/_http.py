@@ -185,7 +185,7 @@ class HTTPTransport:
             )
             # Proxies from the environment are honoured (see _proxy_for), but not through
             # aiohttp's trust_env: that costs two thread-pool round trips on every request
-            # (a proxy lookup and a netrc lookup), a third of a short stream's CPU.
+            # (a proxy lookup and a netrc lookup), a large share of a short stream's CPU.
             session = self._session = aiohttp.ClientSession(connector=connector)
         elif session.closed:
             raise ConfigurationError("the aiohttp session given to HTTPTransport is closed")
