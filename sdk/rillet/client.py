@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
+from rillet._closing import AsyncClosing
 from rillet._exceptions import ConfigurationError
 from rillet.adapter import CallSettings, ProviderAdapter, as_provider_adapter
 from rillet.protocol import (
@@ -26,7 +26,7 @@ MessagesInput = Sequence[Message | Mapping[str, Any]] | str
 ToolsInput = Sequence[ToolDefinition | Mapping[str, Any]]
 
 
-class LLMClient:
+class LLMClient(AsyncClosing):
     """Streams from one provider.
 
     Give an adapter (``LLMClient(MockAdapter(...))``) or a provider name
@@ -187,14 +187,3 @@ class LLMClient:
     async def aclose(self) -> None:
         """Close the adapter's connections (a session passed in by the user stays open)."""
         await self._adapter.aclose()
-
-    async def __aenter__(self) -> LLMClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
-from types import TracebackType
 
+from rillet._closing import AsyncClosing
 from rillet._exceptions import RilletError, StreamInterruptedError
 from rillet.accumulator import ResponseAccumulator
 from rillet.errors import error_to_chunk
@@ -27,7 +27,7 @@ __all__ = ["StreamingLLMResponse"]
 _log = logging.getLogger("rillet.stream")
 
 
-class StreamingLLMResponse:
+class StreamingLLMResponse(AsyncClosing):
     """An async iterator of ``StreamChunk`` and an async context manager.
 
     ``response`` is the accumulated ``LLMResponse`` at any moment: complete after the stop
@@ -73,17 +73,6 @@ class StreamingLLMResponse:
     def accumulator(self) -> ResponseAccumulator:
         """The live accumulator (for ``partial_arguments`` and other on-demand views)."""
         return self._accumulator
-
-    async def __aenter__(self) -> StreamingLLMResponse:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __aiter__(self) -> StreamingLLMResponse:
         return self

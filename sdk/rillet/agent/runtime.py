@@ -26,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
+from rillet._closing import AsyncClosing
 from rillet._deprecation import RenamedAttribute, warn_renamed
 from rillet._exceptions import ConfigurationError, RilletError
 from rillet.agent.context import RunContext
@@ -188,7 +188,7 @@ class AgentRuntime:
             await dispatcher.close()
 
 
-class AgentEventStream:
+class AgentEventStream(AsyncClosing):
     """An async iterator of one run's events, and an async context manager that ends the run.
 
     ``result`` is the ``AgentResult`` once the run has ended well.
@@ -246,17 +246,6 @@ class AgentEventStream:
             if not task.done():
                 task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-
-    async def __aenter__(self) -> AgentEventStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class RuntimeBuilder:

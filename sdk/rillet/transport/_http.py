@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
+from rillet._closing import AsyncClosing
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import (
     APITimeoutError,
@@ -75,7 +76,7 @@ class _StreamContext(AbstractAsyncContextManager[FrameStream]):
             await self._stream.aclose(linger=linger)
 
 
-class HTTPTransport:
+class HTTPTransport(AsyncClosing):
     """Sends requests over one aiohttp session and streams their frames back.
 
     The session is created on first use and closed by ``aclose()`` (or ``async with``), unless
@@ -110,17 +111,6 @@ class HTTPTransport:
         self._closed = False
         # HTTP(S)_PROXY / NO_PROXY (and netrc proxy credentials) per origin, looked up once.
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
-
-    async def __aenter__(self) -> HTTPTransport:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     @property
     def closed(self) -> bool:
