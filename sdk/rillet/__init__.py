@@ -97,6 +97,7 @@ from rillet.protocol import (
 from rillet.registry import AdapterConfig
 from rillet.streaming import StreamingLLMResponse
 from rillet.sync import SyncLLMClient, SyncStream
+from rillet.telemetry import instrument, uninstrument
 from rillet.timeout import Timeout
 
 __all__ = [
@@ -183,7 +184,9 @@ __all__ = [
     "Usage",
     "UserMessage",
     "__version__",
+    "instrument",
     "tool",
+    "uninstrument",
 ]
 
 

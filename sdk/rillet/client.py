@@ -18,6 +18,8 @@ from rillet.protocol import (
 )
 from rillet.registry import AdapterConfig, create_adapter
 from rillet.streaming import StreamingLLMResponse
+from rillet.telemetry import _hooks as _telemetry
+from rillet.telemetry import instrument_from_environment
 from rillet.timeout import Timeout
 
 __all__ = ["LLMClient"]
@@ -63,6 +65,7 @@ class LLMClient(AsyncClosing):
         keep_frames: bool = True,
         keep_text: bool = True,
     ) -> None:
+        instrument_from_environment()
         if adapter is None:
             if provider is None:
                 raise ConfigurationError("LLMClient needs an adapter or a provider name")
@@ -168,6 +171,9 @@ class LLMClient(AsyncClosing):
         )
         keep = self._keep_text if keep_text is None else keep_text
         batches = self._adapter.stream_batches(request, settings)
+        telemetry = _telemetry.chat
+        if telemetry is not None:
+            return telemetry.stream(self._adapter, request, batches, keep)
         return StreamingLLMResponse(batches=batches, keep_text=keep)
 
     async def call(

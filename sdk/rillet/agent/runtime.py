@@ -47,6 +47,7 @@ from rillet.agent.tools import AgentTool, ToolInput, as_tool
 from rillet.client import LLMClient
 from rillet.protocol import Message, SystemMessage, UserMessage, parse_messages
 from rillet.sync import SyncLLMClient
+from rillet.telemetry import _hooks as _telemetry
 
 __all__ = ["AgentEventStream", "AgentRuntime", "RunInput", "RuntimeBuilder"]
 
@@ -61,7 +62,8 @@ class AgentRuntime:
     may go on concurrently: each has its own state and event delivery.
 
     ``request_fields`` go to ``LLMClient.build_request`` for every turn (``model``,
-    ``max_tokens``, ...); ``callback_policy`` says how events reach callbacks.
+    ``max_tokens``, ...); ``callback_policy`` says how events reach callbacks. ``name`` names
+    the agent in telemetry (``invoke_agent {name}`` spans).
     ``request_options`` and ``callback_options`` are their deprecated names.
     """
 
@@ -80,6 +82,7 @@ class AgentRuntime:
         request_fields: Mapping[str, Any] | None = None,
         callback_policy: CallbackPolicy | None = None,
         events_queue_size: int = 256,
+        name: str | None = None,
         request_options: Mapping[str, Any] | None = None,
         callback_options: CallbackPolicy | None = None,
     ) -> None:
@@ -104,6 +107,7 @@ class AgentRuntime:
         self.request_fields = dict(request_fields or {})
         self.callback_policy = callback_policy or CallbackPolicy()
         self.events_queue_size = events_queue_size
+        self.name = name
 
     async def run(self, prompt: RunInput, *, on_event: EventCallback | None = None) -> AgentResult:
         """Run to the end: the ``AgentResult``, or the error the run ended in.
@@ -162,7 +166,12 @@ class AgentRuntime:
                 max_steps=self.max_steps,
                 stream=self.strategy.stream,
             )
-            result = await self.strategy.execute(run)
+            telemetry = _telemetry.agent
+            result = await (
+                self.strategy.execute(run)
+                if telemetry is None
+                else telemetry.invoke_agent(self, run, lambda: self.strategy.execute(run))
+            )
             await run.emit(
                 AgentRunEndEvent, response=result.response, steps=result.steps, usage=result.usage
             )
@@ -261,6 +270,7 @@ class RuntimeBuilder:
         self._request_fields: dict[str, Any] = {}
         self._callback_policy = CallbackPolicy()
         self._events_queue_size = 256
+        self._name: str | None = None
 
     def with_client(self, client: LLMClient | SyncLLMClient) -> RuntimeBuilder:
         """An ``LLMClient`` for ``build()``, a ``SyncLLMClient`` for ``build_sync()``."""
@@ -327,6 +337,11 @@ class RuntimeBuilder:
         warn_renamed("RuntimeBuilder.with_callback_options", "with_callback_policy")
         return self.with_callback_policy(**policy)
 
+    def with_name(self, name: str | None) -> RuntimeBuilder:
+        """The agent's name, for telemetry (``gen_ai.agent.name``)."""
+        self._name = name
+        return self
+
     def with_events_queue_size(self, size: int) -> RuntimeBuilder:
         """How many events ``runtime.events()`` buffers before the run waits for the reader."""
         self._events_queue_size = size
@@ -359,4 +374,5 @@ class RuntimeBuilder:
             request_fields=self._request_fields,
             callback_policy=self._callback_policy,
             events_queue_size=self._events_queue_size,
+            name=self._name,
         )

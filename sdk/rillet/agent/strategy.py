@@ -31,6 +31,7 @@ from rillet.agent.events import (
 from rillet.agent.result import AgentResult, MaxStepsExceededError
 from rillet.agent.tools import tool_output_text
 from rillet.protocol import AssistantMessage, LLMResponse, ToolCall, ToolMessage
+from rillet.telemetry import _hooks as _telemetry
 
 __all__ = ["Strategy", "ToolLoopStrategy"]
 
@@ -148,7 +149,13 @@ class ToolLoopStrategy:
                     f"the arguments of {call.name!r} are {invalid.reason}; the tool needs a "
                     f"JSON object. The arguments were: {call.raw_arguments}"
                 )
-            text, is_error = tool_output_text(await tool.run(dict(call.arguments))), False
+            arguments, telemetry = dict(call.arguments), _telemetry.agent
+            output = await (
+                tool.run(arguments)
+                if telemetry is None
+                else telemetry.execute_tool(tool, call, arguments)
+            )
+            text, is_error = tool_output_text(output), False
         except (_CallRefused, InvalidToolArgumentsError) as refused:
             text, is_error = str(refused), True
         except Exception as error:
