@@ -23,6 +23,7 @@ from rillet import (
     RateLimitQuota,
     StartChunk,
 )
+from rillet._response_metadata import kept_headers
 from rillet.accumulator import ResponseAccumulator
 from rillet.emulator import Emulator, Faults, Scenario, StreamError, render
 from rillet.testing.fault_server import FaultServer, Reply
@@ -296,3 +297,18 @@ def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0].startswith("req_") and len(lines[0]) == 36
     assert lines[1:3] == ["4999 of 5000 requests left", "tokens reset in 0.009 s (sent as '9ms')"]
     assert lines[3].startswith("429 req_") and lines[3].endswith(" retry after 2.0 s")
+
+
+def test_kept_headers_join_repeats_and_never_shift_values() -> None:
+    sent = [("X-Trace", "a"), ("Set-Cookie", "s=1"), ("x-trace", "b"), ("X-Key-Id", "k1")]
+    assert kept_headers(sent) == {"x-trace": "a, b"}
+    # all values are redacted in one pass over their lines; a secret spanning two of them
+    # must neither merge nor shift them
+    assert kept_headers([("x-a", "one"), ("x-b", "two")], ["one\ntwo"]) == {
+        "x-a": "one",
+        "x-b": "two",
+    }
+    assert kept_headers([("x-a", f"Bearer {KEY}"), ("x-b", "sk-ant-abcdefghij")], [KEY]) == {
+        "x-a": "Bearer [REDACTED]",
+        "x-b": "[REDACTED]",
+    }

@@ -8,6 +8,7 @@ HTTP adapter puts them on the stream's ``start`` chunk, and the accumulator copi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -61,8 +62,16 @@ def kept_headers(
     kept: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
-        if is_credential_header(key):
-            continue
-        value = redact_text(value, secrets)
-        kept[key] = f"{kept[key]}, {value}" if key in kept else value
-    return kept
+        if not _is_credential(key):
+            kept[key] = f"{kept[key]}, {value}" if key in kept else value
+    # One pass over all values: a header value never holds a line break (HTTP forbids it), so
+    # the lines map back one to one.
+    values = list(kept.values())
+    redacted = redact_text("\n".join(values), secrets).split("\n")
+    if len(redacted) != len(values):  # a secret with a line break in it: value by value
+        redacted = [redact_text(value, secrets) for value in values]
+    return dict(zip(kept, redacted, strict=True))
+
+
+_is_credential = functools.lru_cache(maxsize=1024)(is_credential_header)
+"""``is_credential_header``, remembered: the same few dozen names come with every response."""

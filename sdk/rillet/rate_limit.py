@@ -3,7 +3,7 @@
     rate_limit = parse_rate_limit(response_headers)  # None when no header spoke of limits
     rate_limit.requests.remaining, rate_limit.tokens.reset_seconds
 
-Each header family fills the quotas it names (``_FAMILIES``); a quota already filled by an
+Each header family fills the quotas it names (``_PATTERNS``); a quota already filled by an
 earlier family is kept. A reset comes in any of the providers' forms: a Go duration (OpenAI
 ``1s``, ``6m0s``, ``20ms``; Groq ``2m59.56s``), an RFC 3339 time (Anthropic), an HTTP date, or a
 number (seconds from now; taken as a Unix time in seconds from 10^9 on, in milliseconds from
@@ -24,7 +24,7 @@ from rillet.protocol import RateLimit, RateLimitQuota
 
 __all__ = ["parse_rate_limit", "retry_after", "retry_wait"]
 
-_FAMILIES: tuple[tuple[str, str], ...] = (
+_PATTERNS: tuple[tuple[str, str], ...] = (
     # (quota, header name with {} for limit / remaining / reset)
     ("requests", "x-ratelimit-{}-requests"),  # OpenAI; Groq, DeepSeek and others copy it
     ("tokens", "x-ratelimit-{}-tokens"),
@@ -35,6 +35,11 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     ("requests", "x-ratelimit-{}"),  # one unnamed limit: OpenRouter, Together and others
     ("requests", "ratelimit-{}"),  # the IETF draft's RateLimit-Limit / -Remaining / -Reset
 )
+_FAMILIES = tuple(
+    (quota, pattern.format("limit"), pattern.format("remaining"), pattern.format("reset"))
+    for quota, pattern in _PATTERNS
+)
+"""(quota, limit header, remaining header, reset header), in the order families are tried."""
 
 _DURATION = re.compile(r"(?:\d+(?:\.\d*)?(?:ns|us|µs|ms|h|m|s))+")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(ns|us|µs|ms|h|m|s)")
@@ -50,9 +55,13 @@ def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) ->
     None when no header speaks of limits or of when to retry."""
     at = time.time() if now is None else now
     quotas: dict[str, RateLimitQuota] = {}
-    for quota, pattern in _FAMILIES:
-        if quota not in quotas:
-            found = _quota(headers, pattern, at)
+    for quota, limit_name, remaining_name, reset_name in _FAMILIES:
+        if quota in quotas:
+            continue
+        limit, remaining = headers.get(limit_name), headers.get(remaining_name)
+        reset = headers.get(reset_name)
+        if limit is not None or remaining is not None or reset is not None:
+            found = _quota(limit, remaining, reset, at)
             if found is not None:
                 quotas[quota] = found
     wait = retry_after(headers, now=at)
@@ -101,16 +110,17 @@ def retry_wait(rate_limit: RateLimit) -> float | None:
     return min((seconds for seconds, _ in resets), default=None)
 
 
-def _quota(headers: Mapping[str, str], pattern: str, now: float) -> RateLimitQuota | None:
-    limit = _count(headers.get(pattern.format("limit")))
-    remaining = _count(headers.get(pattern.format("remaining")))
-    reset = headers.get(pattern.format("reset"))
-    if limit is None and remaining is None and reset is None:
-        return None
+def _quota(
+    limit: str | None, remaining: str | None, reset: str | None, now: float
+) -> RateLimitQuota | None:
+    """The quota these header values state; None when none of them can be read."""
+    count, left = _count(limit), _count(remaining)
     reset = reset.strip() if reset is not None else None
+    if count is None and left is None and not reset:
+        return None
     return RateLimitQuota(
-        limit=limit,
-        remaining=remaining,
+        limit=count,
+        remaining=left,
         reset_seconds=_reset_seconds(reset, now) if reset else None,
         reset=reset or None,
     )
