@@ -45,6 +45,9 @@ def test_llm_response_has_exactly_the_public_fields() -> None:
         "finish_reason",
         "provider_finish_reason",
         "usage",
+        "request_id",
+        "rate_limit",
+        "headers",
     }
 
 

@@ -38,7 +38,7 @@ from rillet import (
     ToolCallStartChunk,
     Usage,
 )
-from rillet.transport import Frame, HTTPTransport
+from rillet.transport import Frame, HTTPTransport, ResponseMetadata
 
 __all__ = ["EchoAdapter"]
 
@@ -83,7 +83,7 @@ class EchoAdapter(ChunkAdapter):
             timeout=settings.timeout,
             max_retries=settings.max_retries,
         ) as frames:
-            state = _Stream(self.provider)
+            state = _Stream(self.provider, frames.metadata)
             async for frame in frames:
                 for chunk in state.feed(frame):
                     yield chunk
@@ -129,8 +129,9 @@ def _message(message: dict[str, Any]) -> dict[str, Any]:
 class _Stream:
     """One response: OpenAI Chat events in, chunks out."""
 
-    def __init__(self, provider: str) -> None:
+    def __init__(self, provider: str, metadata: ResponseMetadata) -> None:
         self.provider = provider
+        self.metadata = metadata
         self.done = False
         self.started = False
         self.open_calls: dict[int, str] = {}
@@ -145,8 +146,16 @@ class _Stream:
         out: list[StreamChunk] = []
         if not self.started:
             self.started = True
+            meta = self.metadata  # the response's request id, rate limits and clean headers
             out.append(
-                StartChunk(id=event.get("id"), model=event.get("model"), provider=self.provider)
+                StartChunk(
+                    id=event.get("id"),
+                    model=event.get("model"),
+                    provider=self.provider,
+                    request_id=meta.request_id,
+                    rate_limit=meta.rate_limit,
+                    headers=meta.headers,
+                )
             )
         if "error" in event:
             self.done = True

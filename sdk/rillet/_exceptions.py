@@ -10,9 +10,10 @@
     │       ├── ConnectTimeoutError  connecting took longer than ``Timeout.connect``
     │       ├── IdleTimeoutError     no byte for ``Timeout.idle`` seconds (after headers too)
     │       └── TotalTimeoutError    the whole request took longer than ``Timeout.total``
-    ├── APIError                     the provider said no: ``status_code``, ``error_type``,
-    │   │                            ``request_id``, ``body``; any other 4xx. ``status_code``
-    │   │                            is None for an in-stream error whose body names none
+    ├── APIError                     the provider said no: ``status_code`` (``status``),
+    │   │                            ``error_type``, ``request_id``, ``rate_limit``, ``headers``,
+    │   │                            ``body``; any other 4xx. ``status_code`` is None for an
+    │   │                            in-stream error whose body names none
     │   ├── BadRequestError          400
     │   ├── AuthenticationError      401
     │   ├── PermissionDeniedError    403
@@ -20,7 +21,7 @@
     │   ├── ConflictError            409 (retryable)
     │   ├── RequestTooLargeError     413
     │   ├── UnprocessableEntityError 422
-    │   ├── RateLimitError           429 (retryable)
+    │   ├── RateLimitError           429 (retryable); ``retry_after``: seconds to wait
     │   ├── InternalServerError      5xx (retryable)
     │   │   └── OverloadedError      502, 503, 529, Anthropic ``overloaded_error``, Gemini
     │   │                            ``UNAVAILABLE`` (retryable)
@@ -40,12 +41,12 @@ response data only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from rillet._tool_arguments import InvalidToolCall
-    from rillet.protocol import ErrorCode, LLMResponse
+    from rillet.protocol import ErrorCode, LLMResponse, RateLimit
 
 __all__ = [
     "APIConnectionError",
@@ -186,7 +187,11 @@ class TotalTimeoutError(APITimeoutError):
 
 
 class APIError(RilletError):
-    """The provider answered with an error, by HTTP status or inside the stream."""
+    """The provider answered with an error, by HTTP status or inside the stream.
+
+    ``request_id``, ``rate_limit`` and ``headers`` (credentials removed) come from the error
+    response's headers, or for an error inside the stream from the response it interrupted.
+    """
 
     code = "provider"
 
@@ -197,6 +202,8 @@ class APIError(RilletError):
         status_code: int | None = None,
         error_type: str | None = None,
         request_id: str | None = None,
+        rate_limit: RateLimit | None = None,
+        headers: Mapping[str, str] | None = None,
         body: object = None,
         partial: LLMResponse | None = None,
         retryable: bool | None = None,
@@ -205,7 +212,14 @@ class APIError(RilletError):
         self.status_code = status_code
         self.error_type = error_type
         self.request_id = request_id
+        self.rate_limit = rate_limit
+        self.headers = dict(headers or {})
         self.body = body
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status: ``status_code`` by its shorter name."""
+        return self.status_code
 
     def __repr__(self) -> str:
         return (
@@ -263,6 +277,15 @@ class RateLimitError(APIError):
 
     code = "rate_limit"
     default_retryable = True
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait before trying again, counted from when the error arrived: the
+        provider's ``retry-after-ms`` / ``retry-after``, else when the exhausted limit resets
+        (``rillet.rate_limit.retry_wait``); None when the headers said neither."""
+        from rillet.rate_limit import retry_wait
+
+        return None if self.rate_limit is None else retry_wait(self.rate_limit)
 
 
 class InternalServerError(APIError):

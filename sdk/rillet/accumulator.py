@@ -28,6 +28,7 @@ from rillet.protocol import (
     ErrorChunk,
     FinishReason,
     LLMResponse,
+    RateLimit,
     ReasoningBlock,
     ReasoningChunk,
     StartChunk,
@@ -120,6 +121,12 @@ class ResponseAccumulator:
         self._id: str | None = None
         self._model: str | None = None
         self._provider: str | None = None
+        self.request_id: str | None = None
+        """The provider's request id, from the start chunk."""
+        self.rate_limit: RateLimit | None = None
+        """The rate limits the response headers reported, from the start chunk."""
+        self.headers: dict[str, str] = {}
+        """The response headers (credentials removed), from the start chunk."""
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._blocks: dict[int, _ReasoningState] = {}
@@ -167,6 +174,10 @@ class ResponseAccumulator:
 
     def _on_start(self, chunk: StartChunk) -> StreamChunk:
         self._id, self._model, self._provider = chunk.id, chunk.model, chunk.provider
+        metadata = (chunk.request_id, chunk.rate_limit, chunk.headers)
+        if metadata != (None, None, None):  # a later start without any keeps the first one's
+            self.request_id, self.rate_limit, headers = metadata
+            self.headers = headers or {}
         return chunk
 
     def _on_content(self, chunk: ContentChunk) -> StreamChunk:
@@ -303,6 +314,9 @@ class ResponseAccumulator:
             finish_reason=self._finish_reason,
             provider_finish_reason=self._provider_finish_reason,
             usage=self._usage,
+            request_id=self.request_id,
+            rate_limit=self.rate_limit,
+            headers=self.headers,
         )
 
     def partial_arguments(self, index: int) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from rillet._exceptions import (
 )
 from rillet.protocol import ErrorChunk, ErrorCode, LLMResponse
 
-__all__ = ["error_from_chunk", "error_to_chunk"]
+__all__ = ["error_from_chunk", "error_to_chunk", "with_response_metadata"]
 
 
 def error_to_chunk(error: RilletError) -> ErrorChunk:
@@ -34,7 +34,7 @@ def error_from_chunk(chunk: ErrorChunk, *, partial: LLMResponse | None = None) -
     """The typed exception an ``error`` chunk stands for, carrying ``partial``."""
     api_class = api_error_class(chunk.code, chunk.status_code)
     if api_class is not None:
-        return api_class(
+        error = api_class(
             chunk.message,
             status_code=chunk.status_code,
             error_type=chunk.error_type,
@@ -42,6 +42,7 @@ def error_from_chunk(chunk: ErrorChunk, *, partial: LLMResponse | None = None) -
             partial=partial,
             retryable=chunk.retryable,
         )
+        return with_response_metadata(error, partial)
     if chunk.code is ErrorCode.timeout:
         return APITimeoutError(
             chunk.message, partial=partial, retryable=chunk.retryable, body_started=True
@@ -55,3 +56,16 @@ def error_from_chunk(chunk: ErrorChunk, *, partial: LLMResponse | None = None) -
     if chunk.code is ErrorCode.configuration:
         return ConfigurationError(chunk.message, partial=partial)
     return RilletError(chunk.message, partial=partial, retryable=chunk.retryable)
+
+
+def with_response_metadata(error: RilletError, response: LLMResponse | None) -> RilletError:
+    """``error``, an ``APIError`` raised inside a stream, given the request id, rate limits and
+    headers of the ``response`` it interrupted (where it has none of its own)."""
+    if isinstance(error, APIError) and response is not None:
+        if error.request_id is None:
+            error.request_id = response.request_id
+        if error.rate_limit is None:
+            error.rate_limit = response.rate_limit
+        if not error.headers:
+            error.headers = dict(response.headers)
+    return error

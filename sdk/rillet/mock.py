@@ -10,6 +10,7 @@ from typing import Any
 
 from rillet._exceptions import ConfigurationError, RilletError
 from rillet._ids import new_tool_call_id
+from rillet._response_metadata import read_metadata
 from rillet.adapter import CallSettings, ChunkAdapter
 from rillet.protocol import (
     ContentChunk,
@@ -35,7 +36,9 @@ class MockResponse:
     """One scripted model turn, split into chunks by ``MockAdapter``.
 
     ``error`` is raised after ``error_after`` chunks (default: after all of them, in place of
-    the stop chunk), as a transport failure would be.
+    the stop chunk), as a transport failure would be. ``headers`` are the response headers the
+    turn pretends to have come with: the start chunk carries its request id, rate limits and
+    headers (credentials removed) read from them as the HTTP adapters read a real response's.
     """
 
     text: str = ""
@@ -49,10 +52,14 @@ class MockResponse:
     error: RilletError | None = None
     error_after: int | None = None
     id: str = "mock-response"
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def chunks(self, provider: str, model: str) -> Iterator[StreamChunk]:
         """The chunks of this turn, without the injected error."""
-        yield StartChunk(id=self.id, model=model, provider=provider)
+        first = StartChunk(id=self.id, model=model, provider=provider)
+        if self.headers:
+            first = first.model_copy(update=read_metadata(self.headers).fields())
+        yield first
         size = max(1, self.chunk_size)
         if self.reasoning or self.reasoning_signature:
             for start in range(0, len(self.reasoning), size):

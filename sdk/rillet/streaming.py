@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from rillet._closing import AsyncClosing
 from rillet._exceptions import RilletError, StreamInterruptedError
 from rillet.accumulator import ResponseAccumulator
-from rillet.errors import error_to_chunk
-from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, StreamChunk
+from rillet.errors import error_to_chunk, with_response_metadata
+from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, RateLimit, StreamChunk
 
 __all__ = ["StreamingLLMResponse"]
 
@@ -31,7 +31,8 @@ class StreamingLLMResponse(AsyncClosing):
     """An async iterator of ``StreamChunk`` and an async context manager.
 
     ``response`` is the accumulated ``LLMResponse`` at any moment: complete after the stop
-    chunk, partial after a failure. Leaving ``async with`` (or ``aclose()``) closes the
+    chunk, partial after a failure. ``request_id``, ``rate_limit`` and ``headers`` come with the
+    first chunk, before the rest of the body. Leaving ``async with`` (or ``aclose()``) closes the
     connection at once, even in the middle of the stream.
 
     Give ``chunks`` (one chunk at a time) or ``batches`` (sequences of chunks, in order).
@@ -68,6 +69,22 @@ class StreamingLLMResponse(AsyncClosing):
     def response(self) -> LLMResponse:
         """The response accumulated so far."""
         return self._accumulator.snapshot()
+
+    @property
+    def request_id(self) -> str | None:
+        """The provider's request id, known from the first chunk on (None until then, and when
+        the provider sent none)."""
+        return self._accumulator.request_id
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate limits the response headers reported, known from the first chunk on."""
+        return self._accumulator.rate_limit
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers, credentials removed, known from the first chunk on."""
+        return self._accumulator.headers
 
     @property
     def accumulator(self) -> ResponseAccumulator:
@@ -138,6 +155,7 @@ class StreamingLLMResponse(AsyncClosing):
         self._finished = True
         self._ready = []
         error.partial = self._accumulator.snapshot()
+        with_response_metadata(error, error.partial)
         if not self._accumulator.started:
             raise error
         self._pending = error

@@ -262,6 +262,22 @@ class LosesPartial(Broken):
             yield chunk
 
 
+class DropsMetadata(Broken):
+    """Leaves the response's request id, rate limits and headers off the start chunk."""
+
+    breaks = "metadata"
+
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
+        async for chunk in chunks:
+            if chunk.type == "start":
+                chunk = chunk.model_copy(
+                    update={"request_id": None, "rate_limit": None, "headers": None}
+                )
+            yield chunk
+
+
 class NoIdleTimeout(Broken):
     """Ignores the idle timeout it is given: a stall hangs."""
 
@@ -332,6 +348,7 @@ BROKEN: tuple[type[Broken], ...] = (
     RetriesAfterFirstChunk,
     SwallowsErrors,
     LosesPartial,
+    DropsMetadata,
     NoIdleTimeout,
     IgnoresCancellation,
 )

@@ -13,6 +13,7 @@ from rillet import (
     IdleTimeoutError,
     LLMResponse,
     OverloadedError,
+    RateLimitError,
     ReasoningChunk,
     StartChunk,
     StopChunk,
@@ -23,6 +24,7 @@ from rillet import (
     ToolCallStartChunk,
     Usage,
 )
+from rillet._response_metadata import read_metadata
 from rillet.conformance.expectation import Expectation, ExpectedCall
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import RULES, check
@@ -102,6 +104,7 @@ def test_every_rule_is_registered_with_a_summary() -> None:
         "cancellation",
         "idle_timeout",
         "partial",
+        "metadata",
     ]
     assert all(summary for summary, _ in RULES.values())
 
@@ -291,3 +294,68 @@ def test_first_divergence_is_the_earliest_chunk() -> None:
     first = first_divergence(violations, chunks)
     assert first is not None and first.rule == "text"
     assert first_divergence([], chunks) is None
+
+
+_OPENAI_REPLY = {
+    "x-request-id": "req_abc",
+    "x-ratelimit-limit-requests": "60",
+    "x-ratelimit-remaining-requests": "59",
+    "x-ratelimit-reset-requests": "1s",
+}
+
+
+def _reply(status: int = 200, headers: dict[str, str] = _OPENAI_REPLY) -> RequestSeen:
+    return RequestSeen("/v1/chat/completions", False, True, status, headers)
+
+
+def _with_metadata(start: StartChunk, headers: dict[str, str] = _OPENAI_REPLY) -> StartChunk:
+    return start.model_copy(update=read_metadata(headers).fields())
+
+
+def test_metadata_must_reach_the_start_chunk() -> None:
+    carried: list[StreamChunk] = [_with_metadata(START), ContentChunk(text="Hello, world"), STOP]
+    assert check(TEXT, observe(carried, requests=[_reply()])) == []
+    violation = only(TEXT, observe(text_chunks("Hello, world"), requests=[_reply()]), "metadata")
+    assert violation.index == 0 and violation.expected is not None
+    assert '"req_abc"' in violation.expected and '"remaining": 59' in violation.expected
+    # a vcrpy replay knows no reply: nothing to compare with
+    assert (
+        check(TEXT, observe(text_chunks("Hello, world"), requests=[RequestSeen("", False)])) == []
+    )
+
+
+def test_metadata_compares_what_the_headers_state() -> None:
+    """The other reply's remaining count is another statement: it must not pass for this one."""
+    fewer = {**_OPENAI_REPLY, "x-ratelimit-remaining-requests": "58"}
+    chunks: list[StreamChunk] = [
+        _with_metadata(START, fewer),
+        ContentChunk(text="Hello, world"),
+        STOP,
+    ]
+    assert only(TEXT, observe(chunks, requests=[_reply()]), "metadata").index == 0
+
+
+def test_metadata_must_reach_an_error_status() -> None:
+    limited = {**_OPENAI_REPLY, "x-ratelimit-remaining-requests": "0"}
+    expected = Expectation(error=RateLimitError, usage=None)
+    error = RateLimitError("HTTP 429", status_code=429, request_id="req_abc")
+    replies = [_reply(429, limited)]
+    violation = only(expected, Observation(raised=error, error=error, requests=replies), "metadata")
+    assert violation.expected is not None and '"remaining": 0' in violation.expected
+    sent = read_metadata(limited)
+    carried = RateLimitError("HTTP 429", request_id=sent.request_id, rate_limit=sent.rate_limit)
+    assert check(expected, Observation(raised=carried, error=carried, requests=replies)) == []
+
+
+def test_metadata_must_reach_an_error_inside_the_stream() -> None:
+    expected = Expectation(text="Hello, world", error=OverloadedError, partial_text="Hello")
+    chunks: list[StreamChunk] = [
+        _with_metadata(START),
+        ContentChunk(text="Hello"),
+        ErrorChunk(code=ErrorCode.overloaded, message="busy", retryable=True),
+    ]
+    seen = observe(chunks, requests=[_reply()])
+    assert isinstance(seen.error, OverloadedError) and seen.error.request_id == "req_abc"
+    assert check(expected, seen) == []
+    seen.error.request_id = None
+    assert only(expected, seen, "metadata").index == 2

@@ -101,8 +101,11 @@ def assert_response(response: LLMResponse, wire: str, scenario: Scenario) -> Non
 
 
 def comparable(response: LLMResponse | None, wire: str) -> dict[str, Any] | None:
-    """A response without what rillet makes up (Gemini sends no tool-call ids)."""
+    """A response without what rillet makes up (Gemini sends no tool-call ids) and without what
+    each request has of its own (the request id, rate limits and headers)."""
     if response is None:
         return None
-    exclude: Any = {"tool_calls": {"__all__": {"id"}}} if wire.startswith("gemini") else None
+    exclude: Any = {"request_id": True, "rate_limit": True, "headers": True}
+    if wire.startswith("gemini"):
+        exclude["tool_calls"] = {"__all__": {"id"}}
     return response.model_dump(exclude=exclude)

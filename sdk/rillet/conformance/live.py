@@ -38,7 +38,7 @@ __all__ = [
     "record_live",
 ]
 
-LIVE_RULES = frozenset({"start_first", "one_terminal", "tool_calls_balanced", "error"})
+LIVE_RULES = frozenset({"start_first", "one_terminal", "tool_calls_balanced", "error", "metadata"})
 LIVE_MATCH_ON = ("method",)
 """A live cassette holds one exchange, made with a model name the replay does not know."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, StopChunk, StreamChunk
@@ -20,6 +20,10 @@ class RequestSeen:
     """The client went away before the reply was complete."""
     finished: bool = True
     """The emulator's reply was over when the run ended."""
+    status: int | None = None
+    """The reply's HTTP status (None: not known, as in a vcrpy replay)."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The reply's headers, as the server sent them."""
 
 
 @dataclass
@@ -74,11 +78,17 @@ class Violation:
     got: str | None = None
 
 
+_NOT_DESCRIBED = {"headers", "rate_limit"}
+"""The start chunk's copy of the response headers: long, and not the stream's content (the
+date, a server's own headers and rate-limit resets differ from one reply of a body to the next)."""
+
+
 def describe(chunk: StreamChunk | None) -> str:
     """A chunk in one line, for reports."""
     if chunk is None:
         return "end of stream"
-    return json.dumps(chunk.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    data = chunk.model_dump(mode="json", exclude_none=True, exclude=_NOT_DESCRIBED)
+    return json.dumps(data, ensure_ascii=False)
 
 
 def first_divergence(

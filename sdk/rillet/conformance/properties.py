@@ -16,6 +16,8 @@
     cancellation         leaving the stream early closes the connection
     idle_timeout         a stall raises ``IdleTimeoutError`` once the idle timeout passes
     partial              the error's ``partial`` response holds what arrived before the fault
+    metadata             the request id and rate limits of the reply's headers reach the start
+                         chunk, and the error (from the reply it answered, or from the start)
 
 Every rule owns its aspect alone (the text rule checks text, the response rule does not), so a
 broken adapter fails exactly the rules it breaks. Each returns a list of ``Violation``; the
@@ -27,11 +29,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from rillet._exceptions import IdleTimeoutError, RilletError
+from rillet._exceptions import APIError, IdleTimeoutError, RilletError
+from rillet._response_metadata import read_metadata
 from rillet.conformance.expectation import Expectation
 from rillet.conformance.observation import Observation, Violation, describe
 from rillet.protocol import (
     TERMINAL_CHUNK_TYPES,
+    RateLimit,
+    StartChunk,
     ToolCallEndChunk,
 )
 
@@ -394,3 +399,49 @@ def _partial(expected: Expectation, seen: Observation) -> list[Violation]:
         message = "the partial response lost what arrived before the fault"
         return [Violation("partial", message, error_at, want, repr(partial.text))]
     return []
+
+
+_QUOTAS = ("requests", "tokens", "input_tokens", "output_tokens")
+_AS_STATED: dict[str, bool | set[str]] = {
+    "retry_after": True,
+    **{quota: {"reset_seconds"} for quota in _QUOTAS},
+}
+
+
+def _stated(request_id: str | None, rate_limit: RateLimit | None) -> str:
+    """The metadata as the headers state it: without the seconds counted from when they were
+    read, which differ from one reading to the next."""
+    limits = None if rate_limit is None else rate_limit.model_dump(exclude=_AS_STATED)
+    return json.dumps({"request_id": request_id, "rate_limit": limits})
+
+
+@_rule("metadata", "the request id and rate limits of the reply's headers reach the consumer")
+def _metadata(expected: Expectation, seen: Observation) -> list[Violation]:
+    replies = [request for request in seen.requests if request.status is not None]
+    if not replies:
+        return []  # the replies are not known (a vcrpy replay)
+    start = next((c for c in seen.chunks if isinstance(c, StartChunk)), None)
+    error = seen.error if isinstance(seen.error, APIError) else None
+    found: list[Violation] = []
+
+    def differ(what: str, want: str, got: str, index: int | None) -> None:
+        if want != got:
+            found.append(Violation("metadata", f"{what} differs", index, want, got))
+
+    if not seen.chunks:
+        if error is not None:  # an error status: the error carries that reply's metadata
+            sent = read_metadata(replies[-1].headers)
+            want = _stated(sent.request_id, sent.rate_limit)
+            differ("the error's metadata", want, _stated(error.request_id, error.rate_limit), 0)
+        return found
+    streamed = next((r for r in replies if r.status is not None and r.status < 300), None)
+    if start is None or streamed is None:
+        return []  # start_first reports a stream without a start chunk
+    sent = read_metadata(streamed.headers)
+    at = seen.chunks.index(start)
+    got = _stated(start.request_id, start.rate_limit)
+    differ("the start chunk's metadata", _stated(sent.request_id, sent.rate_limit), got, at)
+    if error is not None:  # an error inside the stream: it carries the stream's metadata
+        end = seen.terminal_index
+        differ("the error's metadata", got, _stated(error.request_id, error.rate_limit), end)
+    return found

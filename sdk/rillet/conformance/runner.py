@@ -284,7 +284,10 @@ async def observe(
 
 
 def _seen(record: RecordedRequest) -> RequestSeen:
-    return RequestSeen(record.path, record.disconnected, record.finished.is_set())
+    reply = record.reply
+    return RequestSeen(
+        record.path, record.disconnected, record.finished.is_set(), reply.status, reply.headers
+    )
 
 
 def evaluate(

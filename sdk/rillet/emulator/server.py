@@ -14,20 +14,21 @@ wrong key gets the provider's own error body. OpenAI Chat sends its usage chunk 
 request asks for it (``stream_options.include_usage``), as the real API does. A scenario's
 ``Faults.statuses`` answer its first attempts (then the sequence starts again for the next
 call); the reply itself is played by the ``ReplyServer`` base, byte-level faults included.
-Every request is recorded. Requests always get a stream (``stream: false`` too).
+Replies carry the provider's request id and rate-limit headers (``_headers``). Every request
+is recorded. Requests always get a stream (``stream: false`` too).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 
 from aiohttp import web
 
 from rillet.emulator import _errors
+from rillet.emulator._headers import provider_headers
 from rillet.emulator.render import content_offset, render
-from rillet.emulator.render._events import ident
 from rillet.emulator.reply_server import Reply, ReplyServer
 from rillet.emulator.scenario import Scenario
 from rillet.emulator.scenarios import BUILTIN_SCENARIOS
@@ -118,7 +119,7 @@ class Emulator(ReplyServer):
         return Reply(
             body=data,
             content_type=content_type,
-            headers=self._request_id(wire),
+            headers=provider_headers(wire, len(self.requests)),
             chunks=faults.chunks,
             chunk_delay=faults.chunk_delay,
             stall_after=_offset(wire, scenario, faults.stall_after, faults.stall_after_events),
@@ -141,7 +142,7 @@ class Emulator(ReplyServer):
 
     def _status_reply(self, wire: str, status: int, scenario: Scenario) -> Reply:
         faults = scenario.faults
-        headers = dict(self._request_id(wire))
+        headers = provider_headers(wire, len(self.requests), status)
         if faults.retry_after is not None:
             headers["Retry-After"] = faults.retry_after
         if faults.retry_after_ms is not None:
@@ -153,17 +154,8 @@ class Emulator(ReplyServer):
 
     def _error_reply(self, wire: str, status: int, body: bytes) -> Reply:
         content_type = _ERROR_TYPES[_errors.family(wire)]
-        headers = self._request_id(wire)
+        headers = provider_headers(wire, len(self.requests), status)
         return Reply(status, body, content_type, headers=headers, content_length=True)
-
-    def _request_id(self, wire: str) -> Mapping[str, str]:
-        seed = f"request:{len(self.requests)}"
-        kind = _errors.family(wire)
-        if kind == "openai":
-            return {"x-request-id": "req_" + ident(seed, 32).lower()}
-        if kind == "anthropic":
-            return {"request-id": "req_011C" + ident(seed, 20)}
-        return {}
 
     def _index(self) -> Reply:
         listing = {

@@ -159,14 +159,20 @@ class HTTPAdapter:
                             if isinstance(error, (MalformedStreamError, TransportError)):
                                 _frames_up_to(error, frames, batch, frame)
                             if out:
+                                if not started:
+                                    _carry_metadata(out, frames)
                                 yield out  # the chunks of the frames before the bad one first
                             raise
                         start = stop
                         if out:
-                            started = True
+                            if not started:
+                                _carry_metadata(out, frames)
+                                started = True
                             yield out
                 last = list(mapper.finish())
                 if last:
+                    if not started:
+                        _carry_metadata(last, frames)
                     yield last
             except (MalformedStreamError, TransportError) as error:
                 if not error.frames:
@@ -175,6 +181,14 @@ class HTTPAdapter:
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+
+def _carry_metadata(chunks: list[StreamChunk], frames: FrameStream) -> None:
+    """Put the response's request id, rate limits and headers on the stream's first chunk, the
+    ``start`` chunk (the accumulator takes them from there)."""
+    first = chunks[0]
+    if first.type == "start":
+        chunks[0] = first.model_copy(update=frames.metadata.fields())
 
 
 def _frames_up_to(

@@ -4,6 +4,7 @@
         async with transport.stream("POST", url, headers=headers, body=body) as frames:
             async for frame in frames:  # Frame: an SSE event, or one element of a JSON array
                 ...
+            frames.metadata  # ResponseMetadata: request_id, rate_limit, headers (no credentials)
 
 Framing follows the response ``Content-Type``: ``text/event-stream`` (and any other type but
 ``text/html``) is read as server-sent events, ``application/json`` as a streamed JSON array;
@@ -21,6 +22,7 @@ from aiohttp import ClientSession
 
 from rillet._deprecation import renamed_attributes
 from rillet._redact import redact_headers, redact_url
+from rillet._response_metadata import ResponseMetadata
 from rillet.timeout import Timeout
 from rillet.transport._frame import Frame
 from rillet.transport._http import HTTPTransport
@@ -36,6 +38,7 @@ __all__ = [
     "FrameStream",
     "HTTPTransport",
     "JSONArrayDecoder",
+    "ResponseMetadata",
     "RetryPolicy",
     "SSEDecoder",
     "Timeout",

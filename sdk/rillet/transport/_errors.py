@@ -34,18 +34,14 @@ from rillet._exceptions import (
     TransportError,
 )
 from rillet._redact import redact_text
+from rillet._response_metadata import read_metadata
 from rillet.timeout import Timeout
 
-__all__ = ["map_exception", "request_id_of", "status_error"]
+__all__ = ["map_exception", "status_error"]
 
 _SNIPPET_CHARS = 200
 _HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
 _HTML_TAG = re.compile(r"(?s)<[^>]*>")
-
-
-def request_id_of(headers: Mapping[str, str]) -> str | None:
-    """The provider's request id: ``x-request-id`` (OpenAI) or ``request-id`` (Anthropic)."""
-    return headers.get("x-request-id") or headers.get("request-id")
 
 
 def status_error(
@@ -58,7 +54,9 @@ def status_error(
     secrets: Collection[str] = (),
 ) -> APIError:
     """The typed error for a non-2xx response whose (bounded) body is ``body``; ``types`` are
-    the provider's own error types."""
+    the provider's own error types. It carries the response's request id, rate limits and
+    headers, ``secrets`` (the credentials sent) redacted from them as from the body."""
+    metadata = read_metadata(headers, secrets)
     text = redact_text(body.decode("utf-8", "replace"), secrets)
     parsed: object = text
     with contextlib.suppress(ValueError):
@@ -76,7 +74,9 @@ def status_error(
         full,
         status_code=status,
         error_type=error_type,
-        request_id=request_id_of(headers),
+        request_id=metadata.request_id,
+        rate_limit=metadata.rate_limit,
+        headers=metadata.headers,
         body=parsed if text.strip() else None,
         retryable=kind.retryable,
     )

@@ -32,13 +32,9 @@ from rillet._exceptions import (
     TotalTimeoutError,
 )
 from rillet._redact import header_secrets, redact_headers, redact_text, redact_url
+from rillet._response_metadata import read_metadata, request_id_of
 from rillet.timeout import Timeout
-from rillet.transport._errors import (
-    chains_safely,
-    map_exception,
-    request_id_of,
-    status_error,
-)
+from rillet.transport._errors import chains_safely, map_exception, status_error
 from rillet.transport._json_array import JSONArrayDecoder
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
@@ -362,6 +358,7 @@ class _Opener:
             method=self._method,
             url=redact_url(self._url),
             keep_frames=self._keep_frames,
+            metadata=read_metadata(response.headers, header_secrets(self._headers)),
         )
 
     def _translate(self, exc: Exception) -> RilletError:

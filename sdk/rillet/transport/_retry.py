@@ -10,15 +10,12 @@ exponential back-off with jitter, the same schedule as the official OpenAI and A
 from __future__ import annotations
 
 import asyncio
-import math
 import random
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timezone
-from email.utils import parsedate_to_datetime
 
 from rillet._exceptions import APIError
+from rillet.rate_limit import retry_after
 
 __all__ = ["RetryPolicy", "retry_after"]
 
@@ -69,34 +66,3 @@ class RetryPolicy:
             if asked is not None and asked <= self.max_retry_after:
                 return asked
         return self.backoff(retry)
-
-
-def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait, from ``retry-after-ms`` or ``Retry-After``."""
-    value = headers.get("retry-after-ms")
-    if value is not None:
-        seconds = _number(value)
-        if seconds is not None:
-            return seconds / 1000.0
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    seconds = _number(value)
-    if seconds is not None:
-        return seconds
-    try:
-        when = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)  # HTTP dates are GMT
-    # A date in the past means "now".
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def _number(value: str) -> float | None:
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 and math.isfinite(seconds) else None

@@ -23,8 +23,9 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from rillet._exceptions import APITimeoutError, RilletError
+from rillet._response_metadata import ResponseMetadata, read_metadata
 from rillet.timeout import Timeout
-from rillet.transport._errors import chains_safely, map_exception, request_id_of
+from rillet.transport._errors import chains_safely, map_exception
 from rillet.transport._frame import Frame
 
 __all__ = ["Decoder", "FrameStream"]
@@ -50,7 +51,8 @@ class FrameStream:
 
     ``frames`` lists every frame handed out so far (errors carry it; it stays empty with
     ``keep_frames=False``), ``bytes_received`` counts body bytes after decompression,
-    ``retries`` how many retries preceded this response.
+    ``retries`` how many retries preceded this response. ``headers`` are the response's own;
+    ``metadata`` holds its request id, rate limits and headers with the credentials removed.
 
     The history is the body itself: the chunks as they were read, and ``frames`` decodes them
     again when asked (on an error, usually; decoding is a pure function of the bytes, whatever
@@ -70,10 +72,12 @@ class FrameStream:
         method: str,
         url: str,
         keep_frames: bool = True,
+        metadata: ResponseMetadata | None = None,
     ) -> None:
         self.status: int = response.status
         self.headers: CIMultiDictProxy[str] = response.headers
-        self.request_id: str | None = request_id_of(response.headers)
+        self.metadata = read_metadata(response.headers) if metadata is None else metadata
+        self.request_id: str | None = self.metadata.request_id
         self.content_type = content_type
         self._chunks: list[bytes] = []  # the body so far, as read (with keep_frames)
         self._handed_out = 0

@@ -121,3 +121,15 @@ class LLMResponse(BaseModel):
     """
     Token usage, where the provider sent it.
     """
+    request_id: str | None = None
+    """
+    The provider's id of the HTTP request (x-request-id, request-id), to quote to its support; null when it sent none.
+    """
+    rate_limit: stream_chunk_schema.RateLimit | None = None
+    """
+    The rate limits the response headers reported, where they reported any.
+    """
+    headers: dict[str, str] = {}
+    """
+    The HTTP response headers, names in lower case, credential headers (cookies, keys, account ids) removed and key-shaped text redacted; empty when no HTTP response was involved.
+    """

@@ -97,9 +97,65 @@ class Usage(BaseModel):
     """
 
 
+class RateLimitQuota(BaseModel):
+    """
+    One rate limit as the provider's response headers state it: how much it allows, how much is left, and when it is whole again. A field is null when its header was absent or unreadable.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    limit: int | None = None
+    """
+    How many requests or tokens the limit allows per period.
+    """
+    remaining: int | None = None
+    """
+    How many are left before the provider refuses requests (Anthropic rounds tokens to the thousand).
+    """
+    reset_seconds: float | None = None
+    """
+    Seconds from the moment the headers arrived until the limit is whole again (0 when that moment had passed), read from any of the providers' forms: a duration (OpenAI 1s, 6m0s, 20ms), an RFC 3339 time (Anthropic), an HTTP date, or a number of seconds.
+    """
+    reset: str | None = None
+    """
+    The reset exactly as the provider sent it.
+    """
+
+
+class RateLimit(BaseModel):
+    """
+    The provider's rate limits after this request, read from its response headers: OpenAI x-ratelimit-*, Anthropic anthropic-ratelimit-*, the x-ratelimit-limit/-remaining/-reset of OpenAI-compatible servers, and retry-after. A quota is null when the provider reported none.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    requests: RateLimitQuota | None = None
+    """
+    The request limit (OpenAI x-ratelimit-*-requests, Anthropic anthropic-ratelimit-requests-*, a server's single x-ratelimit-* limit).
+    """
+    tokens: RateLimitQuota | None = None
+    """
+    The token limit (OpenAI x-ratelimit-*-tokens; Anthropic anthropic-ratelimit-tokens-*, the most restrictive of its input and output limits).
+    """
+    input_tokens: RateLimitQuota | None = None
+    """
+    The input token limit (Anthropic anthropic-ratelimit-input-tokens-*).
+    """
+    output_tokens: RateLimitQuota | None = None
+    """
+    The output token limit (Anthropic anthropic-ratelimit-output-tokens-*).
+    """
+    retry_after: float | None = None
+    """
+    Seconds the provider asked to wait before the next request (retry-after-ms, or retry-after as seconds or an HTTP date), counted from the moment the headers arrived; sent mostly with 429 and 529 responses.
+    """
+
+
 class StartChunk(BaseModel):
     """
-    First chunk of every stream: who answers.
+    First chunk of every stream: who answers, and what the response headers said.
     """
 
     model_config = ConfigDict(
@@ -118,6 +174,18 @@ class StartChunk(BaseModel):
     provider: str
     """
     The adapter's provider name (openai, anthropic, gemini, ...).
+    """
+    request_id: str | None = None
+    """
+    The provider's id of the HTTP request (x-request-id, request-id), to quote to its support; null when the provider sent none or no HTTP response was involved.
+    """
+    rate_limit: RateLimit | None = None
+    """
+    The rate limits the response headers reported, where they reported any.
+    """
+    headers: dict[str, str] | None = None
+    """
+    The HTTP response headers, names in lower case, credential headers (cookies, keys, account ids) removed and key-shaped text redacted; null when no HTTP response was involved.
     """
 
 
