@@ -104,6 +104,7 @@ class RateLimitQuota(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     limit: int | None = None
     """
@@ -130,6 +131,7 @@ class RateLimit(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        frozen=True,
     )
     requests: RateLimitQuota | None = None
     """
