@@ -1,9 +1,13 @@
 """OpenAI Chat Completions stream events -> ``StreamChunk`` (pure, no I/O).
 
 Ready for what compatible servers really send: a usage-only last chunk with empty ``choices``,
-tool-call deltas without ``index`` (or with one index for several calls), the name repeated in
-later deltas, ``content`` as a list of parts, ``reasoning_content`` / ``reasoning`` fields, an
-in-stream ``{"error": ...}`` line, a missing ``[DONE]``, no ``finish_reason`` at all.
+tool-call deltas without ``index`` (or with one index for several calls, or one id for several
+indexes), an ``id`` of ``""`` in later deltas, the name repeated in later deltas, ``content`` as a
+list of parts, ``reasoning_content`` / ``reasoning`` fields, an in-stream ``{"error": ...}``
+line, a missing ``[DONE]``, no ``finish_reason`` at all.
+
+A tool call's index is the wire ``index`` when no earlier call has it, so calls come out in the
+order the server numbered them, whatever order their deltas arrive in.
 
 Frames are validated into the generated TypedDicts (``rillet._generated.wire_dicts``, see
 ``_wire``), not the generated models: the same schema and the same checks, without a model
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import cast
 
 from rillet._exceptions import StreamInterruptedError
@@ -64,8 +69,18 @@ def usage_from_openai(usage: CompletionUsage) -> Usage:
     )
 
 
+@dataclass(slots=True)
+class _Call:
+    """A tool call started in this response."""
+
+    id: str
+    name: str
+    wire_index: int | None  # the index the server gave it (None: it gave none)
+    open: bool = True
+
+
 class ChatMapper:
-    """One response's state: which tool calls are open, the finish reason, the usage."""
+    """One response's state: the tool calls, the finish reason, the usage."""
 
     def __init__(self, provider: str) -> None:
         self._provider = provider
@@ -74,10 +89,9 @@ class ChatMapper:
         self._finish_reason: str | None = None
         self._saw_finish = False
         self._usage: Usage | None = None
-        self._open: dict[int, str] = {}  # our index -> call id, for calls not yet ended
-        self._by_id: dict[str, int] = {}
+        self._calls: dict[int, _Call] = {}  # our index -> call
+        self._by_id: dict[str, int] = {}  # call id -> our latest index with that id
         self._by_wire_index: dict[int, int] = {}  # the provider's index -> our latest index
-        self._names: dict[int, str] = {}  # our index -> tool name, for every call started
         self._last_index: int | None = None
 
     def feed(self, frame: Frame) -> Sequence[StreamChunk]:
@@ -175,48 +189,63 @@ class ChatMapper:
                 if text:
                     out.append(ReasoningChunk(text=text))
 
-    def _on_tool_call(self, call: ToolCallDelta, out: list[StreamChunk]) -> None:
-        function = call.get("function")
+    def _on_tool_call(self, delta: ToolCallDelta, out: list[StreamChunk]) -> None:
+        function = delta.get("function")
         name = function.get("name") if function else None
         arguments = function.get("arguments") if function else None
-        index = self._resolve_index(call, name)
-        if index not in self._names:
-            call_id = call.get("id") or new_tool_call_id()
-            self._open[index] = call_id
+        call_id = delta.get("id") or None  # "" is no id (Qwen repeats the call with one)
+        wire_index = delta.get("index")
+        index = self._find_call(call_id, wire_index, name)
+        if index is None:
+            index = self._new_index(wire_index)
+            call_id = call_id or new_tool_call_id()
+            self._calls[index] = _Call(id=call_id, name=name or "", wire_index=wire_index)
             self._by_id[call_id] = index
-            self._names[index] = name or ""
             out.append(ToolCallStartChunk(index=index, id=call_id, name=name or ""))
+        if wire_index is not None:
+            self._by_wire_index[wire_index] = index
         self._last_index = index
         if arguments:
             out.append(tool_call_chunk(index, arguments))
 
-    def _resolve_index(self, call: ToolCallDelta, name: str | None) -> int:
-        """Our index for a delta: by id, then by the wire index, then the latest call.
+    def _find_call(
+        self, call_id: str | None, wire_index: int | None, name: str | None
+    ) -> int | None:
+        """Our index of the call a delta continues, or None when it starts a new call.
 
-        A new id is a new call even at a wire index already used; without id and index, a
-        name other than the latest call's starts a new call (a repeated name does not).
+        By the wire index first: there, an id other than the call's is a new call. An id met
+        before continues its call only if that call came without a wire index (one id at two
+        indexes is two calls). Without id and index, the delta continues the latest call,
+        unless it names another tool (a repeated name is not a new call).
         """
-        last = self._last_index
-        call_id, wire_index = call.get("id"), call.get("index")
-        if call_id is not None and call_id in self._by_id:
-            index = self._by_id[call_id]
-        elif call_id is not None:
-            index = len(self._names)
-        elif wire_index is not None:
-            known = self._by_wire_index.get(wire_index)
-            index = len(self._names) if known is None else known
-        elif last is None or (name and name != self._names[last]):
-            index = len(self._names)
-        else:
-            index = last
         if wire_index is not None:
-            self._by_wire_index[wire_index] = index
-        return index
+            index = self._by_wire_index.get(wire_index)
+            if index is not None:
+                return index if call_id is None or call_id == self._calls[index].id else None
+            index = self._by_id.get(call_id) if call_id is not None else None
+            if index is not None and self._calls[index].wire_index is None:
+                return index
+            return None
+        if call_id is not None:
+            return self._by_id.get(call_id)
+        last = self._last_index
+        if last is None or (name and name != self._calls[last].name):
+            return None
+        return last
+
+    def _new_index(self, wire_index: int | None) -> int:
+        """The wire index while no call has it, so calls keep the server's numbering whatever
+        order their deltas arrive in; else the one after the highest so far."""
+        if wire_index is not None and wire_index not in self._calls:
+            return wire_index
+        return max(self._calls, default=-1) + 1
 
     def _end_calls(self, out: list[StreamChunk]) -> None:
-        for index, call_id in self._open.items():
-            out.append(ToolCallEndChunk(index=index, id=call_id))
-        self._open.clear()
+        for index in sorted(self._calls):
+            call = self._calls[index]
+            if call.open:
+                call.open = False
+                out.append(ToolCallEndChunk(index=index, id=call.id))
 
     def _stop(self) -> Sequence[StreamChunk]:
         out: list[StreamChunk] = []
@@ -227,7 +256,7 @@ class ChatMapper:
         out.append(
             StopChunk(
                 finish_reason=unified_finish_reason(
-                    self._finish_reason, has_tool_calls=bool(self._names)
+                    self._finish_reason, has_tool_calls=bool(self._calls)
                 ),
                 provider_finish_reason=self._finish_reason,
                 usage=self._usage,
