@@ -112,15 +112,23 @@ class Ordinals:
     the next new one 1, and so on. A reasoning chunk's ``index`` is the ordinal of its block
     among the response's reasoning blocks, whatever position the provider gives the block."""
 
-    __slots__ = ("_ordinals",)
+    __slots__ = ("_count", "_ordinals")
 
     def __init__(self) -> None:
         self._ordinals: dict[int, int] = {}
+        self._count = 0
 
     def __call__(self, position: int) -> int:
         ordinal = self._ordinals.get(position)
         if ordinal is None:
-            ordinal = self._ordinals[position] = len(self._ordinals)
+            ordinal = self.new(position)
+        return ordinal
+
+    def new(self, position: int) -> int:
+        """A new block at ``position`` (seen before or not): the next ordinal, which the
+        position gives from now on."""
+        ordinal = self._ordinals[position] = self._count
+        self._count += 1
         return ordinal
 
 

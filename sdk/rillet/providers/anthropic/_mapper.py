@@ -2,11 +2,13 @@
 
 Each frame is dispatched on its SSE ``event:`` name (or, when a server leaves the name out, on
 the data's ``type``) and validated straight into that event's model. Content blocks are tracked
-by their ``index``: ``tool_use`` blocks become tool calls at that same index, ``thinking`` and
-``redacted_thinking`` blocks become reasoning blocks numbered in order, and blocks that Anthropic
-runs itself (``server_tool_use``, ``web_search_tool_result``) are skipped: they are not calls
-for the client to answer. Usage is split between ``message_start`` and ``message_delta`` (the
-latest count sent wins); the stop chunk waits for ``message_stop``, the terminal event.
+by their ``index``: ``tool_use`` blocks become tool calls at that same index (or, when an
+earlier call had that index, at the next free one), ``thinking`` and ``redacted_thinking``
+blocks become reasoning blocks numbered in order, and blocks that Anthropic runs itself
+(``server_tool_use``, ``web_search_tool_result``) are skipped: they are not calls for the client
+to answer. Every ``content_block_start`` begins a new block, even at an index used before. Usage
+is split between ``message_start`` and ``message_delta`` (the latest count sent wins); the stop
+chunk waits for ``message_stop``, the terminal event.
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ from rillet.protocol import (
 from rillet.providers._mapper import NO_CHUNKS, Ordinals, decode, decode_dict, skip_unknown
 from rillet.providers.anthropic._errors import error_chunk
 from rillet.providers.anthropic._finish import unified_finish_reason
-from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
+from rillet.providers.anthropic._wire import (
+    BLOCK_DELTA_EVENT,
+    Block,
+    BlockStartEvent,
+)
 from rillet.transport import Frame
 
 __all__ = ["AnthropicMapper"]
@@ -69,6 +75,7 @@ _SERVER_BLOCKS = frozenset({"server_tool_use", "web_search_tool_result"})
 class _OpenCall:
     """A ``tool_use`` block between its start and its stop."""
 
+    index: int  # the call's index among the response's tool calls
     id: str
     start_input: dict[str, Any] | None
     streamed: bool = False  # whether any non-empty input_json_delta arrived
@@ -83,6 +90,7 @@ class AnthropicMapper:
         self._done = False
         self._block = -1  # index of the latest block started (for events that omit it)
         self._calls: dict[int, _OpenCall] = {}  # block index -> open tool call
+        self._call_indexes: set[int] = set()  # the index of every call started
         self._reasoning_ordinal = Ordinals()  # block index -> reasoning-block ordinal
         self._stop_reason: str | None = None
         self._input_tokens: int | None = None
@@ -177,15 +185,23 @@ class AnthropicMapper:
     def _on_block_start(self, event: BlockStartEvent) -> Sequence[StreamChunk]:
         index = self._block + 1 if event.index is None else event.index
         self._block = index
-        block = event.content_block
+        if index in self._calls:  # a new block where a call is still open: that call ended
+            return (self._end_call(index), *self._start_block(index, event.content_block))
+        return self._start_block(index, event.content_block)
+
+    def _start_block(self, index: int, block: Block | None) -> Sequence[StreamChunk]:
         if isinstance(block, TextBlock):
             return (ContentChunk(text=block.text),) if block.text else NO_CHUNKS
         if isinstance(block, ToolUseBlock):
-            call = _OpenCall(id=block.id or new_tool_call_id(), start_input=block.input)
+            # An index an earlier call had (a server reusing block indexes) gives the next one.
+            used = self._call_indexes
+            call_index = index if index not in used else max(used) + 1
+            used.add(call_index)
+            call = _OpenCall(call_index, block.id or new_tool_call_id(), block.input)
             self._calls[index] = call
-            return (ToolCallStartChunk(index=index, id=call.id, name=block.name or ""),)
+            return (ToolCallStartChunk(index=call_index, id=call.id, name=block.name or ""),)
         if isinstance(block, ThinkingBlock):
-            ordinal = self._reasoning_ordinal(index)
+            ordinal = self._reasoning_ordinal.new(index)
             if block.thinking or block.signature:  # normally empty here, then streamed
                 return (
                     ReasoningChunk(
@@ -194,7 +210,7 @@ class AnthropicMapper:
                 )
             return NO_CHUNKS
         if isinstance(block, RedactedThinkingBlock):
-            ordinal = self._reasoning_ordinal(index)
+            ordinal = self._reasoning_ordinal.new(index)
             if not block.data:
                 return NO_CHUNKS
             return (ReasoningChunk(index=ordinal, encrypted_content=block.data),)
@@ -224,7 +240,7 @@ class AnthropicMapper:
             if call is None or not partial_json:  # a server tool's input, or nothing
                 return NO_CHUNKS
             call.streamed = True
-            return (tool_call_chunk(index, partial_json),)
+            return (tool_call_chunk(call.index, partial_json),)
         if kind == "thinking_delta":
             thinking = cast(ThinkingDelta, delta).get("thinking")
             if not thinking:
@@ -248,10 +264,11 @@ class AnthropicMapper:
     # -- helpers -------------------------------------------------------------------------------
 
     def _end_call(self, index: int) -> ToolCallEndChunk:
-        """End the call; its whole input is given only when none was streamed (then ``{}``)."""
+        """End the call at block ``index``; its whole input is given only when none was
+        streamed (then ``{}``)."""
         call = self._calls.pop(index)
         given = None if call.streamed or not call.start_input else call.start_input
-        return ToolCallEndChunk(index=index, id=call.id, arguments=given)
+        return ToolCallEndChunk(index=call.index, id=call.id, arguments=given)
 
     def _add_usage(self, usage: WireUsage | MessageDeltaUsage) -> None:
         """Counts are cumulative: every count sent replaces the one before it."""

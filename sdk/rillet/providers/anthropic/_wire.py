@@ -38,7 +38,7 @@ from rillet._generated.wire_dicts.anthropic_schema import (
 )
 from rillet.providers._mapper import UNKNOWN_TAG, tag_by_type
 
-__all__ = ["BLOCK_DELTA_EVENT", "BlockStartEvent"]
+__all__ = ["BLOCK_DELTA_EVENT", "Block", "BlockStartEvent"]
 
 _BLOCK_TYPES = frozenset(
     {
@@ -55,7 +55,7 @@ _DELTA_TYPES = frozenset(
 )
 
 
-_Block = Annotated[
+Block = Annotated[
     Annotated[TextBlock, Tag("text")]
     | Annotated[ToolUseBlock, Tag("tool_use")]
     | Annotated[ThinkingBlock, Tag("thinking")]
@@ -65,6 +65,7 @@ _Block = Annotated[
     | Annotated[UnknownContentBlock, Tag(UNKNOWN_TAG)],
     Discriminator(tag_by_type(_BLOCK_TYPES)),
 ]
+"""A content block, told apart by ``type``."""
 
 _Delta = Annotated[
     Annotated[TextDelta, Tag("text_delta")]
@@ -80,7 +81,7 @@ _Delta = Annotated[
 class BlockStartEvent(ContentBlockStartEvent):
     """``content_block_start``, its block told apart by ``type``."""
 
-    content_block: _Block | None = None
+    content_block: Block | None = None
 
 
 class _BlockDeltaEvent(ContentBlockDeltaEvent, total=False):
