@@ -449,3 +449,37 @@ def test_a_thinking_block_index_reused_after_its_stop_is_a_second_block() -> Non
     chunks = _map([_start(), *thinking("one", "s1"), *thinking("two", "s2"), *_end()])
     details = StreamingLLMResponse.from_chunks(chunks).reasoning_details
     assert [(b.text, b.signature) for b in details] == [("one", "s1"), ("two", "s2")]
+
+
+def test_a_whole_message_gives_the_chunks_of_its_stream() -> None:
+    message = {
+        "id": "msg_w",
+        "type": "message",
+        "model": "claude-x",
+        "content": [
+            {"type": "redacted_thinking", "data": "ENC"},
+            {"type": "text", "text": "Hi."},
+            {"type": "server_tool_use", "id": "srv", "name": "web_search", "input": {"q": 1}},
+            {"type": "tool_use", "id": "toolu_a", "name": "f", "input": {}},
+            {"type": "tool_use", "id": "toolu_b", "name": "g", "input": {"y": [1]}},
+        ],
+        "stop_reason": "tool_use",
+        "usage": {"input_tokens": 4, "output_tokens": 2, "cache_read_input_tokens": 1},
+    }
+    chunks = _map([Frame(data=json.dumps(message))])
+    _assert_contract(chunks)
+    assert chunks[0] == StartChunk(id="msg_w", model="claude-x", provider="anthropic")
+    assert [(c.type, getattr(c, "index", None)) for c in chunks[1:-1]] == [
+        ("reasoning", 0),
+        ("content", None),
+        ("tool_call_start", 3),
+        ("tool_call_end", 3),
+        ("tool_call_start", 4),
+        ("tool_call_chunk", 4),
+        ("tool_call_end", 4),
+    ]
+    response = StreamingLLMResponse.from_chunks(chunks)
+    assert _calls(chunks) == [("toolu_a", "f", {}), ("toolu_b", "g", {"y": [1]})]
+    assert response.reasoning_details[0].encrypted_content == "ENC"
+    assert response.usage == Usage(input_tokens=4, output_tokens=2, cached_input_tokens=1)
+    assert response.finish_reason is FinishReason.tool_calls

@@ -200,3 +200,34 @@ def test_an_upstream_overload_inside_a_compatible_stream_is_overloaded(status: i
     last = _map(_chunk({"content": "par"}), error)[-1]
     assert isinstance(last, ErrorChunk)
     assert (last.code, last.retryable, last.status_code) == (ErrorCode.overloaded, True, status)
+
+
+def test_a_whole_completion_keeps_every_call_and_the_first_choice_only() -> None:
+    """Whole tool calls are told apart by position, even with one id; arguments sent as an
+    object (a few servers) are kept; content parts are read as in a stream."""
+    message = {
+        "role": "assistant",
+        "content": [
+            {"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]},
+            {"type": "text", "text": "Two."},
+        ],
+        "tool_calls": [
+            {"id": "same", "function": {"name": "f", "arguments": {"a": 1}}},
+            {"id": "same", "function": {"name": "g", "arguments": '{"b": 2}'}},
+            {"function": {"name": "h"}},
+        ],
+    }
+    other = {"index": 1, "message": {"content": "ignored"}, "finish_reason": "stop"}
+    body = {
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}, other],
+    }
+    chunks = _map(Frame(data=json.dumps(body)))
+    response = StreamingLLMResponse.from_chunks(chunks)
+    assert (response.text, response.reasoning) == ("Two.", "hmm")
+    assert [(c.id, c.name, c.arguments) for c in response.tool_calls][:2] == [
+        ("same", "f", {"a": 1}),
+        ("same", "g", {"b": 2}),
+    ]
+    assert (response.tool_calls[2].name, response.tool_calls[2].arguments) == ("h", {})
+    assert response.tool_calls[2].id  # one is made up when the server sent none

@@ -165,6 +165,11 @@ class HTTPAdapter:
                         if out:
                             started = True
                             yield out
+                if not frames.frame_count:  # a clean end, yet nothing to read: not a stream
+                    raise MalformedStreamError(
+                        f"the {frames.status} response held no event "
+                        f"({frames.bytes_received} bytes of {frames.content_type or 'unlabelled'})"
+                    )
                 last = list(mapper.finish())
                 if last:
                     yield last

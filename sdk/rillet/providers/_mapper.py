@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rillet._error_kinds import ErrorTypes, classify
 from rillet._exceptions import MalformedStreamError
+from rillet._redact import redact_text
 from rillet.protocol import ErrorChunk, StreamChunk
 from rillet.transport import Frame
 
@@ -20,6 +21,7 @@ __all__ = [
     "WireMapper",
     "decode",
     "decode_dict",
+    "not_a_response",
     "stream_error_chunk",
     "tag_by_type",
 ]
@@ -77,6 +79,13 @@ def _validate(validator: _Validator, data: str) -> object:
 
 def _is_json_error(error: ValidationError) -> bool:
     return any(item["type"] == "json_invalid" for item in error.errors())
+
+
+def not_a_response(expected: str, data: str) -> MalformedStreamError:
+    """The error for a 200 body that is neither the provider's stream nor its whole response
+    (``expected`` names both), quoting the frame that shows it."""
+    quoted = redact_text(data if len(data) <= 200 else data[:200] + "...")
+    return MalformedStreamError(f"the response is not {expected}: {quoted!r}")
 
 
 def skip_unknown(kind: str, name: str) -> Sequence[StreamChunk]:

@@ -8,7 +8,8 @@ blocks become reasoning blocks numbered in order, and blocks that Anthropic runs
 (``server_tool_use``, ``web_search_tool_result``) are skipped: they are not calls for the client
 to answer. Every ``content_block_start`` begins a new block, even at an index used before. Usage
 is split between ``message_start`` and ``message_delta`` (the latest count sent wins); the stop
-chunk waits for ``message_stop``, the terminal event.
+chunk waits for ``message_stop``, the terminal event. A whole ``message`` object (a server that
+ignores ``stream: true``) gives the chunks its stream would have given.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rillet._exceptions import StreamInterruptedError
 from rillet._generated.providers.anthropic_schema import (
     ContentBlockStopEvent,
     ErrorEvent,
+    Message,
     MessageDeltaEvent,
     MessageDeltaUsage,
     MessageStartEvent,
@@ -61,6 +63,7 @@ from rillet.providers.anthropic._wire import (
     BLOCK_DELTA_EVENT,
     Block,
     BlockStartEvent,
+    WholeMessage,
 )
 from rillet.transport import Frame
 
@@ -136,14 +139,17 @@ class AnthropicMapper:
             return self._on_error(decode(ErrorEvent, data), data)
         if name == "message":  # no ``event:`` line: fall back to the data's own ``type``
             kind = decode(UnknownEvent, data).type
-            if kind != "message":
-                return self._dispatch(kind, data)
+            if kind == "message":
+                return self._on_whole(decode(WholeMessage, data))
+            return self._dispatch(kind, data)
         return skip_unknown("event", name)
 
     # -- message events ------------------------------------------------------------------------
 
     def _on_message_start(self, event: MessageStartEvent) -> Sequence[StreamChunk]:
-        message = event.message
+        return self._start_message(event.message)
+
+    def _start_message(self, message: Message | None) -> Sequence[StreamChunk]:
         if message is not None and message.usage is not None:
             self._add_usage(message.usage)
         if self._started:
@@ -179,6 +185,24 @@ class AnthropicMapper:
     def _on_error(self, event: ErrorEvent, data: str) -> Sequence[StreamChunk]:
         self._done = True
         return (error_chunk(event, json.loads(data)),)
+
+    def _on_whole(self, message: WholeMessage) -> Sequence[StreamChunk]:
+        """A whole message: the chunks its stream would have given (a tool's input as one
+        fragment)."""
+        if self._started:
+            return skip_unknown("event", "message")
+        out = list(self._start_message(message))
+        for index, block in enumerate(message.content or ()):
+            out += self._start_block(index, block)
+            call = self._calls.get(index)
+            if call is not None:
+                if call.start_input:
+                    arguments = json.dumps(call.start_input, ensure_ascii=False)
+                    out.append(tool_call_chunk(call.index, arguments))
+                out.append(self._end_call(index))
+        self._stop_reason = message.stop_reason
+        out += self._on_message_stop()
+        return out
 
     # -- content blocks ------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ Ready for what compatible servers really send: a usage-only last chunk with empt
 tool-call deltas without ``index`` (or with one index for several calls, or one id for several
 indexes), an ``id`` of ``""`` in later deltas, the name repeated in later deltas, ``content`` as a
 list of parts, ``reasoning_content`` / ``reasoning`` fields, an in-stream ``{"error": ...}``
-line, a missing ``[DONE]``, no ``finish_reason`` at all.
+line, a missing ``[DONE]``, no ``finish_reason`` at all, and the whole ``chat.completion`` object
+instead of a stream (a server that ignores ``stream: true``).
 
 A tool call's index is the wire ``index`` when no earlier call has it, so calls come out in the
 order the server numbered them, whatever order their deltas arrive in.
@@ -23,8 +24,12 @@ from typing import cast
 
 from rillet._exceptions import StreamInterruptedError
 from rillet._generated.wire_dicts.openai_chat_schema import (
+    ChatCompletion,
+    ChatCompletionChunk,
     ChoiceDelta,
+    CompletionMessage,
     CompletionUsage,
+    MessageToolCall,
     StreamErrorDetail,
     TextContentPart,
     ThinkingContentPart,
@@ -44,15 +49,16 @@ from rillet.protocol import (
     content_chunk,
     tool_call_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode_dict
+from rillet.providers._mapper import NO_CHUNKS, decode_dict, not_a_response
 from rillet.providers.openai_chat._errors import error_chunk_from_openai
 from rillet.providers.openai_chat._finish import unified_finish_reason
-from rillet.providers.openai_chat._wire import CHUNK
+from rillet.providers.openai_chat._wire import CHUNK, COMPLETION
 from rillet.transport import Frame
 
 __all__ = ["ChatMapper", "usage_from_openai"]
 
 _DONE = "[DONE]"
+_EXPECTED = "an OpenAI Chat stream or a chat.completion"
 
 
 def usage_from_openai(usage: CompletionUsage) -> Usage:
@@ -86,6 +92,7 @@ class ChatMapper:
         self._provider = provider
         self._started = False
         self._done = False
+        self._stray: str | None = None  # the first frame, when it held nothing of a stream
         self._finish_reason: str | None = None
         self._saw_finish = False
         self._usage: Usage | None = None
@@ -99,12 +106,18 @@ class ChatMapper:
             return NO_CHUNKS
         data = frame.data
         if data == _DONE:
+            if not self._read_any() and (not self._started or self._stray is not None):
+                raise not_a_response(_EXPECTED, self._stray or data)
             self._done = True
             return self._stop()
         event = decode_dict(CHUNK, data)
         out: list[StreamChunk] = []
         if not self._started:
+            if _is_whole(event, data):
+                return self._on_whole(decode_dict(COMPLETION, data))
             self._started = True
+            if event.get("choices") is None and event.get("usage") is None:
+                self._stray = data  # {} or {"foo": 1}: an error unless a stream follows
             out.append(
                 StartChunk(id=event.get("id"), model=event.get("model"), provider=self._provider)
             )
@@ -141,7 +154,9 @@ class ChatMapper:
     def finish(self) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
-        if not self._saw_finish and self._usage is None:
+        if not self._read_any():
+            if self._stray is not None:
+                raise not_a_response(_EXPECTED, self._stray)
             raise StreamInterruptedError(
                 "the OpenAI stream ended before a finish_reason, usage or [DONE]",
                 body_started=True,
@@ -149,27 +164,71 @@ class ChatMapper:
         self._done = True  # tolerated: compatible servers that never send [DONE]
         return self._stop()
 
+    def _read_any(self) -> bool:
+        """Whether a finish reason or usage arrived: enough to end without ``[DONE]``."""
+        return self._saw_finish or self._usage is not None
+
     # -- handlers ------------------------------------------------------------------------------
 
+    def _on_whole(self, completion: ChatCompletion) -> Sequence[StreamChunk]:
+        """A whole ``chat.completion``: the chunks a stream of it would have given."""
+        self._started = self._done = True
+        out: list[StreamChunk] = [
+            StartChunk(
+                id=completion.get("id"), model=completion.get("model"), provider=self._provider
+            )
+        ]
+        for choice in completion.get("choices") or ():
+            if choice.get("index"):
+                continue
+            message = choice.get("message")
+            if message is not None:
+                self._on_text(message, out)
+                for position, call in enumerate(message.get("tool_calls") or ()):
+                    self._on_whole_call(position, call, out)
+            self._finish_reason = choice.get("finish_reason")
+        usage = completion.get("usage")
+        if usage is not None:
+            self._usage = usage_from_openai(usage)
+        out += self._stop()
+        return out
+
+    def _on_whole_call(self, position: int, call: MessageToolCall, out: list[StreamChunk]) -> None:
+        function = call.get("function")
+        name = (function.get("name") if function else None) or ""
+        arguments = function.get("arguments") if function else None
+        if isinstance(arguments, dict):  # a few servers send the object itself
+            arguments = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
+        call_id = call.get("id") or new_tool_call_id()
+        self._calls[position] = _Call(id=call_id, name=name, wire_index=position)
+        out.append(ToolCallStartChunk(index=position, id=call_id, name=name))
+        if arguments:
+            out.append(tool_call_chunk(position, arguments))
+
     def _on_delta(self, delta: ChoiceDelta, out: list[StreamChunk]) -> None:
-        content = delta.get("content")
+        self._on_text(delta, out)
+        for call in delta.get("tool_calls") or ():
+            self._on_tool_call(call, out)
+
+    def _on_text(self, fields: ChoiceDelta | CompletionMessage, out: list[StreamChunk]) -> None:
+        """Reasoning, answer and refusal text, in that order: the same fields in a delta and
+        in a whole message."""
+        reasoning = fields.get("reasoning_content") or fields.get("reasoning")
+        if reasoning:
+            out.append(ReasoningChunk(text=reasoning))
+        for detail in fields.get("reasoning_details") or ():
+            signature, encrypted = detail.get("signature"), detail.get("data")
+            if signature or encrypted:
+                out.append(ReasoningChunk(signature=signature, encrypted_content=encrypted))
+        content = fields.get("content")
         if isinstance(content, str):
             if content:
                 out.append(content_chunk(content))
         elif content:
             self._on_content_parts(content, out)
-        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-        if reasoning:
-            out.append(ReasoningChunk(text=reasoning))
-        for detail in delta.get("reasoning_details") or ():
-            signature, encrypted = detail.get("signature"), detail.get("data")
-            if signature or encrypted:
-                out.append(ReasoningChunk(signature=signature, encrypted_content=encrypted))
-        refusal = delta.get("refusal")
+        refusal = fields.get("refusal")
         if refusal:
             out.append(ContentChunk(text=refusal))
-        for call in delta.get("tool_calls") or ():
-            self._on_tool_call(call, out)
 
     def _on_content_parts(
         self,
@@ -263,3 +322,15 @@ class ChatMapper:
             )
         )
         return out
+
+
+def _is_whole(event: ChatCompletionChunk, data: str) -> bool:
+    """Whether a first frame is a whole ``chat.completion``: its ``object`` says so, or, from a
+    server that leaves ``object`` out, its choices hold a ``message`` and no ``delta``."""
+    kind = event.get("object")
+    if kind is not None:
+        return kind == "chat.completion"
+    choices = event.get("choices")
+    if not choices:
+        return False
+    return all("delta" not in choice for choice in choices) and '"message"' in data
