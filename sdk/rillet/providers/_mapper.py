@@ -42,10 +42,12 @@ class _Validator(Protocol):
 class WireMapper(Protocol):
     """Frames in, chunks out: no I/O, one instance per response.
 
-    ``feed`` maps one frame (an SSE event, or one element of a JSON array). ``finish`` is
-    called at a clean end of the body: it returns the terminal chunk when the provider's stream
-    may end without a terminal event, and raises ``StreamInterruptedError`` when the body ended
-    before the provider said it was complete.
+    ``feed`` maps one frame (an SSE event, or one element of a JSON array); a whole response
+    object (a server that ignores ``stream: true``) is one frame, mapped to every chunk its
+    stream would have given. ``finish`` is called at a clean end of the body: it returns the
+    terminal chunk when the provider's stream may end without a terminal event, and raises
+    ``StreamInterruptedError`` when the body ended before the provider said it was complete
+    (``MalformedStreamError`` when nothing in it was the stream or the whole response).
     """
 
     def feed(self, frame: Frame) -> Sequence[StreamChunk]: ...
