@@ -483,3 +483,9 @@ def test_a_whole_message_gives_the_chunks_of_its_stream() -> None:
     assert response.reasoning_details[0].encrypted_content == "ENC"
     assert response.usage == Usage(input_tokens=4, output_tokens=2, cached_input_tokens=1)
     assert response.finish_reason is FinishReason.tool_calls
+
+
+def test_a_whole_message_inside_a_stream_is_skipped() -> None:
+    whole = {"type": "message", "content": [{"type": "text", "text": "again"}]}
+    frames = [_start(), *_text(0, "once"), Frame(data=json.dumps(whole)), *_end()]
+    assert StreamingLLMResponse.from_chunks(_map(frames)).text == "once"
