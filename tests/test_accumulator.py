@@ -223,3 +223,17 @@ def test_snapshot_at_any_moment_and_partial_arguments_on_demand() -> None:
     accumulator.add(ToolCallChunk(index=0, arguments_delta='{"city": "Par'))
     assert accumulator.partial_arguments(0) == {"city": "Par"}
     assert accumulator.snapshot().finish_reason is None
+
+
+@pytest.mark.parametrize("parts", [[" "], ["\n", "\t ", ""], ["  \r\n"]])
+def test_whitespace_only_arguments_are_an_empty_object(parts: list[str]) -> None:
+    accumulator = ResponseAccumulator()
+    for chunk in _wrap(_call_chunks(parts))[:-2]:  # the call started, its fragments in
+        accumulator.add(chunk)
+    assert accumulator.partial_arguments(0) == {}  # as live views see it before the end
+    end = accumulator.add(ToolCallEndChunk(index=0))
+    assert end.type == "tool_call_end" and end.arguments == {}
+    accumulator.add(StopChunk(finish_reason=FinishReason.tool_calls))
+    assert accumulator.failure() is None
+    call = accumulator.result().tool_calls[0]
+    assert (call.arguments, call.raw_arguments) == ({}, "".join(parts))

@@ -327,7 +327,7 @@ class ResponseAccumulator:
         if state.arguments is not None:
             return state.arguments
         raw = state.raw()
-        if not raw:
+        if not raw.strip():  # no arguments yet, or none at all (the rule of the final ones)
             return {}
         try:
             value = from_json(raw, allow_partial="trailing-strings")

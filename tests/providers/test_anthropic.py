@@ -369,3 +369,123 @@ def test_eof_before_message_stop_is_an_interruption(count: int) -> None:
     with pytest.raises(StreamInterruptedError) as caught:
         _map(frames)
     assert caught.value.body_started
+
+
+# -- block indexes and signatures ----------------------------------------------------------------
+
+
+def _calls(chunks: Sequence[StreamChunk]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (c.id, c.name, c.arguments) for c in StreamingLLMResponse.from_chunks(chunks).tool_calls
+    ]
+
+
+def test_a_block_index_reused_after_its_stop_is_a_second_call() -> None:
+    frames = [*_tool(1, "toolu_a", "first", '{"a": 1}'), *_tool(1, "toolu_b", "second", '{"b": 2}')]
+    chunks = _map([_start(), *_text(0, "Two calls."), *frames, *_end("tool_use")])
+    _assert_contract(chunks)
+    assert _calls(chunks) == [("toolu_a", "first", {"a": 1}), ("toolu_b", "second", {"b": 2})]
+    starts = [(c.index, c.id) for c in chunks if isinstance(c, ToolCallStartChunk)]
+    assert starts == [(1, "toolu_a"), (2, "toolu_b")]
+
+
+def test_a_block_start_at_an_open_call_index_ends_that_call() -> None:
+    first = _tool(0, "toolu_a", "first", '{"a": 1}')[:-1]  # no content_block_stop
+    chunks = _map([_start(), *first, *_tool(0, "toolu_b", "second", "{}"), *_end("tool_use")])
+    _assert_contract(chunks)
+    assert _calls(chunks) == [("toolu_a", "first", {"a": 1}), ("toolu_b", "second", {})]
+
+
+def test_a_block_start_without_index_takes_the_next_index() -> None:
+    def unindexed(frame: Frame) -> Frame:
+        event = json.loads(frame.data)
+        del event["index"]
+        return Frame(event=frame.event, data=json.dumps(event))
+
+    blocks = [*_text(0, "Look."), *_tool(1, "toolu_a", "f", '{"x": ', "1}"), *_text(2, " Done.")]
+    chunks = _map([_start(), *map(unindexed, blocks), *_end("tool_use")])
+    _assert_contract(chunks)
+    assert [(c.type, getattr(c, "index", None)) for c in chunks[1:-1]] == [
+        ("content", None),
+        ("tool_call_start", 1),
+        ("tool_call_chunk", 1),
+        ("tool_call_chunk", 1),
+        ("tool_call_end", 1),  # at its block's stop, which has no index either
+        ("content", None),
+    ]
+    response = StreamingLLMResponse.from_chunks(chunks)
+    assert (response.text, _calls(chunks)) == ("Look. Done.", [("toolu_a", "f", {"x": 1})])
+
+
+def test_a_signature_given_at_the_thinking_block_start_is_kept() -> None:
+    start = _block(0, type="thinking", thinking="", signature="sig-at-start")
+    chunks = _map([_start(), start, _stop_block(0), *_text(1, "ok"), *_end()])
+    details = StreamingLLMResponse.from_chunks(chunks).reasoning_details
+    assert [(b.text, b.signature) for b in details] == [("", "sig-at-start")]
+
+
+def test_signature_deltas_are_concatenated() -> None:
+    frames = [
+        _block(0, type="thinking", thinking="", signature=""),
+        _delta(0, type="thinking_delta", thinking="Hmm."),
+        _delta(0, type="signature_delta", signature="AAA"),
+        _delta(0, type="signature_delta", signature="BBB"),
+        _stop_block(0),
+    ]
+    chunks = _map([_start(), *frames, *_text(1, "ok"), *_end()])
+    details = StreamingLLMResponse.from_chunks(chunks).reasoning_details
+    assert [(b.text, b.signature) for b in details] == [("Hmm.", "AAABBB")]
+
+
+def test_a_thinking_block_index_reused_after_its_stop_is_a_second_block() -> None:
+    def thinking(text: str, signature: str) -> list[Frame]:
+        return [
+            _block(0, type="thinking", thinking="", signature=""),
+            _delta(0, type="thinking_delta", thinking=text),
+            _delta(0, type="signature_delta", signature=signature),
+            _stop_block(0),
+        ]
+
+    chunks = _map([_start(), *thinking("one", "s1"), *thinking("two", "s2"), *_end()])
+    details = StreamingLLMResponse.from_chunks(chunks).reasoning_details
+    assert [(b.text, b.signature) for b in details] == [("one", "s1"), ("two", "s2")]
+
+
+def test_a_whole_message_gives_the_chunks_of_its_stream() -> None:
+    message = {
+        "id": "msg_w",
+        "type": "message",
+        "model": "claude-x",
+        "content": [
+            {"type": "redacted_thinking", "data": "ENC"},
+            {"type": "text", "text": "Hi."},
+            {"type": "server_tool_use", "id": "srv", "name": "web_search", "input": {"q": 1}},
+            {"type": "tool_use", "id": "toolu_a", "name": "f", "input": {}},
+            {"type": "tool_use", "id": "toolu_b", "name": "g", "input": {"y": [1]}},
+        ],
+        "stop_reason": "tool_use",
+        "usage": {"input_tokens": 4, "output_tokens": 2, "cache_read_input_tokens": 1},
+    }
+    chunks = _map([Frame(data=json.dumps(message))])
+    _assert_contract(chunks)
+    assert chunks[0] == StartChunk(id="msg_w", model="claude-x", provider="anthropic")
+    assert [(c.type, getattr(c, "index", None)) for c in chunks[1:-1]] == [
+        ("reasoning", 0),
+        ("content", None),
+        ("tool_call_start", 3),
+        ("tool_call_end", 3),
+        ("tool_call_start", 4),
+        ("tool_call_chunk", 4),
+        ("tool_call_end", 4),
+    ]
+    response = StreamingLLMResponse.from_chunks(chunks)
+    assert _calls(chunks) == [("toolu_a", "f", {}), ("toolu_b", "g", {"y": [1]})]
+    assert response.reasoning_details[0].encrypted_content == "ENC"
+    assert response.usage == Usage(input_tokens=4, output_tokens=2, cached_input_tokens=1)
+    assert response.finish_reason is FinishReason.tool_calls
+
+
+def test_a_whole_message_inside_a_stream_is_skipped() -> None:
+    whole = {"type": "message", "content": [{"type": "text", "text": "again"}]}
+    frames = [_start(), *_text(0, "once"), Frame(data=json.dumps(whole)), *_end()]
+    assert StreamingLLMResponse.from_chunks(_map(frames)).text == "once"

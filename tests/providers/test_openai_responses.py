@@ -391,3 +391,11 @@ def test_eof_before_the_terminal_event_is_an_interruption() -> None:
     assert caught.value.body_started is True
     with pytest.raises(StreamInterruptedError):
         ResponsesMapper("openai-responses").finish()
+
+
+def test_a_whole_response_object_inside_a_stream_is_malformed() -> None:
+    mapper = ResponsesMapper("openai-responses")
+    mapper.feed(_sse(created())[0])
+    whole = json.dumps({"object": "response", "status": "completed", "output": []})
+    with pytest.raises(MalformedStreamError, match="not an OpenAI Responses stream"):
+        mapper.feed(Frame(data=whole))

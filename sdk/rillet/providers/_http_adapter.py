@@ -169,6 +169,11 @@ class HTTPAdapter:
                                 _carry_metadata(out, frames)
                                 started = True
                             yield out
+                if not frames.frame_count:  # a clean end, yet nothing to read: not a stream
+                    raise MalformedStreamError(
+                        f"the {frames.status} response held no event "
+                        f"({frames.bytes_received} bytes of {frames.content_type or 'unlabelled'})"
+                    )
                 last = list(mapper.finish())
                 if last:
                     if not started:

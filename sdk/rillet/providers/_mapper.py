@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rillet._error_kinds import ErrorTypes, classify
 from rillet._exceptions import MalformedStreamError
+from rillet._redact import redact_text
 from rillet.protocol import ErrorChunk, StreamChunk
 from rillet.transport import Frame
 
@@ -20,6 +21,7 @@ __all__ = [
     "WireMapper",
     "decode",
     "decode_dict",
+    "not_a_response",
     "stream_error_chunk",
     "tag_by_type",
 ]
@@ -40,10 +42,12 @@ class _Validator(Protocol):
 class WireMapper(Protocol):
     """Frames in, chunks out: no I/O, one instance per response.
 
-    ``feed`` maps one frame (an SSE event, or one element of a JSON array). ``finish`` is
-    called at a clean end of the body: it returns the terminal chunk when the provider's stream
-    may end without a terminal event, and raises ``StreamInterruptedError`` when the body ended
-    before the provider said it was complete.
+    ``feed`` maps one frame (an SSE event, or one element of a JSON array); a whole response
+    object (a server that ignores ``stream: true``) is one frame, mapped to every chunk its
+    stream would have given. ``finish`` is called at a clean end of the body: it returns the
+    terminal chunk when the provider's stream may end without a terminal event, and raises
+    ``StreamInterruptedError`` when the body ended before the provider said it was complete
+    (``MalformedStreamError`` when nothing in it was the stream or the whole response).
     """
 
     def feed(self, frame: Frame) -> Sequence[StreamChunk]: ...
@@ -79,6 +83,13 @@ def _is_json_error(error: ValidationError) -> bool:
     return any(item["type"] == "json_invalid" for item in error.errors())
 
 
+def not_a_response(expected: str, data: str) -> MalformedStreamError:
+    """The error for a 200 body that is neither the provider's stream nor its whole response
+    (``expected`` names both), quoting the frame that shows it."""
+    quoted = redact_text(data if len(data) <= 200 else data[:200] + "...")
+    return MalformedStreamError(f"the response is not {expected}: {quoted!r}")
+
+
 def skip_unknown(kind: str, name: str) -> Sequence[StreamChunk]:
     """Unknown event or part types are skipped, never fatal: providers add them all the time."""
     _log.debug("skipping unknown %s %r", kind, name)
@@ -112,15 +123,23 @@ class Ordinals:
     the next new one 1, and so on. A reasoning chunk's ``index`` is the ordinal of its block
     among the response's reasoning blocks, whatever position the provider gives the block."""
 
-    __slots__ = ("_ordinals",)
+    __slots__ = ("_count", "_ordinals")
 
     def __init__(self) -> None:
         self._ordinals: dict[int, int] = {}
+        self._count = 0
 
     def __call__(self, position: int) -> int:
         ordinal = self._ordinals.get(position)
         if ordinal is None:
-            ordinal = self._ordinals[position] = len(self._ordinals)
+            ordinal = self.new(position)
+        return ordinal
+
+    def new(self, position: int) -> int:
+        """A new block at ``position`` (seen before or not): the next ordinal, which the
+        position gives from now on."""
+        ordinal = self._ordinals[position] = self._count
+        self._count += 1
         return ordinal
 
 

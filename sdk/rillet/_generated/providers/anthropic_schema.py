@@ -761,7 +761,7 @@ class ContentBlockStartEvent(BaseModel):
 
 class Message(BaseModel):
     """
-    The message object of `message_start`.
+    The message object of `message_start`; also, with `type: message` at the top, the whole body a server that ignores `stream: true` answers with.
     """
 
     model_config = ConfigDict(
@@ -796,7 +796,7 @@ class Message(BaseModel):
         | None
     ) = None
     """
-    Content blocks; empty at `message_start`.
+    Content blocks; empty at `message_start`, all of them in a whole message.
     """
     stop_reason: str | None = None
     """

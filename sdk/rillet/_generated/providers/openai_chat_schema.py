@@ -218,6 +218,24 @@ class StreamErrorDetail(BaseModel):
     """
 
 
+class MessageFunctionCall(BaseModel):
+    """
+    The function of a whole tool call.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: str | None = None
+    """
+    Function name.
+    """
+    arguments: str | dict[str, Any] | None = None
+    """
+    The arguments as JSON text; a few compatible servers send the object itself.
+    """
+
+
 class ToolCallDelta(BaseModel):
     """
     An increment of one tool call. The first carries `id`, `type` and `function.name`; later ones carry argument fragments.
@@ -325,6 +343,28 @@ class ChatCompletionStreamError(BaseModel):
     """
 
 
+class MessageToolCall(BaseModel):
+    """
+    A whole tool call of a message.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    """
+    Tool call id.
+    """
+    type: str | None = None
+    """
+    Tool type, `function`.
+    """
+    function: MessageFunctionCall | None = None
+    """
+    The function called and its arguments.
+    """
+
+
 class ChoiceDelta(BaseModel):
     """
     The increment of one choice.
@@ -385,6 +425,44 @@ class ChoiceLogprobs(BaseModel):
     """
 
 
+class CompletionMessage(BaseModel):
+    """
+    The whole assistant message of a choice: the same fields a stream's deltas add up to.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    role: str | None = None
+    """
+    Role of the author, `assistant`.
+    """
+    content: str | list[TextContentPart | ThinkingContentPart | UnknownContentPart] | None = None
+    """
+    The answer text; Mistral's reasoning models send a list of typed parts instead.
+    """
+    refusal: str | None = None
+    """
+    Refusal text.
+    """
+    reasoning_content: str | None = None
+    """
+    Reasoning text (DeepSeek, vLLM, and others).
+    """
+    reasoning: str | None = None
+    """
+    Reasoning text (OpenRouter, Groq, and others).
+    """
+    reasoning_details: list[ReasoningDetail] | None = None
+    """
+    Structured reasoning pieces (OpenRouter).
+    """
+    tool_calls: list[MessageToolCall] | None = None
+    """
+    The tool calls, in order.
+    """
+
+
 class ChunkChoice(BaseModel):
     """
     One choice of a chunk.
@@ -412,6 +490,36 @@ class ChunkChoice(BaseModel):
     logprobs: ChoiceLogprobs | None = None
     """
     Log probabilities of this chunk's tokens, when requested.
+    """
+
+
+class CompletionChoice(BaseModel):
+    """
+    One choice of a whole completion.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    index: int | None = None
+    """
+    Index of the choice (0 unless `n` > 1).
+    """
+    message: CompletionMessage | None = None
+    """
+    The message the model wrote.
+    """
+    finish_reason: str | None = None
+    """
+    Why the choice stopped: `stop`, `length`, `tool_calls`, `content_filter`, `function_call` (legacy); compatible servers add their own.
+    """
+    native_finish_reason: str | None = None
+    """
+    The upstream provider's own finish reason (OpenRouter).
+    """
+    logprobs: ChoiceLogprobs | None = None
+    """
+    Log probabilities of the message's tokens, when requested.
     """
 
 
@@ -462,4 +570,50 @@ class ChatCompletionChunk(BaseModel):
     error: StreamErrorDetail | str | None = None
     """
     Set only on an in-stream error line (see ChatCompletionStreamError), which ends the stream; some compatible servers send just the message, as a string.
+    """
+
+
+class ChatCompletion(BaseModel):
+    """
+    A whole `chat.completion` object: what a server that ignores `stream: true` answers with, as `application/json` or as one SSE `data:` line. Read as the whole response.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str | None = None
+    """
+    Completion id.
+    """
+    object: str | None = None
+    """
+    Object type, `chat.completion`; some compatible servers leave it out.
+    """
+    created: int | None = None
+    """
+    Unix time (seconds) the completion was created.
+    """
+    model: str | None = None
+    """
+    Model that produced the completion.
+    """
+    system_fingerprint: str | None = None
+    """
+    Backend configuration fingerprint.
+    """
+    service_tier: str | None = None
+    """
+    Service tier used: `default`, `flex`, `priority`, ...
+    """
+    provider: str | None = None
+    """
+    Upstream provider that served the request (OpenRouter).
+    """
+    choices: list[CompletionChoice] | None = None
+    """
+    The choices, each with its whole message.
+    """
+    usage: CompletionUsage | None = None
+    """
+    Token usage of the request.
     """

@@ -1036,7 +1036,7 @@ class ResponseOutputItemDoneEvent(BaseModel):
 
 class Response(BaseModel):
     """
-    A response object: the state of the whole response when the event was sent.
+    A response object: the state of the whole response when the event was sent; also, alone, the whole body a server that ignores `stream: true` answers with.
     """
 
     model_config = ConfigDict(

@@ -653,7 +653,7 @@ class ContentBlockStartEvent(TypedDict, total=False):
 
 class Message(TypedDict, total=False):
     """
-    The message object of `message_start`.
+    The message object of `message_start`; also, with `type: message` at the top, the whole body a server that ignores `stream: true` answers with.
     """
 
     id: str | None
@@ -685,7 +685,7 @@ class Message(TypedDict, total=False):
         | None
     )
     """
-    Content blocks; empty at `message_start`.
+    Content blocks; empty at `message_start`, all of them in a whole message.
     """
     stop_reason: str | None
     """

@@ -397,7 +397,7 @@ class Candidate(TypedDict, total=False):
 
 class GenerateContentResponse(TypedDict, total=False):
     """
-    One chunk of a Gemini `streamGenerateContent` stream: one SSE `data:` event with `alt=sse`, or one element of the JSON array sent without it. Field names are the API's camelCase JSON names.
+    One chunk of a Gemini `streamGenerateContent` stream: one SSE `data:` event with `alt=sse`, or one element of the JSON array sent without it; also, alone, the whole body of `generateContent` (a server that does not stream). Field names are the API's camelCase JSON names.
     """
 
     candidates: list[Candidate] | None

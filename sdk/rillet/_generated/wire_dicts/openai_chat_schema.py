@@ -191,6 +191,21 @@ class StreamErrorDetail(TypedDict, total=False):
     """
 
 
+class MessageFunctionCall(TypedDict, total=False):
+    """
+    The function of a whole tool call.
+    """
+
+    name: str | None
+    """
+    Function name.
+    """
+    arguments: str | dict[str, Any] | None
+    """
+    The arguments as JSON text; a few compatible servers send the object itself.
+    """
+
+
 class ToolCallDelta(TypedDict, total=False):
     """
     An increment of one tool call. The first carries `id`, `type` and `function.name`; later ones carry argument fragments.
@@ -285,6 +300,25 @@ class ChatCompletionStreamError(TypedDict, total=False):
     """
 
 
+class MessageToolCall(TypedDict, total=False):
+    """
+    A whole tool call of a message.
+    """
+
+    id: str | None
+    """
+    Tool call id.
+    """
+    type: str | None
+    """
+    Tool type, `function`.
+    """
+    function: MessageFunctionCall | None
+    """
+    The function called and its arguments.
+    """
+
+
 class ChoiceDelta(TypedDict, total=False):
     """
     The increment of one choice.
@@ -339,6 +373,41 @@ class ChoiceLogprobs(TypedDict, total=False):
     """
 
 
+class CompletionMessage(TypedDict, total=False):
+    """
+    The whole assistant message of a choice: the same fields a stream's deltas add up to.
+    """
+
+    role: str | None
+    """
+    Role of the author, `assistant`.
+    """
+    content: str | list[TextContentPart | ThinkingContentPart | UnknownContentPart] | None
+    """
+    The answer text; Mistral's reasoning models send a list of typed parts instead.
+    """
+    refusal: str | None
+    """
+    Refusal text.
+    """
+    reasoning_content: str | None
+    """
+    Reasoning text (DeepSeek, vLLM, and others).
+    """
+    reasoning: str | None
+    """
+    Reasoning text (OpenRouter, Groq, and others).
+    """
+    reasoning_details: list[ReasoningDetail] | None
+    """
+    Structured reasoning pieces (OpenRouter).
+    """
+    tool_calls: list[MessageToolCall] | None
+    """
+    The tool calls, in order.
+    """
+
+
 class ChunkChoice(TypedDict, total=False):
     """
     One choice of a chunk.
@@ -363,6 +432,33 @@ class ChunkChoice(TypedDict, total=False):
     logprobs: ChoiceLogprobs | None
     """
     Log probabilities of this chunk's tokens, when requested.
+    """
+
+
+class CompletionChoice(TypedDict, total=False):
+    """
+    One choice of a whole completion.
+    """
+
+    index: int | None
+    """
+    Index of the choice (0 unless `n` > 1).
+    """
+    message: CompletionMessage | None
+    """
+    The message the model wrote.
+    """
+    finish_reason: str | None
+    """
+    Why the choice stopped: `stop`, `length`, `tool_calls`, `content_filter`, `function_call` (legacy); compatible servers add their own.
+    """
+    native_finish_reason: str | None
+    """
+    The upstream provider's own finish reason (OpenRouter).
+    """
+    logprobs: ChoiceLogprobs | None
+    """
+    Log probabilities of the message's tokens, when requested.
     """
 
 
@@ -410,4 +506,47 @@ class ChatCompletionChunk(TypedDict, total=False):
     error: StreamErrorDetail | str | None
     """
     Set only on an in-stream error line (see ChatCompletionStreamError), which ends the stream; some compatible servers send just the message, as a string.
+    """
+
+
+class ChatCompletion(TypedDict, total=False):
+    """
+    A whole `chat.completion` object: what a server that ignores `stream: true` answers with, as `application/json` or as one SSE `data:` line. Read as the whole response.
+    """
+
+    id: str | None
+    """
+    Completion id.
+    """
+    object: str | None
+    """
+    Object type, `chat.completion`; some compatible servers leave it out.
+    """
+    created: int | None
+    """
+    Unix time (seconds) the completion was created.
+    """
+    model: str | None
+    """
+    Model that produced the completion.
+    """
+    system_fingerprint: str | None
+    """
+    Backend configuration fingerprint.
+    """
+    service_tier: str | None
+    """
+    Service tier used: `default`, `flex`, `priority`, ...
+    """
+    provider: str | None
+    """
+    Upstream provider that served the request (OpenRouter).
+    """
+    choices: list[CompletionChoice] | None
+    """
+    The choices, each with its whole message.
+    """
+    usage: CompletionUsage | None
+    """
+    Token usage of the request.
     """

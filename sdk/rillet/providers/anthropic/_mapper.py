@@ -2,11 +2,14 @@
 
 Each frame is dispatched on its SSE ``event:`` name (or, when a server leaves the name out, on
 the data's ``type``) and validated straight into that event's model. Content blocks are tracked
-by their ``index``: ``tool_use`` blocks become tool calls at that same index, ``thinking`` and
-``redacted_thinking`` blocks become reasoning blocks numbered in order, and blocks that Anthropic
-runs itself (``server_tool_use``, ``web_search_tool_result``) are skipped: they are not calls
-for the client to answer. Usage is split between ``message_start`` and ``message_delta`` (the
-latest count sent wins); the stop chunk waits for ``message_stop``, the terminal event.
+by their ``index``: ``tool_use`` blocks become tool calls at that same index (or, when an
+earlier call had that index, at the next free one), ``thinking`` and ``redacted_thinking``
+blocks become reasoning blocks numbered in order, and blocks that Anthropic runs itself
+(``server_tool_use``, ``web_search_tool_result``) are skipped: they are not calls for the client
+to answer. Every ``content_block_start`` begins a new block, even at an index used before. Usage
+is split between ``message_start`` and ``message_delta`` (the latest count sent wins); the stop
+chunk waits for ``message_stop``, the terminal event. A whole ``message`` object (a server that
+ignores ``stream: true``) gives the chunks its stream would have given.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from rillet._exceptions import StreamInterruptedError
 from rillet._generated.providers.anthropic_schema import (
     ContentBlockStopEvent,
     ErrorEvent,
+    Message,
     MessageDeltaEvent,
     MessageDeltaUsage,
     MessageStartEvent,
@@ -55,7 +59,12 @@ from rillet.protocol import (
 from rillet.providers._mapper import NO_CHUNKS, Ordinals, decode, decode_dict, skip_unknown
 from rillet.providers.anthropic._errors import error_chunk
 from rillet.providers.anthropic._finish import unified_finish_reason
-from rillet.providers.anthropic._wire import BLOCK_DELTA_EVENT, BlockStartEvent
+from rillet.providers.anthropic._wire import (
+    BLOCK_DELTA_EVENT,
+    Block,
+    BlockStartEvent,
+    WholeMessage,
+)
 from rillet.transport import Frame
 
 __all__ = ["AnthropicMapper"]
@@ -69,6 +78,7 @@ _SERVER_BLOCKS = frozenset({"server_tool_use", "web_search_tool_result"})
 class _OpenCall:
     """A ``tool_use`` block between its start and its stop."""
 
+    index: int  # the call's index among the response's tool calls
     id: str
     start_input: dict[str, Any] | None
     streamed: bool = False  # whether any non-empty input_json_delta arrived
@@ -83,6 +93,7 @@ class AnthropicMapper:
         self._done = False
         self._block = -1  # index of the latest block started (for events that omit it)
         self._calls: dict[int, _OpenCall] = {}  # block index -> open tool call
+        self._call_indexes: set[int] = set()  # the index of every call started
         self._reasoning_ordinal = Ordinals()  # block index -> reasoning-block ordinal
         self._stop_reason: str | None = None
         self._input_tokens: int | None = None
@@ -128,14 +139,17 @@ class AnthropicMapper:
             return self._on_error(decode(ErrorEvent, data), data)
         if name == "message":  # no ``event:`` line: fall back to the data's own ``type``
             kind = decode(UnknownEvent, data).type
-            if kind != "message":
-                return self._dispatch(kind, data)
+            if kind == "message":
+                return self._on_whole(decode(WholeMessage, data))
+            return self._dispatch(kind, data)
         return skip_unknown("event", name)
 
     # -- message events ------------------------------------------------------------------------
 
     def _on_message_start(self, event: MessageStartEvent) -> Sequence[StreamChunk]:
-        message = event.message
+        return self._start_message(event.message)
+
+    def _start_message(self, message: Message | None) -> Sequence[StreamChunk]:
         if message is not None and message.usage is not None:
             self._add_usage(message.usage)
         if self._started:
@@ -172,20 +186,46 @@ class AnthropicMapper:
         self._done = True
         return (error_chunk(event, json.loads(data)),)
 
+    def _on_whole(self, message: WholeMessage) -> Sequence[StreamChunk]:
+        """A whole message: the chunks its stream would have given (a tool's input as one
+        fragment)."""
+        if self._started:
+            return skip_unknown("event", "message")
+        out = list(self._start_message(message))
+        for index, block in enumerate(message.content or ()):
+            out += self._start_block(index, block)
+            call = self._calls.get(index)
+            if call is not None:
+                if call.start_input:
+                    arguments = json.dumps(call.start_input, ensure_ascii=False)
+                    out.append(tool_call_chunk(call.index, arguments))
+                out.append(self._end_call(index))
+        self._stop_reason = message.stop_reason
+        out += self._on_message_stop()
+        return out
+
     # -- content blocks ------------------------------------------------------------------------
 
     def _on_block_start(self, event: BlockStartEvent) -> Sequence[StreamChunk]:
         index = self._block + 1 if event.index is None else event.index
         self._block = index
-        block = event.content_block
+        if index in self._calls:  # a new block where a call is still open: that call ended
+            return (self._end_call(index), *self._start_block(index, event.content_block))
+        return self._start_block(index, event.content_block)
+
+    def _start_block(self, index: int, block: Block | None) -> Sequence[StreamChunk]:
         if isinstance(block, TextBlock):
             return (ContentChunk(text=block.text),) if block.text else NO_CHUNKS
         if isinstance(block, ToolUseBlock):
-            call = _OpenCall(id=block.id or new_tool_call_id(), start_input=block.input)
+            # An index an earlier call had (a server reusing block indexes) gives the next one.
+            used = self._call_indexes
+            call_index = index if index not in used else max(used) + 1
+            used.add(call_index)
+            call = _OpenCall(call_index, block.id or new_tool_call_id(), block.input)
             self._calls[index] = call
-            return (ToolCallStartChunk(index=index, id=call.id, name=block.name or ""),)
+            return (ToolCallStartChunk(index=call_index, id=call.id, name=block.name or ""),)
         if isinstance(block, ThinkingBlock):
-            ordinal = self._reasoning_ordinal(index)
+            ordinal = self._reasoning_ordinal.new(index)
             if block.thinking or block.signature:  # normally empty here, then streamed
                 return (
                     ReasoningChunk(
@@ -194,7 +234,7 @@ class AnthropicMapper:
                 )
             return NO_CHUNKS
         if isinstance(block, RedactedThinkingBlock):
-            ordinal = self._reasoning_ordinal(index)
+            ordinal = self._reasoning_ordinal.new(index)
             if not block.data:
                 return NO_CHUNKS
             return (ReasoningChunk(index=ordinal, encrypted_content=block.data),)
@@ -224,7 +264,7 @@ class AnthropicMapper:
             if call is None or not partial_json:  # a server tool's input, or nothing
                 return NO_CHUNKS
             call.streamed = True
-            return (tool_call_chunk(index, partial_json),)
+            return (tool_call_chunk(call.index, partial_json),)
         if kind == "thinking_delta":
             thinking = cast(ThinkingDelta, delta).get("thinking")
             if not thinking:
@@ -248,10 +288,11 @@ class AnthropicMapper:
     # -- helpers -------------------------------------------------------------------------------
 
     def _end_call(self, index: int) -> ToolCallEndChunk:
-        """End the call; its whole input is given only when none was streamed (then ``{}``)."""
+        """End the call at block ``index``; its whole input is given only when none was
+        streamed (then ``{}``)."""
         call = self._calls.pop(index)
         given = None if call.streamed or not call.start_input else call.start_input
-        return ToolCallEndChunk(index=index, id=call.id, arguments=given)
+        return ToolCallEndChunk(index=call.index, id=call.id, arguments=given)
 
     def _add_usage(self, usage: WireUsage | MessageDeltaUsage) -> None:
         """Counts are cumulative: every count sent replaces the one before it."""

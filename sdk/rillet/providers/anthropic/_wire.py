@@ -1,4 +1,4 @@
-"""Tagged views of two generated Anthropic events, for decoding speed.
+"""Tagged views of two generated Anthropic events and of the whole message, for decoding speed.
 
 The generated ``ContentBlockStartEvent`` and ``ContentBlockDeltaEvent`` type their block and
 delta as plain unions ending in an ``Unknown*`` catch-all, so pydantic's smart mode validates
@@ -19,6 +19,7 @@ from pydantic import Discriminator, Tag, TypeAdapter
 
 from rillet._generated.providers.anthropic_schema import (
     ContentBlockStartEvent,
+    Message,
     RedactedThinkingBlock,
     ServerToolUseBlock,
     TextBlock,
@@ -38,7 +39,7 @@ from rillet._generated.wire_dicts.anthropic_schema import (
 )
 from rillet.providers._mapper import UNKNOWN_TAG, tag_by_type
 
-__all__ = ["BLOCK_DELTA_EVENT", "BlockStartEvent"]
+__all__ = ["BLOCK_DELTA_EVENT", "Block", "BlockStartEvent", "WholeMessage"]
 
 _BLOCK_TYPES = frozenset(
     {
@@ -55,7 +56,7 @@ _DELTA_TYPES = frozenset(
 )
 
 
-_Block = Annotated[
+Block = Annotated[
     Annotated[TextBlock, Tag("text")]
     | Annotated[ToolUseBlock, Tag("tool_use")]
     | Annotated[ThinkingBlock, Tag("thinking")]
@@ -65,6 +66,7 @@ _Block = Annotated[
     | Annotated[UnknownContentBlock, Tag(UNKNOWN_TAG)],
     Discriminator(tag_by_type(_BLOCK_TYPES)),
 ]
+"""A content block, told apart by ``type``."""
 
 _Delta = Annotated[
     Annotated[TextDelta, Tag("text_delta")]
@@ -80,7 +82,14 @@ _Delta = Annotated[
 class BlockStartEvent(ContentBlockStartEvent):
     """``content_block_start``, its block told apart by ``type``."""
 
-    content_block: _Block | None = None
+    content_block: Block | None = None
+
+
+class WholeMessage(Message):
+    """A whole ``message`` (a server that ignores ``stream: true``), its blocks told apart by
+    ``type``."""
+
+    content: list[Block] | None = None
 
 
 class _BlockDeltaEvent(ContentBlockDeltaEvent, total=False):

@@ -5,7 +5,9 @@ it) is one ``GenerateContentResponse``. Gemini has no terminal event: the stream
 after the frame with a ``finishReason``, and usage may come in a later frame, so the ``stop``
 chunk is held until ``finish()``. Function calls arrive whole. ``thoughtSignature`` may sit on
 any part: on a ``functionCall`` it becomes that call's ``signature``; on a text or thought part
-it closes the current reasoning block (one signature per block, never concatenated).
+it closes the current reasoning block (one signature per block, never concatenated). The
+non-streamed answer (``generateContent``, or a server that does not stream) is one such frame
+alone, read the same way.
 
 Frames are validated into the generated TypedDicts (``rillet._generated.wire_dicts``), not the
 generated models: the same schema and the same checks, but a Gemini frame nests six objects,
@@ -39,7 +41,7 @@ from rillet.protocol import (
     content_chunk,
     reasoning_text_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode_dict, skip_unknown
+from rillet.providers._mapper import NO_CHUNKS, decode_dict, not_a_response, skip_unknown
 from rillet.providers.gemini._errors import blocked_chunk, error_chunk_from_gemini
 from rillet.providers.gemini._finish import unified_finish_reason
 from rillet.transport import Frame
@@ -47,6 +49,7 @@ from rillet.transport import Frame
 __all__ = ["GeminiMapper", "usage_from_gemini"]
 
 _FRAME = TypeAdapter(GenerateContentResponse)
+_READ = ("candidates", "usageMetadata", "promptFeedback", "error")  # what a first frame holds
 
 
 def usage_from_gemini(usage: UsageMetadata) -> Usage:
@@ -67,6 +70,7 @@ class GeminiMapper:
         self._provider = provider
         self._started = False
         self._done = False
+        self._stray: str | None = None  # the first frame, when it held nothing of a response
         self._finish_reason: str | None = None
         self._usage: UsageMetadata | None = None
         self._calls = 0
@@ -83,6 +87,8 @@ class GeminiMapper:
         out: list[StreamChunk] = []
         if not self._started:
             self._started = True
+            if all(event.get(name) is None for name in _READ):
+                self._stray = data  # {} or {"foo": 1}: an error unless a stream follows
             out.append(
                 StartChunk(
                     id=event.get("responseId"),
@@ -135,6 +141,8 @@ class GeminiMapper:
         if self._done:
             return NO_CHUNKS
         if self._finish_reason is None:
+            if self._stray is not None:
+                raise not_a_response("a Gemini stream or GenerateContentResponse", self._stray)
             raise StreamInterruptedError(
                 "the Gemini stream ended before a finishReason", body_started=True
             )

@@ -1,4 +1,5 @@
-"""The generated ``ChatCompletionChunk`` TypedDict, its content parts told apart by ``type``.
+"""The generated ``ChatCompletionChunk`` and ``ChatCompletion`` TypedDicts, their content parts
+told apart by ``type``.
 
 The generated ``ChoiceDelta`` types a list ``content`` as a plain union ending in the
 ``UnknownContentPart`` catch-all: pydantic's smart mode would try every member, and a known part
@@ -17,13 +18,15 @@ from rillet._generated.wire_dicts import openai_chat_schema as wire
 from rillet._generated.wire_dicts.openai_chat_schema import (
     ChoiceDelta,
     ChunkChoice,
+    CompletionChoice,
+    CompletionMessage,
     TextContentPart,
     ThinkingContentPart,
     UnknownContentPart,
 )
 from rillet.providers._mapper import UNKNOWN_TAG, tag_by_type
 
-__all__ = ["CHUNK"]
+__all__ = ["CHUNK", "COMPLETION"]
 
 _PART_TYPES = frozenset({"text", "thinking"})
 
@@ -53,3 +56,22 @@ class ChatCompletionChunk(wire.ChatCompletionChunk, total=False):
 CHUNK: TypeAdapter[wire.ChatCompletionChunk] = TypeAdapter(ChatCompletionChunk)
 """``chat.completion.chunk`` (or an in-stream error line), list content parts told apart by
 ``type``."""
+
+
+class _Message(CompletionMessage, total=False):
+    content: str | list[_Part] | None  # the same union, told apart by ``type``
+
+
+class _CompletionChoice(CompletionChoice, total=False):
+    message: _Message | None
+
+
+class ChatCompletion(wire.ChatCompletion, total=False):
+    """Named as the generated one: validation errors show this name."""
+
+    choices: list[_CompletionChoice] | None
+
+
+COMPLETION: TypeAdapter[wire.ChatCompletion] = TypeAdapter(ChatCompletion)
+"""A whole ``chat.completion`` (a server that does not stream), list content parts told apart
+by ``type``."""

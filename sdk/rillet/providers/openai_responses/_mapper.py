@@ -7,7 +7,9 @@ parsed: some carry the whole response or large tool payloads.
 
 Indexes: a tool call's ``index`` is its ``output_index``; a reasoning chunk's ``index`` is the
 ordinal of its reasoning item among the response's reasoning items. Text that a server sends
-only in the finished item or in the final response (no deltas) is taken from there, once.
+only in the finished item or in the final response (no deltas) is taken from there, once. A
+server that ignores ``stream: true`` sends the final response object alone (no ``type``, its
+``object`` is ``response``): it is read as the terminal event of an empty stream.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rillet._exceptions import StreamInterruptedError
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict  # pydantic reads only this one before Python 3.12
+
+from rillet._exceptions import MalformedStreamError, StreamInterruptedError
 from rillet._generated.providers.openai_responses_schema import (
     ErrorEvent,
     FunctionCallItem,
@@ -40,7 +45,6 @@ from rillet._generated.providers.openai_responses_schema import (
     ResponseReasoningTextDeltaEvent,
     ResponseRefusalDeltaEvent,
     ResponseUsage,
-    UnknownEvent,
     UnknownOutputItem,
 )
 from rillet._ids import new_tool_call_id
@@ -59,7 +63,15 @@ from rillet.protocol import (
     reasoning_text_chunk,
     tool_call_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, Ordinals, decode, skip_unknown, stream_error_chunk
+from rillet.providers._mapper import (
+    NO_CHUNKS,
+    Ordinals,
+    decode,
+    decode_dict,
+    not_a_response,
+    skip_unknown,
+    stream_error_chunk,
+)
 from rillet.providers.openai_responses._errors import ERROR_TYPES
 from rillet.providers.openai_responses._finish import unified_finish_reason
 from rillet.transport import Frame
@@ -96,6 +108,7 @@ _HOSTED = (
     "response.mcp_",
 )
 _TYPE_PREFIX = '{"type":"'
+_UNFINISHED = frozenset({"queued", "in_progress"})  # a background response, not an answer
 _NO_INDEX = -1  # the position of deltas sent without output_index
 
 
@@ -111,13 +124,23 @@ def usage_from_responses(usage: ResponseUsage) -> Usage:
     )
 
 
-def _event_type(data: str) -> str:
-    """The ``type`` of a data-only frame (servers that send no ``event:`` line)."""
+class ResponseStreamEvent(TypedDict, total=False):
+    """Only the ``type`` of an event (named as the schema's root: errors show this name)."""
+
+    type: str
+
+
+_EVENT_TYPE = TypeAdapter(ResponseStreamEvent)
+
+
+def _event_type(data: str) -> str | None:
+    """The ``type`` of a data-only frame (servers that send no ``event:`` line); None when it
+    has none (a whole response object, or not this protocol at all)."""
     if data.startswith(_TYPE_PREFIX):
         end = data.find('"', len(_TYPE_PREFIX))
         if end > 0:
             return data[len(_TYPE_PREFIX) : end]
-    return decode(UnknownEvent, data).type
+    return decode_dict(_EVENT_TYPE, data).get("type")
 
 
 @dataclass(slots=True)
@@ -164,7 +187,10 @@ class ResponsesMapper:
         if name == "message":
             if frame.data == "[DONE]":
                 return NO_CHUNKS
-            name = _event_type(frame.data)
+            event_type = _event_type(frame.data)
+            if event_type is None:
+                return self._on_whole(frame.data)
+            name = event_type
         handler = self._handlers.get(name)
         if handler is None:
             if name in _IGNORED or name.startswith(_HOSTED):
@@ -186,6 +212,20 @@ class ResponsesMapper:
         )
 
     # -- handlers ------------------------------------------------------------------------------
+
+    def _on_whole(self, data: str) -> Sequence[StreamChunk]:
+        """A whole response object: the chunks of a stream that held only its terminal event."""
+        response = decode(Response, data)
+        if response.object != "response" or self._started:
+            raise not_a_response("an OpenAI Responses stream or a response object", data)
+        if response.status in _UNFINISHED:
+            raise MalformedStreamError(
+                f"the response object is not finished (status {response.status!r}): "
+                "rillet reads a stream or a finished response"
+            )
+        self._started = True
+        start = StartChunk(id=response.id, model=response.model, provider=self._provider)
+        return (start, *self._terminal(response, "completed"))
 
     def _on_created(self, data: str) -> Sequence[StreamChunk]:
         if self._started:
