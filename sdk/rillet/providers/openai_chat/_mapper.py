@@ -180,6 +180,8 @@ class ChatMapper:
         name = function.get("name") if function else None
         arguments = function.get("arguments") if function else None
         index = self._resolve_index(call, name)
+        if index in self._names and index not in self._open:
+            return  # a delta for a call the finish reason already ended: nothing can follow
         if index not in self._names:
             call_id = call.get("id") or new_tool_call_id()
             self._open[index] = call_id
