@@ -41,6 +41,20 @@ def decode(make: Callable[[], Decoder], chunks: Sequence[bytes]) -> Outcome:
     return outcome
 
 
+def same_whatever_the_cut(
+    make: Callable[[], Decoder], body: bytes, pieces: Sequence[bytes]
+) -> Outcome:
+    """What a decoder makes of ``body`` whole, once ``pieces`` (``body`` cut) gave the same: the
+    same frames, or the same error (the frames before an error may differ: a read is decoded
+    whole or not at all)."""
+    whole = decode(make, [body])
+    split = decode(make, pieces)
+    assert split.error == whole.error
+    if whole.error is None:
+        assert split.frames == whole.frames
+    return whole
+
+
 @st.composite
 def cut(draw: st.DrawFn, data: bytes) -> list[bytes]:
     """``data`` in pieces: cut anywhere, often a byte at a time, empty pieces included."""
