@@ -5,9 +5,9 @@ per part, each ``content_block_start`` / deltas / ``content_block_stop`` (thinki
 ``signature_delta``, text, one ``tool_use`` block per call whose ``input_json_delta`` starts
 empty), a ``ping`` after the first block start, ``message_delta`` (``stop_reason``, cumulative
 usage) and ``message_stop``. Usage is always there (zero tokens for a scenario without any), as
-the real API never leaves it out. Data lines carry the padding the real API adds before the closing
-brace. A scenario ending in ``error`` has no stop reason here: the stream ends with an ``error``
-event (``api_error``) instead.
+the real API never leaves it out. Data lines carry the padding the real API adds before the
+closing brace. A scenario ending in ``error`` has no stop reason here: the stream ends with an
+``error`` event (``api_error``) instead.
 """
 
 from __future__ import annotations
