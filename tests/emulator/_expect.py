@@ -15,7 +15,7 @@ from rillet import (
     RilletError,
     StreamInterruptedError,
 )
-from rillet.emulator import Scenario, carries_reasoning, raw_finish_reason
+from rillet.emulator import Scenario, carries_reasoning, raw_finish_reason, reported_usage
 from rillet.protocol import FinishReason
 
 # (provider, client options, wire): every wire format the emulator speaks, as clients reach it
@@ -69,7 +69,7 @@ def expected(wire: str, scenario: Scenario) -> Expected:
         tool_calls=[(call.name, call.arguments) for call in scenario.tool_calls],
         finish=FinishReason(scenario.finish),
         raw_finish=raw_finish_reason(wire, scenario.finish),
-        usage=scenario.usage,
+        usage=reported_usage(wire, scenario),
         error=error,
         partial_text=partial,
     )

@@ -73,24 +73,14 @@ _RESPONSES_REASONING: set[Fact] = {
 _RESPONSES_ERROR: set[Fact] = {
     ("error", "", ("code", "message", "param", "sequence_number", "type")),
 }
-# what the ``no-usage`` scenario leaves out where a provider would always send it
-_NO_USAGE: dict[str, set[Fact]] = {
-    "anthropic": {
-        ("message_delta", "", ("delta", "type")),
-        (
-            "message_start",
-            "message",
-            ("content", "id", "model", "role", "stop_reason", "stop_sequence", "type"),
-        ),
-    },
-    "gemini_json": {("message", "", ("candidates", "modelVersion", "responseId"))},
-}
+# what the ``no-usage`` scenario leaves out (Anthropic always sends usage, and so does the emulator)
+_GEMINI_NO_USAGE: set[Fact] = {("message", "", ("candidates", "modelVersion", "responseId"))}
 # Deliberate additions, per real-streams api: shapes the real recordings happen not to hold.
 DELIBERATE: dict[str, set[Fact]] = {
     "openai_chat": _OPENAI_ERROR,
     "openai_responses": _RESPONSES_REASONING | _RESPONSES_ERROR,
-    "anthropic": _ANTHROPIC_ERROR | _NO_USAGE["anthropic"],
-    "gemini_json": _GEMINI_ERROR | _NO_USAGE["gemini_json"],
+    "anthropic": _ANTHROPIC_ERROR,
+    "gemini_json": _GEMINI_ERROR | _GEMINI_NO_USAGE,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from rillet.emulator import (
     raw_finish_reason,
     render,
     render_events,
+    reported_usage,
 )
 from rillet.emulator.render._events import compact
 from rillet.emulator.scenarios import PARALLEL, builtin
@@ -113,3 +115,34 @@ def test_huge_event(wire: str) -> None:
     sizes = [len(compact(e.data)) for e in render_events(wire, scenario) if not e.comment]
     assert 200_000 <= max(sizes) < 200_100  # Responses numbers it afterwards
     assert 200_000 < len(render(wire, scenario)[1]) < 210_000
+
+
+def test_every_signature_is_base64_as_the_providers_send_them() -> None:
+    """The official SDKs decode signatures (google-genai rejects anything else)."""
+    signed = [s for s in BUILTIN_SCENARIOS if s.reasoning_signature]
+    assert signed
+    for scenario in signed:
+        assert scenario.reasoning_signature is not None
+        data = base64.b64decode(scenario.reasoning_signature, validate=True)
+        assert base64.b64encode(data).decode() == scenario.reasoning_signature
+    for bad in ("sig-7f3a9c", "EqQB==", "abc==", "ab cd"):
+        with pytest.raises(ValueError, match="not base64"):
+            Scenario("s", reasoning_signature=bad)
+    for good in ("", "EqQB", "c2lnLTdmM2E5Yw", "c2lnLTdmM2E5Yw==", "gAAAAAB-_w=="):
+        assert Scenario("s", reasoning_signature=good).reasoning_signature == good
+
+
+@pytest.mark.parametrize("scenario", BUILTIN_SCENARIOS, ids=lambda s: s.name)
+def test_anthropic_always_reports_usage(scenario: Scenario) -> None:
+    """The real API never leaves usage out of ``message_start`` or ``message_delta``."""
+    decoded = [
+        json.loads(data) for _, data in events("anthropic", render("anthropic", scenario)[1])
+    ]
+    starts = [d["message"]["usage"] for d in decoded if d["type"] == "message_start"]
+    deltas = [d["usage"] for d in decoded if d["type"] == "message_delta"]
+    assert len(starts) == 1 and all(isinstance(u["input_tokens"], int) for u in starts)
+    want = scenario.usage or (0, 0)
+    for usage in deltas:
+        assert (usage["input_tokens"], usage["output_tokens"]) == want
+    assert reported_usage("anthropic", scenario) == want
+    assert reported_usage("gemini", scenario) == scenario.usage

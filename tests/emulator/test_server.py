@@ -107,6 +107,25 @@ async def test_missing_and_wrong_keys_get_the_providers_own_bodies(
     assert good_status in (400, 401, 403)  # a wrong key is refused before the model is looked at
 
 
+async def test_anthropic_takes_the_key_as_x_api_key_or_bearer(no_leaks: None) -> None:
+    """The real API accepts either header (the official SDK may send the bearer form)."""
+    key = "emulator-key"
+    statuses = []
+    async with Emulator() as emulator, aiohttp.ClientSession() as session:
+        for headers in (
+            {"x-api-key": key},
+            {"authorization": f"Bearer {key}"},
+            {"authorization": f"Bearer {_WRONG_KEY}"},
+            {"authorization": key},  # no scheme: not a bearer token
+        ):
+            sent = {"anthropic-version": "2023-06-01", **headers}
+            url = emulator.url + "/v1/messages"
+            async with session.post(url, json={"model": "text-plain"}, headers=sent) as response:
+                await response.read()
+                statuses.append(response.status)
+    assert statuses == [200, 200, 401, 401]
+
+
 @pytest.mark.parametrize(("provider", "options", "wire"), CLIENTS, ids=[w for *_, w in CLIENTS])
 async def test_client_raises_authentication_error(
     no_leaks: None, provider: str, options: dict[str, Any], wire: str

@@ -220,6 +220,31 @@ async def test_client_posts_to_v1_messages_with_the_key_header() -> None:
     assert response.reasoning_details[0].provider == "anthropic"
 
 
+async def test_a_stream_without_usage_reads_as_no_usage() -> None:
+    """A compatible server may leave usage out, which the real API (and the emulator) never
+    does: the answer is read whole and its usage is None, not zero."""
+    frames: list[tuple[str, dict[str, Any]]] = [
+        ("message_start", {"message": {"id": "msg_1", "model": "m", "content": []}}),
+        ("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
+        ("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": "Hi"}}),
+        ("content_block_stop", {"index": 0}),
+        ("message_delta", {"delta": {"stop_reason": "end_turn"}}),
+        ("message_stop", {}),
+    ]
+    data = "".join(
+        f"event: {name}\ndata: {json.dumps({'type': name, **fields})}\n\n"
+        for name, fields in frames
+    )
+    async with FaultServer() as server:
+        server.script(Reply(body=data.encode(), content_type="text/event-stream"))
+        async with LLMClient(
+            provider="anthropic", api_key="k", base_url=server.url, model="m", max_retries=0
+        ) as client:
+            response = await client.call("Hello")
+    assert (response.text, response.provider_finish_reason) == ("Hi", "end_turn")
+    assert response.usage is None
+
+
 def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(MissingAPIKeyError, match="ANTHROPIC_API_KEY"):

@@ -15,7 +15,14 @@ from typing import Literal
 
 from rillet._exceptions import IdleTimeoutError, RilletError
 from rillet.conformance.expectation import Expectation, ExpectedCall
-from rillet.emulator import WIRES, Scenario, carries_reasoning, raw_finish_reason, render
+from rillet.emulator import (
+    WIRES,
+    Scenario,
+    carries_reasoning,
+    raw_finish_reason,
+    render,
+    reported_usage,
+)
 from rillet.protocol import FinishReason
 from rillet.transport import Timeout
 
@@ -126,7 +133,7 @@ class Case:
             tool_calls=calls,
             finish_reason=FinishReason(scenario.finish),
             provider_finish_reason=raw_finish_reason(wire, scenario.finish),
-            usage=scenario.usage,
+            usage=reported_usage(wire, scenario),
             error=IdleTimeoutError if stall else self.error,
             partial_text=self._partial_text(),
             requests=self.expected_requests,

@@ -20,7 +20,7 @@ from rillet._exceptions import (
     StreamInterruptedError,
 )
 from rillet.conformance.cases import CONNECT_TIMEOUT, Case, FaultAt, Pace
-from rillet.emulator import Faults, Scenario, StreamError, ToolCallSpec
+from rillet.emulator import WIRES, Faults, Scenario, StreamError, ToolCallSpec
 from rillet.transport import Timeout
 
 __all__ = ["CASES", "select"]
@@ -92,7 +92,12 @@ def _fault_case(name: str, description: str, kind: Any, error: Any, **options: A
 
 CASES: tuple[Case, ...] = (
     _text_case("text", "text in several deltas, non-ASCII included"),
-    _text_case("no-usage", "text without usage where the provider may leave it out", usage=None),
+    Case(
+        "no-usage",
+        "text without usage where the provider may leave it out (Anthropic never does)",
+        Scenario("no-usage", text=TEXT, usage=None),
+        wires=tuple(wire for wire in WIRES if wire != "anthropic"),
+    ),
     Case("empty", "a response with no content at all", Scenario("empty")),
     Case(
         "reasoning",
@@ -100,7 +105,7 @@ CASES: tuple[Case, ...] = (
         Scenario(
             "reasoning",
             reasoning=("Let me think", " about the ", "answer."),
-            reasoning_signature="sig-7f3a9c",
+            reasoning_signature="c2lnLTdmM2E5Yw==",  # base64, as every provider sends it
             text=("The answer", " is 42."),
         ),
     ),

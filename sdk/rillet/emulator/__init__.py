@@ -18,6 +18,7 @@ from rillet.emulator.render import (
     raw_finish_reason,
     render,
     render_events,
+    reported_usage,
 )
 from rillet.emulator.reply_server import RecordedRequest
 from rillet.emulator.scenario import ErrorKind, Faults, Finish, Scenario, StreamError, ToolCallSpec
@@ -41,4 +42,5 @@ __all__ = [
     "raw_finish_reason",
     "render",
     "render_events",
+    "reported_usage",
 ]

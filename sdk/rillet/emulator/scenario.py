@@ -10,6 +10,8 @@ unknown events and fields.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -121,6 +123,15 @@ class Scenario:
     model: str = "emulated-model"
     """The model name the response reports (the request's model is ``name``)."""
 
+    def __post_init__(self) -> None:
+        signature = self.reasoning_signature
+        if signature is not None and not _is_base64(signature):
+            raise ValueError(
+                f"reasoning_signature of scenario {self.name!r} is not base64: every provider "
+                "sends its signatures and encrypted content as base64, and the official SDKs "
+                "decode them"
+            )
+
     @property
     def all_text(self) -> str:
         return "".join(self.text)
@@ -128,3 +139,15 @@ class Scenario:
     @property
     def all_reasoning(self) -> str:
         return "".join(self.reasoning)
+
+
+def _is_base64(text: str) -> bool:
+    """Canonical base64, standard or URL-safe alphabet, padded or not (what SDKs decode)."""
+    standard = text.replace("-", "+").replace("_", "/").rstrip("=")
+    if text.endswith("=") and len(text) % 4:
+        return False  # padding that does not end a whole quantum
+    try:
+        data = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+    except binascii.Error:
+        return False
+    return base64.b64encode(data).decode().rstrip("=") == standard

@@ -10,6 +10,9 @@ huge event, and faults: error statuses then success, a stall, a reset, a truncat
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from rillet.emulator.scenario import Faults, Scenario, StreamError, ToolCallSpec
 
 __all__ = ["BUILTIN_SCENARIOS", "builtin"]
@@ -51,8 +54,11 @@ PARALLEL = (
 )
 """Four parallel calls with their argument text cut at hostile points."""
 
-SIGNATURE = "EqQBCkYIBxgCKkD" + "4mZ9rT2wXvKp7LqN3sYb8HcJ6dFgE1aU0oWiRzQx5MnVtBlPyCj" * 2 + "=="
-"""A reasoning signature (Anthropic) / thought signature (Gemini) / encrypted content."""
+SIGNATURE = base64.b64encode(
+    b"\x12\xa4\x01\n" + hashlib.sha256(b"rillet emulator signature").digest() * 3
+).decode()
+"""A reasoning signature (Anthropic) / thought signature (Gemini) / encrypted content: opaque
+bytes in base64, as every provider sends them (Anthropic's start with ``EqQB``)."""
 
 _TEXT = ("Hello", ", ", "world", "!")
 _UNICODE = (

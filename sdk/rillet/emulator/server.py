@@ -9,19 +9,20 @@ Every wire format is served at its real path: ``/v1/chat/completions`` (OpenAI C
 ``/v1beta/models/{model}:streamGenerateContent`` (Gemini: SSE with ``?alt=sse``, else the JSON
 array). The request's model (the body's ``model``, or Gemini's path) picks the scenario; an
 unknown model gets the provider's own 404 body. Keys are checked as the real APIs check them
-(``Authorization: Bearer``, ``x-api-key``, ``x-goog-api-key`` or ``?key=``), and a missing or
-wrong key gets the provider's own error body. OpenAI Chat sends its usage chunk only when the
-request asks for it (``stream_options.include_usage``), as the real API does. A scenario's
-``Faults.statuses`` answer its first attempts (then the sequence starts again for the next
-call); the reply itself is played by the ``ReplyServer`` base, byte-level faults included.
-Replies carry the provider's request id and rate-limit headers (``_headers``). Every request
-is recorded. Requests always get a stream (``stream: false`` too).
+(OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
+Gemini: ``x-goog-api-key`` or ``?key=``), and a missing or wrong key gets the provider's own
+error body. OpenAI Chat sends its usage chunk only when the request asks for it
+(``stream_options.include_usage``), as the real API does. A scenario's ``Faults.statuses``
+answer its first attempts (then the sequence starts again for the next call); the reply itself
+is played by the ``ReplyServer`` base, byte-level faults included. Replies carry the
+provider's request id and rate-limit headers (``_headers``). Every request is recorded.
+Requests always get a stream (``stream: false`` too).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from aiohttp import web
@@ -187,13 +188,18 @@ def _key(wire: str, request: web.Request) -> tuple[bool, str]:
     headers = request.headers
     kind = _errors.family(wire)
     if kind == "openai":
-        scheme, _, key = headers.get("Authorization", "").partition(" ")
-        key = key.strip() if scheme.lower() == "bearer" else ""
+        key = _bearer(headers)
     elif kind == "anthropic":
-        key = headers.get("x-api-key", "").strip()
+        # x-api-key, or the bearer token the official SDKs may send instead
+        key = headers.get("x-api-key", "").strip() or _bearer(headers)
     else:
         key = headers.get("x-goog-api-key", "").strip() or request.query.get("key", "").strip()
     return not key, key
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    scheme, _, token = headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _offset(wire: str, scenario: Scenario, after: int | None, events: int | None) -> int | None:

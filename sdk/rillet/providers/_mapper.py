@@ -155,6 +155,8 @@ def tag_by_type(known: frozenset[str]) -> Callable[[Any], str]:
 
     def tag(value: Any) -> str:
         kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-        return kind if kind in known else UNKNOWN_TAG
+        # a type that is no string (even an unhashable object) goes to the catch-all, which
+        # rejects it as malformed
+        return kind if isinstance(kind, str) and kind in known else UNKNOWN_TAG
 
     return tag

@@ -96,7 +96,7 @@ class JSONArrayDecoder:
         if self._state == _START and not self._open():
             return []
         if self._state == _SINGLE:
-            self._check_size(len(buf))
+            self._check_pending(buf)
             return []
         out: list[Frame] = []
         while self._state == _ARRAY and self._pos < len(buf):
@@ -113,7 +113,7 @@ class JSONArrayDecoder:
             del buf[: self._elem]
             self._pos -= self._elem
             self._elem = 0
-        self._check_size(len(buf))
+        self._check_pending(buf)
         return out
 
     def flush(self) -> list[Frame]:
@@ -308,6 +308,12 @@ class JSONArrayDecoder:
     def _close_array(self, rest: bytes | bytearray) -> None:
         self._state = _DONE
         _check_trailing(rest)
+
+    def _check_pending(self, buf: bytearray) -> None:
+        """The bytes kept for the next read: the start of an element, and around a bare scalar
+        the blanks that are not part of it."""
+        if len(buf) > self._max:
+            self._check_size(len(buf.strip(_SPACE)))
 
     def _check_size(self, size: int) -> None:
         if size > self._max:

@@ -71,6 +71,7 @@ class SSEDecoder:
                 return []
             region = bytes(buf[:end])
             del buf[: end + 2]
+            self._check_pending()
         else:
             end = chunk.rfind(b"\n\n")
             if end < 0:
@@ -114,8 +115,9 @@ class SSEDecoder:
         return data[len(_BOM) :] if data.startswith(_BOM) else data
 
     def _check_pending(self) -> None:
-        if len(self._buf) > self._max:
-            size = len(self._buf)
+        # An event's size is its lines', not the line ends around them: the pending bytes may
+        # hold the end of a blank line before the event and the end of its last line.
+        if len(self._buf) > self._max and (size := len(self._buf.strip(b"\n"))) > self._max:
             self._buf.clear()
             raise EventTooLargeError(
                 f"an SSE event exceeded max_event_bytes={self._max} ({size} bytes so far)"
@@ -123,7 +125,7 @@ class SSEDecoder:
 
     def _check_blocks(self, region: bytes) -> None:
         # Rare path: only reached when one read brought more than the limit at once.
-        largest = max(len(block) for block in region.split(b"\n\n"))
+        largest = max(len(block.strip(b"\n")) for block in region.split(b"\n\n"))
         if largest > self._max:
             raise EventTooLargeError(
                 f"an SSE event exceeded max_event_bytes={self._max} ({largest} bytes)"

@@ -27,9 +27,14 @@ __all__ = [
     "raw_finish_reason",
     "render",
     "render_events",
+    "reported_usage",
 ]
 
 WIRES = ("openai", "openai-responses", "anthropic", "gemini", "gemini-json")
+
+
+def _scenario_usage(scenario: Scenario) -> tuple[int, int] | None:
+    return scenario.usage
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class _Wire:
     raw_finish: dict[Finish, str]
     finalize: Callable[[Sequence[Event]], list[Event]] = list
     reasoning: bool = True
+    usage: Callable[[Scenario], tuple[int, int] | None] = _scenario_usage
 
 
 _WIRES: dict[str, _Wire] = {
@@ -66,6 +72,7 @@ _WIRES: dict[str, _Wire] = {
         _anthropic.error_event,
         _anthropic.frame,
         _anthropic.RAW_FINISH,
+        usage=_anthropic.usage,
     ),
     "gemini": _Wire(
         _gemini.CONTENT_TYPE,
@@ -141,3 +148,9 @@ def raw_finish_reason(wire: str, finish: str) -> str | None:
 def carries_reasoning(wire: str) -> bool:
     """Whether ``wire`` shows reasoning text (OpenAI Chat does not: it is left out)."""
     return _wire(wire).reasoning
+
+
+def reported_usage(wire: str, scenario: Scenario) -> tuple[int, int] | None:
+    """The (input, output) tokens ``wire`` reports for ``scenario``: its usage, or zero tokens
+    where the provider never leaves usage out (Anthropic)."""
+    return _wire(wire).usage(scenario)

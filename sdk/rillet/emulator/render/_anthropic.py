@@ -4,9 +4,10 @@ As api.anthropic.com sends them: ``message_start`` (usage with ``input_tokens``)
 per part, each ``content_block_start`` / deltas / ``content_block_stop`` (thinking with its
 ``signature_delta``, text, one ``tool_use`` block per call whose ``input_json_delta`` starts
 empty), a ``ping`` after the first block start, ``message_delta`` (``stop_reason``, cumulative
-usage) and ``message_stop``. Data lines carry the padding the real API adds before the closing
-brace. A scenario ending in ``error`` has no stop reason here: the stream ends with an ``error``
-event (``api_error``) instead.
+usage) and ``message_stop``. Usage is always there (zero tokens for a scenario without any), as
+the real API never leaves it out. Data lines carry the padding the real API adds before the
+closing brace. A scenario ending in ``error`` has no stop reason here: the stream ends with an
+``error`` event (``api_error``) instead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rillet.emulator._errors import stream_error
 from rillet.emulator.render._events import Event, compact, ident, sse
 from rillet.emulator.scenario import Finish, Scenario, StreamError
 
-__all__ = ["CONTENT_TYPE", "RAW_FINISH", "error_event", "events", "frame"]
+__all__ = ["CONTENT_TYPE", "RAW_FINISH", "error_event", "events", "frame", "usage"]
 
 CONTENT_TYPE = "text/event-stream; charset=utf-8"
 
@@ -75,8 +76,15 @@ def _padded(value: Any) -> str:
     return text[:-1] + " " * width + text[-1]
 
 
+def usage(scenario: Scenario) -> tuple[int, int]:
+    """The (input, output) tokens sent: the API always reports usage, so a scenario without
+    any reports zero tokens."""
+    return scenario.usage if scenario.usage is not None else (0, 0)
+
+
 def _message(scenario: Scenario) -> dict[str, Any]:
-    message: dict[str, Any] = {
+    prompt, output = usage(scenario)
+    return {
         "model": scenario.model,
         "id": "msg_01" + ident(scenario.name, 22),
         "type": "message",
@@ -84,33 +92,30 @@ def _message(scenario: Scenario) -> dict[str, Any]:
         "content": [],
         "stop_reason": None,
         "stop_sequence": None,
-    }
-    if scenario.usage is not None:
-        message["usage"] = {
-            "input_tokens": scenario.usage[0],
+        "usage": {
+            "input_tokens": prompt,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
             "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-            "output_tokens": 1,
+            "output_tokens": min(output, 1),
             "service_tier": "standard",
             "inference_geo": "not_available",
-        }
-    return message
+        },
+    }
 
 
 def _message_delta(scenario: Scenario) -> dict[str, Any]:
-    data: dict[str, Any] = {
+    prompt, output = usage(scenario)
+    return {
         "type": "message_delta",
         "delta": {"stop_reason": RAW_FINISH[scenario.finish], "stop_sequence": None},
-    }
-    if scenario.usage is not None:
-        data["usage"] = {
-            "input_tokens": scenario.usage[0],
+        "usage": {
+            "input_tokens": prompt,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
-            "output_tokens": scenario.usage[1],
-        }
-    return data
+            "output_tokens": output,
+        },
+    }
 
 
 def _blocks(scenario: Scenario) -> list[_Block]:

@@ -255,6 +255,8 @@ class ChatMapper:
         call_id = delta.get("id") or None  # "" is no id (Qwen repeats the call with one)
         wire_index = delta.get("index")
         index = self._find_call(call_id, wire_index, name)
+        if index is not None and not self._calls[index].open:
+            return  # a delta for a call the finish reason already ended: nothing can follow
         if index is None:
             index = self._new_index(wire_index)
             call_id = call_id or new_tool_call_id()

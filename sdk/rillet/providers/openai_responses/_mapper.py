@@ -271,6 +271,8 @@ class ResponsesMapper:
         event = decode(ResponseOutputItemAddedEvent, data)
         item = event.item
         if isinstance(item, FunctionCallItem):
+            if self._find_call(event.output_index, item.id) is not None:
+                return NO_CHUNKS  # started already (by an earlier delta, or the same event again)
             _, start = self._start_call(event.output_index, item.id, item.call_id, item.name)
             return start
         if isinstance(item, ReasoningItem):

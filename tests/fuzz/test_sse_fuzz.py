@@ -1,0 +1,131 @@
+"""Property tests of the SSE decoder: cut anywhere, it gives the frames of the whole; the frames
+are those of the WHATWG parsing rules; any bytes end in frames or a typed rillet error."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rillet import EventTooLargeError
+from rillet.transport import Frame, SSEDecoder
+
+from ._split import cut, decode, same_whatever_the_cut
+
+_BOM = "\ufeff"
+_EOL = st.sampled_from(["\n", "\r", "\r\n"])
+_NAMES = st.sampled_from(["data", "event", "id", "retry", "", "dat", "Data", "data ", "x"])
+# field values: any text without a line end (NUL, U+FFFD and non-ASCII digits included)
+_VALUE = st.text(
+    st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=12
+) | st.sampled_from(["", " ", "  x", "[DONE]", "{}", "12", "٣", "1\x00", "-5", "5 "])
+
+
+@st.composite
+def _line(draw: st.DrawFn) -> str:
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
+        return ""  # a blank line: dispatch
+    if kind == 1:
+        return ":" + draw(_VALUE)  # a comment
+    name, value = draw(_NAMES), draw(_VALUE)
+    if kind == 2:
+        return name  # a field without a colon
+    return f"{name}:{value}" if draw(st.booleans()) else f"{name}: {value}"
+
+
+@st.composite
+def sse_bodies(draw: st.DrawFn) -> bytes:
+    """SSE-like text: fields, comments, blank lines, mixed line ends, maybe a BOM, maybe a last
+    event with no blank line after it."""
+    lines = draw(st.lists(_line(), max_size=24))
+    text = "".join(line + draw(_EOL) for line in lines)
+    if draw(st.booleans()):
+        text += draw(_line())  # no line end at all
+    return ((_BOM if draw(st.booleans()) else "") + text).encode()
+
+
+def reference(body: bytes) -> list[Frame]:
+    """The spec's algorithm, line by line (rillet also dispatches a last unterminated event)."""
+    text = body.removeprefix(_BOM.encode()).decode("utf-8", "replace")
+    frames: list[Frame] = []
+    data: list[str] = []
+    event, retry, last_id = "", None, None
+    for line in [*re.split("\r\n|\r|\n", text), ""]:
+        if not line:
+            if data:
+                frames.append(Frame(event or "message", "\n".join(data), last_id, retry))
+            data, event, retry = [], "", None
+        elif not line.startswith(":"):
+            name, colon, value = line.partition(":")
+            value = value[1:] if colon and value.startswith(" ") else value
+            if name == "data":
+                data.append(value)
+            elif name == "event":
+                event = value
+            elif name == "id" and "\0" not in value:
+                last_id = value
+            elif name == "retry" and value.isascii() and value.isdigit():
+                retry = int(value)
+    return frames
+
+
+@given(st.data(), sse_bodies())
+def test_any_split_gives_the_frames_of_the_spec(data: st.DataObject, body: bytes) -> None:
+    whole = decode(SSEDecoder, [body])
+    assert whole.error is None
+    assert whole.frames == reference(body)
+    pieces = data.draw(cut(body))
+    assert decode(SSEDecoder, pieces) == whole
+
+
+@given(st.data(), sse_bodies())
+def test_retry_is_the_last_valid_one_whatever_the_split(data: st.DataObject, body: bytes) -> None:
+    frames = reference(body)
+    retries = [f.retry for f in frames if f.retry is not None]
+    decoder = SSEDecoder()
+    for piece in data.draw(cut(body)):
+        decoder.feed(piece)
+    decoder.flush()
+    if retries:
+        assert decoder.retry == retries[-1]
+
+
+_ANY_BYTES = st.binary(max_size=200) | sse_bodies().map(lambda body: body + b"\xff\xc3")
+
+
+@given(st.data(), _ANY_BYTES, st.integers(1, 48))
+def test_any_bytes_end_in_frames_or_a_typed_error(
+    data: st.DataObject, body: bytes, limit: int
+) -> None:
+    """Garbage, invalid UTF-8 and events over the size limit: frames or ``EventTooLargeError``
+    (``decode`` lets any other exception fail the test), the same whatever the split."""
+    make = partial(SSEDecoder, max_event_bytes=limit)
+    whole = same_whatever_the_cut(make, body, data.draw(cut(body)))
+    if whole.error is None:
+        assert whole.frames == reference(body)
+
+
+# -- what the fuzzers found ----------------------------------------------------------------------
+
+
+def test_the_size_limit_counts_the_event_not_the_line_ends_around_it() -> None:
+    """An event of exactly ``max_event_bytes`` passes however the reads cut it: the line end
+    before its blank line, or a blank line before it, is not part of the event."""
+    body = b"\n\n\ndata: xy\n\n"  # an extra blank line, then an 8-byte event
+    for pieces in ([body], [body[:3], body[3:]], [body[:-1], body[-1:]]):
+        assert decode(partial(SSEDecoder, max_event_bytes=8), pieces).error is None
+    drip = [body[i : i + 1] for i in range(len(body))]
+    assert decode(partial(SSEDecoder, max_event_bytes=8), drip).frames == [Frame(data="xy")]
+    assert decode(partial(SSEDecoder, max_event_bytes=7), drip).error is not None
+
+
+def test_an_oversized_event_after_a_complete_one_in_the_same_read_is_caught() -> None:
+    """The bytes left after the last complete event are checked whatever came before them in
+    the buffer: an oversized last event is not dispatched at the end of the stream."""
+    body = b"data: a\n\ndata: " + b"x" * 20
+    make = partial(SSEDecoder, max_event_bytes=16)
+    for pieces in ([body], [body[:4], body[4:]], [body[:9], body[9:]]):
+        assert decode(make, pieces).error is EventTooLargeError, pieces
