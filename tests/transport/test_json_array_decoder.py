@@ -152,3 +152,31 @@ def test_backslash_at_chunk_end() -> None:
     body = b'["a\\"b", "c\\\\", "d"]'
     for cut in range(1, len(body)):
         assert elements(body, (cut,)) == ['"a\\"b"', '"c\\\\"', '"d"']
+
+
+def test_max_event_bytes_must_be_positive_and_is_an_inclusive_limit() -> None:
+    with pytest.raises(ValueError, match=r"^max_event_bytes must be positive$"):
+        JSONArrayDecoder(max_event_bytes=0)
+    assert elements(b"[1]", max_event_bytes=1) == ["1"]
+    assert elements(b'{"a":"xx"}', max_event_bytes=10) == ['{"a":"xx"}']  # exactly the limit
+    with pytest.raises(EventTooLargeError, match=r"max_event_bytes=10 \(11 bytes so far\)$"):
+        elements(b'{"a":"xxx"}', max_event_bytes=10)
+
+
+def test_a_last_bare_scalar_without_its_closing_bracket() -> None:
+    assert_every_split(b"[1, true, 2.5", ["1", "true", "2.5"])
+    assert elements(b"[1, 2\xff") == ["1", "2\ufffd"]
+
+
+def test_eof_inside_an_object_outside_any_string_is_malformed() -> None:
+    decoder = JSONArrayDecoder()
+    decoder.feed(b'[{"a": 1')
+    with pytest.raises(MalformedStreamError, match=r"^the JSON array ended inside an element$"):
+        decoder.flush()
+
+
+def test_only_json_whitespace_may_follow_the_array() -> None:
+    decoder = JSONArrayDecoder()
+    decoder.feed(b"[1]")
+    with pytest.raises(MalformedStreamError, match=r"^bytes after the end of the JSON array$"):
+        decoder.feed(b"\x0c")

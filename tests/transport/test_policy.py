@@ -64,6 +64,16 @@ def test_backoff_schedule_and_jitter() -> None:
         assert all(0.75 * nominal <= jittered.backoff(n) <= nominal for _ in range(50))
 
 
+def test_policy_rejects_a_negative_retry_count_or_jitter_outside_0_to_1() -> None:
+    assert RetryPolicy(max_retries=0, jitter=0.0).max_retries == 0
+    assert RetryPolicy(jitter=1.0).jitter == 1.0
+    with pytest.raises(ValueError, match=r"^max_retries must be >= 0$"):
+        RetryPolicy(max_retries=-1)
+    for jitter in (-0.01, 1.01):
+        with pytest.raises(ValueError, match=r"^jitter must be between 0 and 1$"):
+            RetryPolicy(jitter=jitter)
+
+
 def test_retry_follows_the_error_unless_the_server_says_otherwise() -> None:
     policy = RetryPolicy()
     busy, bad = OverloadedError("busy"), BadRequestError("bad")
@@ -90,6 +100,7 @@ def test_retry_after_forms() -> None:
 def test_delay_honours_retry_after_up_to_the_cap() -> None:
     policy = RetryPolicy(jitter=0.0, max_retry_after=60.0)
     assert policy.delay(0, {"retry-after": "7"}) == 7.0
+    assert policy.delay(1, {"retry-after": "60"}) == 60.0  # the cap itself is honoured
     assert policy.delay(1, {"retry-after": "61"}) == 1.0  # over the cap: back-off instead
     assert policy.delay(2, {}) == 2.0
     assert policy.delay(0, None) == 0.5

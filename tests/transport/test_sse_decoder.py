@@ -209,3 +209,56 @@ def test_decoded_events_are_real_frozen_sse_events() -> None:
             event.data = "changed"  # type: ignore[misc]
         assert dataclasses.replace(event, data="z").data == "z"
         assert hash(event) == hash(Frame(event.event, event.data, event.id, event.retry))
+
+
+def test_max_event_bytes_must_be_positive_and_is_an_inclusive_limit() -> None:
+    with pytest.raises(ValueError, match=r"^max_event_bytes must be positive$"):
+        SSEDecoder(max_event_bytes=0)
+    assert SSEDecoder(max_event_bytes=1).feed(b"x") == []
+    decoder = SSEDecoder(max_event_bytes=10)
+    assert decoder.feed(b"data: 1234") == []  # exactly the limit, still pending
+    with pytest.raises(EventTooLargeError, match=r"max_event_bytes=10 \(11 bytes so far\)$"):
+        decoder.feed(b"5")
+
+
+def test_max_event_bytes_in_one_read_measures_each_event_whole() -> None:
+    exact = b"data: " + b"x" * 4  # 10 bytes: at the limit, allowed
+    assert len(SSEDecoder(max_event_bytes=10).feed(exact + b"\n\n" + exact + b"\n\n")) == 2
+    words = b"data:" + b" w" * 10  # spaces inside an event do not split it
+    with pytest.raises(EventTooLargeError, match=r"max_event_bytes=10 \(25 bytes\)$"):
+        SSEDecoder(max_event_bytes=10).feed(words + b"\n\n" + exact + b"\n\n")
+
+
+def test_no_retry_until_the_stream_announces_one() -> None:
+    decoder = SSEDecoder()
+    assert decoder.retry is None
+    decoder.feed(b"retry: 250\ndata: x\n\n")
+    assert decoder.retry == 250
+
+
+def test_a_read_completing_two_events_returns_both_at_once() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\n") == []
+    assert decoder.feed(b"\ndata: b\n\n") == [Frame(data="a"), Frame(data="b")]
+
+
+def test_a_one_byte_event_then_an_unterminated_one() -> None:
+    assert_every_split(b":\n\ndata: b", [Frame(data="b")])
+    assert_every_split(b"\n\ndata: b", [Frame(data="b")])
+
+
+def test_extra_blank_lines_between_events_dispatch_nothing() -> None:
+    body = b"data: a\n\n\ndata: b\n\n\n\n\ndata: c"
+    assert_every_split(body, [Frame(data="a"), Frame(data="b"), Frame(data="c")])
+
+
+def test_event_and_data_without_the_space_after_the_colon() -> None:
+    body = b"id: 7\n\nevent:ping\ndata:yz\n\nevent: x\nxdata: y\n\n"
+    assert decode(body) == [Frame(event="ping", data="yz", id="7")]
+
+
+def test_flush_twice_dispatches_nothing_more() -> None:
+    decoder = SSEDecoder()
+    decoder.feed(b"\xef\xbb")
+    assert decoder.flush() == []
+    assert decoder.flush() == []
