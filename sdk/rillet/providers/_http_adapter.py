@@ -7,9 +7,11 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import MalformedStreamError, MissingAPIKeyError, TransportError
+from rillet._redact import redact_url
 from rillet.adapter import CallSettings
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.providers._mapper import WireMapper
@@ -23,7 +25,8 @@ class HTTPAdapter:
     """Base of the built-in adapters. Subclasses say where and what to send, and how to map.
 
     The API key is read from ``api_key`` or the first set variable of ``api_key_env``; it goes
-    only into request headers and never into a repr, a log line or an error.
+    only into request headers and never into a repr, a log line or an error. ``base_url`` may
+    carry a query (``?api-version=...``), kept at the end of every endpoint's URL.
     """
 
     provider_name: ClassVar[str]
@@ -50,6 +53,9 @@ class HTTPAdapter:
         self._api_key = key
         env_url = os.environ.get(self.base_url_env) if self.base_url_env else None
         self.base_url = (base_url or env_url or self.default_base_url).rstrip("/")
+        parts = urlsplit(self.base_url)
+        self._base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        self._query = parts.query
         self.model = model
         self._extra_headers = dict(headers or {})
         self._transport = transport or HTTPTransport(
@@ -75,7 +81,18 @@ class HTTPAdapter:
         return self.provider_name
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, model={self.model!r})"
+        shown = redact_url(self.base_url)
+        return f"{type(self).__name__}(base_url={shown!r}, model={self.model!r}{self._repr_more()})"
+
+    def _repr_more(self) -> str:
+        """More ``name=value`` pairs for the repr, each after ``", "``."""
+        return ""
+
+    def endpoint(self, path: str, query: str = "") -> str:
+        """The URL of ``path`` under ``base_url``, with ``query`` and then the query of
+        ``base_url`` (if any) after it."""
+        query = "&".join(q for q in (query, self._query) if q)
+        return f"{self._base}{path}?{query}" if query else f"{self._base}{path}"
 
     # -- what subclasses provide -------------------------------------------------------------
 

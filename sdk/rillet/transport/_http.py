@@ -30,7 +30,7 @@ from rillet._exceptions import (
     RilletError,
     TotalTimeoutError,
 )
-from rillet._redact import header_secrets, redact_headers, redact_text, redact_url
+from rillet._redact import redact_headers, redact_text, request_secrets
 from rillet.timeout import Timeout
 from rillet.transport._errors import (
     chains_safely,
@@ -216,6 +216,7 @@ class _Opener:
         "_keep_frames",
         "_max_retries",
         "_method",
+        "_secrets",
         "_timeout",
         "_transport",
         "_url",
@@ -242,13 +243,16 @@ class _Opener:
         self._body = body
         self._timeout = timeout
         self._max_retries = max_retries
+        # What no text shown from this call may hold, however the server echoes it.
+        self._secrets = request_secrets(headers, url)
 
     async def open(self) -> FrameStream:
         transport = self._transport
         session = transport._get_session()
         policy = transport.retry_policy
         timeout = self._timeout
-        shown = redact_url(self._url)
+        secrets = self._secrets
+        shown = redact_text(self._url, secrets)
         loop = asyncio.get_running_loop()
         deadline = None if timeout.total is None else loop.time() + timeout.total
         retries = 0
@@ -265,7 +269,7 @@ class _Opener:
                     self._method,
                     shown,
                     retries + 1,
-                    redact_headers(self._headers),
+                    redact_headers(self._headers, secrets),
                 )
             cause: BaseException | None = None
             retry_headers: Mapping[str, str] | None = None
@@ -297,7 +301,7 @@ class _Opener:
                     return outcome
                 failure, cause = outcome
                 retry_headers = response.headers
-                request_id = request_id_of(response.headers)
+                request_id = request_id_of(response.headers, secrets)
             give_up = (
                 retries >= self._max_retries
                 or not failure.retryable
@@ -338,7 +342,7 @@ class _Opener:
                 response.headers,
                 body,
                 types=self._error_types,
-                secrets=header_secrets(self._headers),
+                secrets=self._secrets,
             )
             error.retryable = self._transport.retry_policy.should_retry(error, response.headers)
             return error, None
@@ -350,7 +354,8 @@ class _Opener:
         elif content_type == "text/html":
             # A 2xx HTML page is a proxy or portal talking, not the provider: say so clearly.
             page = await _read_bounded(response, 4096)
-            snippet = " ".join(redact_text(page.decode("utf-8", "replace")).split())[:200]
+            text = redact_text(page.decode("utf-8", "replace"), self._secrets)
+            snippet = " ".join(text.split())[:200]
             return MalformedStreamError(
                 f"expected an event stream, got a {status} text/html page: {snippet}"
             ), None
@@ -370,12 +375,13 @@ class _Opener:
             retries=retries,
             timeout=self._timeout,
             method=self._method,
-            url=redact_url(self._url),
+            url=redact_text(self._url, self._secrets),
             keep_frames=self._keep_frames,
+            secrets=self._secrets,
         )
 
     def _translate(self, exc: Exception) -> RilletError:
-        error = map_exception(exc, timeout=self._timeout, body_started=False)
+        error = map_exception(exc, timeout=self._timeout, body_started=False, secrets=self._secrets)
         if error is None:
             raise exc
         return error

@@ -57,19 +57,16 @@ class GeminiAdapter(HTTPAdapter):
         )
         self.sse = sse
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, model={self.model!r}, "
-            f"sse={self.sse})"
-        )
+    def _repr_more(self) -> str:
+        return f", sse={self.sse}"
 
     def url(self, request: LLMRequest) -> str:
         model = request.model
         if not model:
             raise ConfigurationError("Gemini needs a model: pass model=... to LLMClient or call")
         model = model.removeprefix("models/")  # Google's resource name works too
-        url = f"{self.base_url}/v1beta/models/{model}:streamGenerateContent"
-        return f"{url}?alt=sse" if self.sse else url
+        path = f"/v1beta/models/{model}:streamGenerateContent"
+        return self.endpoint(path, "alt=sse" if self.sse else "")
 
     def headers(self, api_key: str) -> dict[str, str]:
         headers = {"x-goog-api-key": api_key}
