@@ -6,6 +6,9 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from rillet._arguments import check_max_retries, invalid_argument
 from rillet._exceptions import ConfigurationError
 from rillet.adapter import CallSettings, ProviderAdapter, as_provider_adapter
 from rillet.protocol import (
@@ -24,6 +27,8 @@ __all__ = ["LLMClient"]
 
 MessagesInput = Sequence[Message | Mapping[str, Any]] | str
 ToolsInput = Sequence[ToolDefinition | Mapping[str, Any]]
+
+_TOOLS: TypeAdapter[list[ToolDefinition]] = TypeAdapter(list[ToolDefinition])
 
 
 class LLMClient:
@@ -47,6 +52,9 @@ class LLMClient:
     (``stream.response``). ``keep_frames=False`` and ``keep_text=False`` (here, for every call,
     or per call) turn each off, so that a consumer who keeps what it needs itself streams in
     memory that does not grow with the stream.
+
+    Every argument is checked before anything is sent: a bad one is a ``ConfigurationError``
+    naming it (``RequestValidationError`` for messages, tools and request fields).
     """
 
     def __init__(
@@ -63,6 +71,8 @@ class LLMClient:
         keep_frames: bool = True,
         keep_text: bool = True,
     ) -> None:
+        checked_timeout = None if timeout is None else Timeout.coerce(timeout)
+        max_retries = check_max_retries(max_retries)
         if adapter is None:
             if provider is None:
                 raise ConfigurationError("LLMClient needs an adapter or a provider name")
@@ -72,7 +82,7 @@ class LLMClient:
                     model=model,
                     api_key=api_key,
                     base_url=base_url,
-                    timeout=Timeout.coerce(timeout),
+                    timeout=checked_timeout or Timeout(),
                     max_retries=max_retries,
                     options=dict(options or {}),
                 ),
@@ -85,7 +95,7 @@ class LLMClient:
                 )
         self._adapter = adapter
         self._model = model
-        self._timeout = None if timeout is None else Timeout.coerce(timeout)
+        self._timeout = checked_timeout
         self._max_retries = max_retries
         self._keep_frames = keep_frames
         self._keep_text = keep_text
@@ -115,26 +125,35 @@ class LLMClient:
         reasoning: ReasoningOptions | Mapping[str, Any] | None = None,
         provider_options: Mapping[str, Any] | None = None,
     ) -> LLMRequest:
-        """The neutral request for ``messages`` (plain dicts or request models) and the fields."""
+        """The neutral request for ``messages`` (plain dicts or request models) and the fields;
+        an invalid one is a ``RequestValidationError`` naming it."""
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
-        return LLMRequest.model_validate(
-            {
-                "model": model or self._model,
-                "messages": parse_messages(messages),
-                "tools": [
-                    t if isinstance(t, ToolDefinition) else ToolDefinition.model_validate(t)
-                    for t in tools or ()
-                ],
-                "tool_choice": tool_choice,
-                "max_tokens": max_tokens,
-                "temperature": temperature,
-                "top_p": top_p,
-                "stop": list(stop or ()),
-                "reasoning": reasoning,
-                "provider_options": dict(provider_options or {}),
-            }
-        )
+        try:
+            parsed = parse_messages(messages)
+        except ValidationError as error:
+            raise invalid_argument(error, "messages") from error
+        try:
+            definitions = _TOOLS.validate_python(list(tools or ()))
+        except ValidationError as error:
+            raise invalid_argument(error, "tools") from error
+        try:
+            return LLMRequest.model_validate(
+                {
+                    "model": model or self._model,
+                    "messages": parsed,
+                    "tools": definitions,
+                    "tool_choice": tool_choice,
+                    "max_tokens": max_tokens,
+                    "temperature": temperature,
+                    "top_p": top_p,
+                    "stop": list(stop or ()),
+                    "reasoning": reasoning,
+                    "provider_options": dict(provider_options or {}),
+                }
+            )
+        except ValidationError as error:
+            raise invalid_argument(error) from error
 
     def stream(
         self,
@@ -161,6 +180,7 @@ class LLMClient:
         )
         if request.model is None and self._model is not None:
             request = request.model_copy(update={"model": self._model})
+        max_retries = check_max_retries(max_retries)
         settings = CallSettings(
             timeout=Timeout.coerce(timeout) if timeout is not None else self._timeout,
             max_retries=max_retries if max_retries is not None else self._max_retries,

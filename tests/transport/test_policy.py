@@ -13,6 +13,7 @@ from rillet import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     ConflictError,
     ConnectTimeoutError,
     IdleTimeoutError,
@@ -44,9 +45,9 @@ def test_timeout_defaults_and_coerce() -> None:
     assert Timeout.coerce(0.2) == Timeout(idle=0.2)
     custom = Timeout(connect=1.0, idle=None, total=30.0)
     assert Timeout.coerce(custom) is custom
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigurationError, match="timeout must be"):
         Timeout.coerce("5")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="idle"):
+    with pytest.raises(ConfigurationError, match="idle"):
         Timeout(idle=0)
 
 

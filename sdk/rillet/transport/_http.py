@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
+from rillet._arguments import check_max_retries
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import (
     APITimeoutError,
@@ -151,9 +152,8 @@ class HTTPTransport:
         stays empty, errors carry none), so its memory does not grow with its length.
         ``error_types``: what the provider's own error types mean, for an error status.
         """
-        retries = self.retry_policy.max_retries if max_retries is None else max_retries
-        if retries < 0:
-            raise ValueError("max_retries must be >= 0")
+        checked = check_max_retries(max_retries)
+        retries = self.retry_policy.max_retries if checked is None else checked
         return _StreamContext(
             _Opener(
                 self,
