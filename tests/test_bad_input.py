@@ -7,7 +7,10 @@ fields), its message must name the argument, and the server must have seen nothi
 
 from __future__ import annotations
 
+import asyncio
 import math
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -216,3 +219,124 @@ def test_a_timeout_that_is_not_a_positive_number_is_a_configuration_error(
 ) -> None:
     with pytest.raises(ConfigurationError, match=f"Timeout.{named}"):
         Timeout(**arguments)
+
+
+# -- one client, two event loops ------------------------------------------------------------
+
+
+def _story(server: FaultServer, count: int) -> None:
+    _, body = render("openai", Scenario(name="ok", text=("Hi",)))
+    server.script(*(Reply(body=body) for _ in range(count)))
+
+
+def _serve_in_a_thread() -> tuple[FaultServer, Callable[[], None]]:
+    """A server on a loop of its own thread, so that the test's loops come and go freely."""
+    ready = threading.Event()
+    stop: list[Callable[[], object]] = []
+    box: list[FaultServer] = []
+
+    async def serve() -> None:
+        async with FaultServer() as server:
+            box.append(server)
+            done = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            stop.append(lambda: loop.call_soon_threadsafe(done.set))
+            ready.set()
+            await done.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),))
+    thread.start()
+    ready.wait(5)
+
+    def shut() -> None:
+        stop[0]()
+        thread.join(5)
+
+    return box[0], shut
+
+
+def test_one_client_in_a_second_event_loop_is_a_configuration_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server, shut = _serve_in_a_thread()
+    try:
+        _story(server, 2)
+        client = _client("openai", server.url)
+        first = asyncio.new_event_loop()
+        try:
+            assert first.run_until_complete(client.call("hi")).text == "Hi"
+            with pytest.raises(ConfigurationError, match="second event loop") as caught:
+                asyncio.run(client.call("again"))
+            assert "still running" in caught.value.message
+            assert first.run_until_complete(client.call("hi")).text == "Hi"  # still works
+        finally:
+            first.run_until_complete(client.aclose())
+            first.close()
+        assert len(server.requests) == 2
+    finally:
+        shut()
+    assert "never retrieved" not in caplog.text
+
+
+def test_one_client_in_two_asyncio_runs_is_a_configuration_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server, shut = _serve_in_a_thread()
+    try:
+        _story(server, 1)
+        client = _client("openai", server.url)
+        session: list[object] = []
+
+        async def first() -> None:
+            assert (await client.call("hi")).text == "Hi"
+            session.append(client.adapter._transport._session)  # type: ignore[attr-defined]
+            # Closed in this loop only so that the test leaves nothing open: the second
+            # loop's refusal is the same whether or not the first loop closed it.
+            await session[0].close()  # type: ignore[attr-defined]
+
+        asyncio.run(first())
+        with pytest.raises(ConfigurationError, match="second event loop") as caught:
+            asyncio.run(client.call("again"))
+        assert "closed since" in caught.value.message
+        assert len(server.requests) == 1
+    finally:
+        shut()
+    assert "never retrieved" not in caplog.text
+
+
+def test_one_client_from_two_threads_loops_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    server, shut = _serve_in_a_thread()
+    try:
+        _, body = render("openai", Scenario(name="ok", text=("Hi",)))
+        server.script(Reply(body=body, chunk_delay=0.05, chunks=[10, 20, 30]))
+        client = _client("openai", server.url)
+        first_started, second_done = threading.Event(), threading.Event()
+        outcomes: dict[str, object] = {}
+
+        async def first() -> None:
+            async with client.stream("hi") as stream:
+                first_started.set()
+                async for _ in stream:
+                    await asyncio.to_thread(second_done.wait, 5)
+            outcomes["first"] = stream.response.text
+            await client.aclose()
+
+        def second() -> None:
+            first_started.wait(5)
+            try:
+                asyncio.run(client.call("again"))
+            except Exception as error:  # what the other thread's loop got
+                outcomes["second"] = error
+            second_done.set()
+
+        other = threading.Thread(target=second)
+        other.start()
+        asyncio.run(first())
+        other.join(5)
+        assert outcomes["first"] == "Hi"
+        assert isinstance(outcomes["second"], ConfigurationError)
+        assert "still running" in outcomes["second"].message
+        assert len(server.requests) == 1
+    finally:
+        shut()
+    assert "never retrieved" not in caplog.text

@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import io
 import logging
+import threading
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
@@ -83,6 +84,8 @@ class HTTPTransport:
     ``session`` is given: a caller's session is used as is (its pool settings apply) and never
     closed. ``timeout`` (a ``Timeout``, or a number meaning the idle timeout) and
     ``max_retries`` (None: the policy's, 2) are defaults that each call may override.
+    Connections belong to one event loop: the transport is bound to the loop that first uses
+    it, and using it from another is a ``ConfigurationError``.
     """
 
     def __init__(
@@ -109,6 +112,8 @@ class HTTPTransport:
         self._pool_limit = pool_limit
         self._pool_limit_per_host = pool_limit_per_host
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of the first request
+        self._binding = threading.Lock()  # two threads' first requests bind one loop
         # HTTP(S)_PROXY / NO_PROXY (and netrc proxy credentials) per origin, looked up once.
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
@@ -175,21 +180,43 @@ class HTTPTransport:
             f"owns_session={self._owns_session}, closed={self._closed})"
         )
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def _get_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        """The session, for a request running on ``loop``."""
         if self._closed:
-            raise ConfigurationError("this HTTPTransport is closed")
+            raise ConfigurationError(
+                "this client is closed (aclose(), or the end of its async with): create a new one"
+            )
+        if self._loop is not loop:
+            self._bind(loop)
         session = self._session
         if session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self._pool_limit, limit_per_host=self._pool_limit_per_host
-            )
-            # Proxies from the environment are honoured (see _proxy_for), but not through
-            # aiohttp's trust_env: that costs two thread-pool round trips on every request
-            # (a proxy lookup and a netrc lookup), a third of a short stream's CPU.
-            session = self._session = aiohttp.ClientSession(connector=connector)
+            with self._binding:
+                session = self._session
+                if session is None:
+                    # Proxies from the environment are honoured (see _proxy_for), but not
+                    # through aiohttp's trust_env: that costs two thread-pool round trips on
+                    # every request (a proxy and a netrc lookup), a third of a short stream's CPU.
+                    connector = aiohttp.TCPConnector(
+                        limit=self._pool_limit, limit_per_host=self._pool_limit_per_host
+                    )
+                    session = self._session = aiohttp.ClientSession(connector=connector)
         elif session.closed:
             raise ConfigurationError("the aiohttp session given to HTTPTransport is closed")
         return session
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._binding:
+            if self._loop is None:
+                self._loop = loop
+            bound = self._loop
+        if bound is loop:
+            return
+        state = "closed since" if bound.is_closed() else "still running in another thread"
+        raise ConfigurationError(
+            "this client is used from a second event loop; its connections belong to the loop "
+            f"that first used it ({state}), and cannot move. Create one client per event loop "
+            "(inside the coroutine that asyncio.run runs) and close it there (async with)."
+        )
 
     async def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
         """The proxy ``HTTP(S)_PROXY`` / ``NO_PROXY`` give for ``url``, read from the
@@ -248,12 +275,12 @@ class _Opener:
 
     async def open(self) -> FrameStream:
         transport = self._transport
-        session = transport._get_session()
+        loop = asyncio.get_running_loop()
+        session = transport._get_session(loop)
         policy = transport.retry_policy
         timeout = self._timeout
         secrets = self._secrets
         shown = redact_text(self._url, secrets)
-        loop = asyncio.get_running_loop()
         deadline = None if timeout.total is None else loop.time() + timeout.total
         retries = 0
         while True:
