@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 import yarl
 
@@ -15,6 +18,9 @@ from rillet._redact import (
     redact_headers,
     redact_text,
     redact_url,
+    redact_value,
+    request_secrets,
+    url_secrets,
 )
 
 # One name per word of the rule, none of them in CREDENTIAL_HEADERS, each saying one word only.
@@ -154,3 +160,54 @@ def test_header_secrets_are_the_credentials_sent() -> None:
         "content-type": "application/json",
     }
     assert header_secrets(headers) == ["Bearer opaque-token-1", "opaque-token-1", "opaque-key-2"]
+
+
+def test_header_secrets_decode_a_basic_token_into_its_user_and_password() -> None:
+    token = base64.b64encode(b"proxy-user-01:proxy-password-01").decode()
+    found = header_secrets({"Proxy-Authorization": f"Basic {token}"})
+    assert found == [
+        f"Basic {token}",
+        token,
+        "proxy-user-01:proxy-password-01",
+        "proxy-user-01",
+        "proxy-password-01",
+    ]
+    not_base64 = "Basic not*base64!"
+    assert header_secrets({"authorization": not_base64}) == [not_base64, "not*base64!"]
+
+
+def test_url_secrets_are_the_user_password_their_basic_token_and_key_parameters() -> None:
+    url = "https://gateway-user:p%40ss-word-1@g.example/v1?key=query-key-123&alt=sse&k=1"
+    basic = base64.b64encode(b"gateway-user:p@ss-word-1").decode()
+    assert url_secrets(url) == [
+        "gateway-user",
+        "p%40ss-word-1",
+        "p@ss-word-1",
+        basic,
+        "query-key-123",
+    ]
+    short = base64.b64encode(b"ann:pw").decode()  # 8 characters: only the token is long enough
+    assert url_secrets("https://ann:pw@g.example/?key=short") == [short]
+    assert url_secrets("https://g.example/v1") == []
+    assert url_secrets("http://[::1/broken") == []
+
+
+def test_request_secrets_are_also_found_as_json_escapes_them() -> None:
+    secret = 'opaque"key\\é-123'
+    secrets = request_secrets({"x-api-key": secret}, "https://g.example/v1")
+    assert secret in secrets
+    echoed = json.dumps({"error": f"bad key {secret}"})
+    assert secret not in echoed  # the server's JSON escaped it
+    assert redact_text(echoed, secrets) == json.dumps({"error": f"bad key {REDACTED}"})
+
+
+def test_redact_url_redacts_a_long_user_name_by_value() -> None:
+    url = "https://gateway-user-0123:secret-pw@g.example/v1"
+    assert redact_url(url) == f"https://{REDACTED}:{REDACTED}@g.example/v1"
+
+
+def test_redact_value_reaches_every_string_of_a_parsed_body() -> None:
+    body = {"error": {"message": "bad opaque-key-123", "opaque-key-123": [1, "opaque-key-123"]}}
+    assert redact_value(body, ["opaque-key-123"]) == {
+        "error": {"message": f"bad {REDACTED}", REDACTED: [1, REDACTED]}
+    }

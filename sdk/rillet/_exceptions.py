@@ -1,8 +1,11 @@
 """Every error rillet raises, in one tree.
 
     RilletError                      root: ``partial``, ``retryable``, ``code``
-    ├── ConfigurationError           bad client set-up (unknown provider, bad option)
-    │   └── MissingAPIKeyError       no key given and the provider's variable is unset
+    ├── ConfigurationError           bad client set-up or argument (unknown provider, bad
+    │   │                            option, base_url, timeout, ...): nothing was sent
+    │   ├── MissingAPIKeyError       no key given and the provider's variable is unset
+    │   └── RequestValidationError   messages, tools or a request field failed validation:
+    │                                ``argument`` names it, ``errors`` lists what failed
     ├── TransportError               the connection failed; ``frames`` holds what arrived
     │   ├── APIConnectionError       could not connect, or the connection broke before the body
     │   ├── StreamInterruptedError   reset, truncated body, or EOF before the terminal event
@@ -42,7 +45,7 @@ response data only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from rillet._tool_arguments import InvalidToolCall
@@ -70,6 +73,7 @@ __all__ = [
     "ProviderStreamError",
     "RateLimitError",
     "RequestTooLargeError",
+    "RequestValidationError",
     "RilletError",
     "StreamInterruptedError",
     "TotalTimeoutError",
@@ -121,6 +125,19 @@ class MissingAPIKeyError(ConfigurationError):
         super().__init__(f"no API key for provider {provider!r}: pass api_key=... or set {names}")
         self.provider = provider
         self.env_vars = tuple(env_vars)
+
+
+class RequestValidationError(ConfigurationError):
+    """An argument of the request (``messages``, ``tools``, a field such as ``max_tokens``)
+    is not valid: nothing was sent. ``argument`` names it; ``errors`` is pydantic's list of
+    what failed (``loc``, ``msg``, ``type``, ``input``), locations starting at ``argument``."""
+
+    def __init__(
+        self, message: str, *, argument: str, errors: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        super().__init__(message)
+        self.argument = argument
+        self.errors = list(errors)
 
 
 class TransportError(RilletError):

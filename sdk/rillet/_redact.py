@@ -5,7 +5,9 @@ One marker (``REDACTED``) replaces every secret found. Secrets are found three w
 - by header name: ``is_credential_header``, a name with a word saying key, token, secret,
   auth, authorization, cookie, signature or credential, or naming the account (organization,
   project) that pays;
-- by value: the secrets given to ``redact_text`` (the keys that were sent);
+- by value: the secrets given to ``redact_text``: what a request carried (``request_secrets``:
+  its credential headers, and the user, password and ``key=`` of its URL), however the server
+  echoes it;
 - by shape: ``KEY_SHAPES``, what a provider key, a bearer token, a credential query parameter
   or the password of a URL looks like.
 
@@ -15,9 +17,13 @@ so nothing here imports the transport or aiohttp.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 if TYPE_CHECKING:
     import yarl
@@ -26,16 +32,24 @@ __all__ = [
     "CREDENTIAL_HEADERS",
     "CREDENTIAL_QUERY_PARAMS",
     "KEY_SHAPES",
+    "MIN_SECRET_CHARS",
     "REDACTED",
     "header_secrets",
     "is_credential_header",
     "redact_headers",
     "redact_text",
     "redact_url",
+    "redact_value",
+    "request_secrets",
+    "url_secrets",
 ]
 
 REDACTED = "[REDACTED]"
 """What a secret is replaced by. No key shape matches it, so redacting twice changes nothing."""
+
+MIN_SECRET_CHARS = 8
+"""Shorter credentials are not looked for by value: replacing a short word everywhere would
+mangle messages more than it protects (``KEY_SHAPES`` still finds them where they are named)."""
 
 CREDENTIAL_HEADERS = frozenset(
     {
@@ -118,32 +132,94 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 def redact_headers(
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    secrets: Iterable[str] = (),
 ) -> dict[str, str]:
     """A copy of ``headers`` fit for a log line: the values of credential headers replaced by
-    ``REDACTED``, key-shaped text in the others too. Repeated names keep their last value."""
+    ``REDACTED``, ``secrets`` and key-shaped text in the others. Repeated names keep their
+    last value."""
     items = headers.items() if isinstance(headers, Mapping) else headers
+    secrets = tuple(secrets)
     return {
-        name: REDACTED if is_credential_header(name) else redact_text(value)
+        name: REDACTED if is_credential_header(name) else redact_text(value, secrets)
         for name, value in items
     }
 
 
 def redact_url(url: str | yarl.URL) -> str:
-    """``url`` as text, its credential query parameters, password and keys redacted."""
-    return redact_text(str(url))
+    """``url`` as text, its user, password, credential query parameters and keys redacted."""
+    text = str(url)
+    return redact_text(text, url_secrets(text))
+
+
+def redact_value(value: object, secrets: Iterable[str] = ()) -> object:
+    """``value`` (a parsed JSON body: dicts, lists, strings) with ``redact_text`` applied to
+    every string in it, keys included; other values as they are."""
+    secrets = tuple(secrets)
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, dict):
+        return {
+            redact_value(key, secrets): redact_value(item, secrets) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_value(item, secrets) for item in value]
+    return value
 
 
 def header_secrets(headers: Mapping[str, str]) -> list[str]:
-    """The credentials sent in ``headers`` (values of 8 characters or more, and the token after
-    ``Bearer`` or ``Basic``), to redact by value wherever a server echoes them."""
+    """The credentials sent in ``headers``: the values of credential headers, the token after
+    ``Bearer`` or ``Basic``, and the user and password a ``Basic`` token encodes (each of
+    ``MIN_SECRET_CHARS`` or more), to redact by value wherever a server echoes them."""
     secrets: list[str] = []
     for name, value in headers.items():
-        if is_credential_header(name) and len(value) >= 8:
-            secrets.append(value)
-            scheme, _, token = value.partition(" ")
-            if token and scheme.lower() in ("bearer", "basic") and len(token) >= 8:
-                secrets.append(token)
+        if not is_credential_header(name):
+            continue
+        scheme, _, token = value.partition(" ")
+        scheme = scheme.lower()
+        found = [value, token] if token and scheme in ("bearer", "basic") else [value]
+        if scheme == "basic":
+            found += _basic_credentials(token.strip())
+        secrets += [s for s in found if len(s) >= MIN_SECRET_CHARS]
     return secrets
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials in ``url``: its user and password (as written and decoded, and as the
+    ``Basic`` token that carries them), and the values of its credential query parameters,
+    each of ``MIN_SECRET_CHARS`` or more."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: KEY_SHAPES still looks at it
+        return []
+    found: list[str] = []
+    if "@" in parts.netloc:
+        user, _, password = parts.netloc.rpartition("@")[0].partition(":")
+        found += [user, unquote(user), password, unquote(password)]
+        basic = f"{unquote(user)}:{unquote(password)}".encode()
+        found.append(base64.b64encode(basic).decode("ascii"))
+    found += [
+        value
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name.lower() in CREDENTIAL_QUERY_PARAMS
+    ]
+    return [s for s in dict.fromkeys(found) if len(s) >= MIN_SECRET_CHARS]
+
+
+def request_secrets(headers: Mapping[str, str], url: str) -> tuple[str, ...]:
+    """Everything a request carries that a server may echo and nothing may show: its header
+    and URL credentials, each also as JSON escapes it (a server echoes it inside JSON)."""
+    found = header_secrets(headers) + url_secrets(url)
+    escaped = [json.dumps(secret)[1:-1] for secret in found]
+    return tuple(dict.fromkeys(found + escaped))
+
+
+def _basic_credentials(token: str) -> list[str]:
+    try:
+        decoded = base64.b64decode(token, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return []
+    user, _, password = decoded.partition(":")
+    return [decoded, user, password]
 
 
 def _mask(match: re.Match[str]) -> str:

@@ -36,9 +36,11 @@ class ResponseMetadata:
         }
 
 
-def request_id_of(headers: Mapping[str, str]) -> str | None:
-    """The provider's request id: ``x-request-id`` (OpenAI) or ``request-id`` (Anthropic)."""
-    return headers.get("x-request-id") or headers.get("request-id")
+def request_id_of(headers: Mapping[str, str], secrets: Collection[str] = ()) -> str | None:
+    """The provider's request id: ``x-request-id`` (OpenAI) or ``request-id`` (Anthropic),
+    redacted (a server may echo anything in a header)."""
+    found = headers.get("x-request-id") or headers.get("request-id")
+    return None if found is None else redact_text(found, secrets)
 
 
 def read_metadata(headers: Mapping[str, str], secrets: Collection[str] = ()) -> ResponseMetadata:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from rillet._arguments import check_max_retries, invalid_argument
 from rillet._closing import AsyncClosing
 from rillet._exceptions import ConfigurationError
 from rillet.adapter import CallSettings, ProviderAdapter, as_provider_adapter
@@ -26,6 +29,8 @@ __all__ = ["LLMClient"]
 
 MessagesInput = Sequence[Message | Mapping[str, Any]] | str
 ToolsInput = Sequence[ToolDefinition | Mapping[str, Any]]
+
+_TOOLS: TypeAdapter[list[ToolDefinition]] = TypeAdapter(list[ToolDefinition])
 
 
 class LLMClient(AsyncClosing):
@@ -49,6 +54,9 @@ class LLMClient(AsyncClosing):
     (``stream.response``). ``keep_frames=False`` and ``keep_text=False`` (here, for every call,
     or per call) turn each off, so that a consumer who keeps what it needs itself streams in
     memory that does not grow with the stream.
+
+    Every argument is checked before anything is sent: a bad one is a ``ConfigurationError``
+    naming it (``RequestValidationError`` for messages, tools and request fields).
     """
 
     def __init__(
@@ -66,6 +74,8 @@ class LLMClient(AsyncClosing):
         keep_text: bool = True,
     ) -> None:
         instrument_from_environment()
+        checked_timeout = None if timeout is None else Timeout.coerce(timeout)
+        max_retries = check_max_retries(max_retries)
         if adapter is None:
             if provider is None:
                 raise ConfigurationError("LLMClient needs an adapter or a provider name")
@@ -75,7 +85,7 @@ class LLMClient(AsyncClosing):
                     model=model,
                     api_key=api_key,
                     base_url=base_url,
-                    timeout=Timeout.coerce(timeout),
+                    timeout=checked_timeout or Timeout(),
                     max_retries=max_retries,
                     options=dict(options or {}),
                 ),
@@ -88,7 +98,7 @@ class LLMClient(AsyncClosing):
                 )
         self._adapter = adapter
         self._model = model
-        self._timeout = None if timeout is None else Timeout.coerce(timeout)
+        self._timeout = checked_timeout
         self._max_retries = max_retries
         self._keep_frames = keep_frames
         self._keep_text = keep_text
@@ -118,26 +128,35 @@ class LLMClient(AsyncClosing):
         reasoning: ReasoningOptions | Mapping[str, Any] | None = None,
         provider_options: Mapping[str, Any] | None = None,
     ) -> LLMRequest:
-        """The neutral request for ``messages`` (plain dicts or request models) and the fields."""
+        """The neutral request for ``messages`` (plain dicts or request models) and the fields;
+        an invalid one is a ``RequestValidationError`` naming it."""
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
-        return LLMRequest.model_validate(
-            {
-                "model": model or self._model,
-                "messages": parse_messages(messages),
-                "tools": [
-                    t if isinstance(t, ToolDefinition) else ToolDefinition.model_validate(t)
-                    for t in tools or ()
-                ],
-                "tool_choice": tool_choice,
-                "max_tokens": max_tokens,
-                "temperature": temperature,
-                "top_p": top_p,
-                "stop": list(stop or ()),
-                "reasoning": reasoning,
-                "provider_options": dict(provider_options or {}),
-            }
-        )
+        try:
+            parsed = parse_messages(messages)
+        except ValidationError as error:
+            raise invalid_argument(error, "messages") from error
+        try:
+            definitions = _TOOLS.validate_python(list(tools or ()))
+        except ValidationError as error:
+            raise invalid_argument(error, "tools") from error
+        try:
+            return LLMRequest.model_validate(
+                {
+                    "model": model or self._model,
+                    "messages": parsed,
+                    "tools": definitions,
+                    "tool_choice": tool_choice,
+                    "max_tokens": max_tokens,
+                    "temperature": temperature,
+                    "top_p": top_p,
+                    "stop": list(stop or ()),
+                    "reasoning": reasoning,
+                    "provider_options": dict(provider_options or {}),
+                }
+            )
+        except ValidationError as error:
+            raise invalid_argument(error) from error
 
     def stream(
         self,
@@ -164,6 +183,7 @@ class LLMClient(AsyncClosing):
         )
         if request.model is None and self._model is not None:
             request = request.model_copy(update={"model": self._model})
+        max_retries = check_max_retries(max_retries)
         settings = CallSettings(
             timeout=Timeout.coerce(timeout) if timeout is not None else self._timeout,
             max_retries=max_retries if max_retries is not None else self._max_retries,

@@ -18,6 +18,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from rillet._exceptions import ConfigurationError
+from rillet._redact import MIN_SECRET_CHARS, redact_headers, redact_url, request_secrets
 from rillet.adapter import ProviderAdapter, as_provider_adapter
 from rillet.timeout import Timeout
 
@@ -42,7 +43,8 @@ _BUILTIN: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class AdapterConfig:
-    """What ``LLMClient(provider=...)`` knows when it builds an adapter."""
+    """What ``LLMClient(provider=...)`` knows when it builds an adapter. Its repr shows no
+    key, no credential of ``base_url`` and no value of a credential header in ``options``."""
 
     model: str | None = None
     api_key: str | None = field(default=None, repr=False)
@@ -50,6 +52,19 @@ class AdapterConfig:
     timeout: Timeout = field(default_factory=Timeout)
     max_retries: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        options = dict(self.options)
+        base_url = None if self.base_url is None else redact_url(self.base_url)
+        headers = options.get("headers")
+        if isinstance(headers, Mapping):
+            key = [self.api_key] if self.api_key and len(self.api_key) >= MIN_SECRET_CHARS else []
+            secrets = [*key, *request_secrets(headers, self.base_url or "")]
+            options["headers"] = redact_headers(headers, secrets)
+        return (
+            f"AdapterConfig(model={self.model!r}, base_url={base_url!r}, "
+            f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, options={options!r})"
+        )
 
 
 def available_providers() -> list[str]:

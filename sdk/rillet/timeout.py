@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rillet._exceptions import ConfigurationError
+
 __all__ = ["Timeout"]
 
 
@@ -15,7 +17,7 @@ class Timeout:
     ``connect``: opening the TCP (and TLS) connection. ``idle``: the longest silence between two
     received bytes, before the headers as well as during the body; a stall raises
     ``IdleTimeoutError`` instead of hanging. ``total``: the whole call, retries, back-off sleeps
-    and body included.
+    and body included. Anything but a positive number or None is a ``ConfigurationError``.
     """
 
     connect: float | None = 5.0
@@ -25,8 +27,10 @@ class Timeout:
     def __post_init__(self) -> None:
         for name in ("connect", "idle", "total"):
             value = getattr(self, name)
-            if value is not None and not (value > 0 and math.isfinite(value)):
-                raise ValueError(f"Timeout.{name} must be a positive number or None, not {value!r}")
+            if value is not None and not _is_positive(value):
+                raise ConfigurationError(
+                    f"Timeout.{name} must be a positive number of seconds or None, not {value!r}"
+                )
 
     @classmethod
     def coerce(cls, value: Timeout | float | int | None) -> Timeout:
@@ -35,6 +39,16 @@ class Timeout:
             return cls()
         if isinstance(value, Timeout):
             return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"timeout must be a Timeout, a number or None, not {value!r}")
+        if not _is_positive(value):
+            raise ConfigurationError(
+                "timeout must be a Timeout, a positive number of seconds (the idle timeout) or "
+                f"None, not {value!r}"
+            )
         return cls(idle=float(value))
+
+
+def _is_positive(value: object) -> bool:
+    """A finite number above 0 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value > 0 and math.isfinite(value)

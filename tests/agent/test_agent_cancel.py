@@ -62,7 +62,9 @@ async def test_closing_the_events_iterator_closes_the_connection(server: FaultSe
     body = openai_sse("Another slow answer, never read to the end.")
     server.script(Reply(body=body, chunks=event_cuts(body), chunk_delay=0.05))
     log = EventLog()
-    async with LLMClient(provider="openai", api_key="k", base_url=server.url + "/v1") as client:
+    async with LLMClient(
+        provider="openai", api_key="k", base_url=server.url + "/v1", model="gpt-test"
+    ) as client:
         runtime = RuntimeBuilder().with_client(client).with_on_event(log).build()
         async with runtime.events("hi") as events:
             async for event in events:

@@ -13,6 +13,7 @@ from rillet import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     ConflictError,
     ConnectTimeoutError,
     IdleTimeoutError,
@@ -44,9 +45,9 @@ def test_timeout_defaults_and_coerce() -> None:
     assert Timeout.coerce(0.2) == Timeout(idle=0.2)
     custom = Timeout(connect=1.0, idle=None, total=30.0)
     assert Timeout.coerce(custom) is custom
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigurationError, match="timeout must be"):
         Timeout.coerce("5")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="idle"):
+    with pytest.raises(ConfigurationError, match="idle"):
         Timeout(idle=0)
 
 
@@ -67,10 +68,10 @@ def test_backoff_schedule_and_jitter() -> None:
 def test_policy_rejects_a_negative_retry_count_or_jitter_outside_0_to_1() -> None:
     assert RetryPolicy(max_retries=0, jitter=0.0).max_retries == 0
     assert RetryPolicy(jitter=1.0).jitter == 1.0
-    with pytest.raises(ValueError, match=r"^max_retries must be >= 0$"):
+    with pytest.raises(ConfigurationError, match=r"^max_retries must be a whole number >= 0"):
         RetryPolicy(max_retries=-1)
     for jitter in (-0.01, 1.01):
-        with pytest.raises(ValueError, match=r"^jitter must be between 0 and 1$"):
+        with pytest.raises(ConfigurationError, match=r"^jitter must be between 0 and 1, not "):
             RetryPolicy(jitter=jitter)
 
 

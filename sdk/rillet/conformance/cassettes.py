@@ -5,10 +5,11 @@
 
 Scrubbed by ``rillet._redact``'s rules: credential headers (``Authorization``, ``x-api-key``,
 ``x-goog-api-key``, ``api-key``, any name saying key, token, secret, ...), cookies both ways,
-the providers' organization and project headers, ``key=`` query parameters and the password of
-the URL, the secrets passed in and the credential header values sent, and anything key-shaped
-(``KEY_SHAPES``) left in a URL, a header or a body. ``find_secrets`` scans a cassette's text for
-what must never be there.
+the providers' organization and project headers, ``key=`` query parameters and the user and
+password of the URL, the secrets passed in and every credential a recorded request carried
+(``request_secrets``: wherever a response echoes them, in its headers or its body), and
+anything key-shaped (``KEY_SHAPES``) left in a URL, a header or a body. ``find_secrets`` scans
+a cassette's text for what must never be there.
 
 vcrpy (>= 8.5) reads a streamed aiohttp body whole before the caller sees its first byte, so
 only finite streams can be recorded; at replay it hands the body back in one piece, so
@@ -18,7 +19,6 @@ imported only when a cassette is used: it is an optional dependency (``rillet[co
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,13 +33,12 @@ if TYPE_CHECKING:
     from vcr.request import Request  # type: ignore[import-untyped]
 
 from rillet._redact import (
-    CREDENTIAL_HEADERS,
     CREDENTIAL_QUERY_PARAMS,
     KEY_SHAPES,
     REDACTED,
-    header_secrets,
     is_credential_header,
     redact_text,
+    request_secrets,
 )
 
 __all__ = [
@@ -106,7 +105,7 @@ def scrub_request(
     request: Request, *, secrets: Sequence[str] = (), origin: str | None = None
 ) -> Request:
     """vcrpy's ``before_record_request`` (vcrpy passes a copy)."""
-    secrets = (*secrets, *header_secrets(request.headers))
+    secrets = (*secrets, *request_secrets(request.headers, request.uri))
     request.headers = {
         name: scrub_text(value, secrets)
         for name, value in request.headers.items()
@@ -133,6 +132,26 @@ def scrub_response(
         body["string"] = _scrub_bytes(body["string"], secrets)
     response["body"] = body
     return response
+
+
+class _Scrubber:
+    """vcrpy's two hooks for one cassette. vcrpy hands a response over without its request,
+    always after it: the credentials of every request seen so far are scrubbed from the
+    responses too, wherever a server echoes them."""
+
+    def __init__(self, secrets: Sequence[str], origin: str | None, drop: Sequence[str]) -> None:
+        self._secrets = list(secrets)
+        self._origin = origin
+        self._drop = tuple(drop)
+
+    def request(self, request: Request) -> Request:
+        for secret in request_secrets(request.headers, request.uri):
+            if secret not in self._secrets:
+                self._secrets.append(secret)
+        return scrub_request(request, secrets=self._secrets, origin=self._origin)
+
+    def response(self, response: dict[str, Any]) -> dict[str, Any]:
+        return scrub_response(response, secrets=self._secrets, drop=self._drop)
 
 
 def json_body(r1: Request, r2: Request) -> None:
@@ -168,17 +187,14 @@ def make_vcr(
     """A ``vcr.VCR`` with rillet's scrubbing, matching and aiohttp-friendly settings."""
     import vcr  # type: ignore[import-untyped]
 
+    # No vcrpy filter_headers / filter_query_parameters: they would take the credentials out
+    # before the scrubber sees them, and then it could not find them echoed in the response.
+    scrubber = _Scrubber(secrets, origin, drop)
     config = vcr.VCR(
         record_mode=record_mode,
         match_on=tuple(match_on),
-        filter_headers=sorted(CREDENTIAL_HEADERS),
-        filter_query_parameters=sorted(CREDENTIAL_QUERY_PARAMS),
-        before_record_request=functools.partial(
-            scrub_request, secrets=tuple(secrets), origin=origin
-        ),
-        before_record_response=functools.partial(
-            scrub_response, secrets=tuple(secrets), drop=tuple(drop)
-        ),
+        before_record_request=scrubber.request,
+        before_record_response=scrubber.response,
         decode_compressed_response=True,
     )
     config.register_matcher("json_body", json_body)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
+from rillet._arguments import check_base_url, check_max_retries, json_fault
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
-from rillet._exceptions import MalformedStreamError, MissingAPIKeyError, TransportError
+from rillet._exceptions import (
+    ConfigurationError,
+    MalformedStreamError,
+    MissingAPIKeyError,
+    TransportError,
+)
+from rillet._redact import redact_url
 from rillet.adapter import CallSettings
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.providers._mapper import WireMapper
@@ -23,7 +32,10 @@ class HTTPAdapter:
     """Base of the built-in adapters. Subclasses say where and what to send, and how to map.
 
     The API key is read from ``api_key`` or the first set variable of ``api_key_env``; it goes
-    only into request headers and never into a repr, a log line or an error.
+    only into request headers and never into a repr, a log line or an error. ``base_url`` may
+    carry a query (``?api-version=...``), kept at the end of every endpoint's URL.
+    Every argument is checked here, or before the request is sent: a bad one is a
+    ``ConfigurationError`` naming it.
     """
 
     provider_name: ClassVar[str]
@@ -48,19 +60,61 @@ class HTTPAdapter:
         if not key:
             raise MissingAPIKeyError(self.provider_name, self.api_key_env)
         self._api_key = key
-        env_url = os.environ.get(self.base_url_env) if self.base_url_env else None
-        self.base_url = (base_url or env_url or self.default_base_url).rstrip("/")
+        self.base_url = self._checked_base_url(base_url)
+        parts = urlsplit(self.base_url)
+        self._base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        self._query = parts.query
+        self._url_credentials = "@" in parts.netloc
         self.model = model
         self._extra_headers = dict(headers or {})
+        retries = check_max_retries(max_retries)
         self._transport = transport or HTTPTransport(
             session=session,
             timeout=timeout,
-            max_retries=2 if max_retries is None else max_retries,
+            max_retries=2 if retries is None else retries,
         )
+
+    def _checked_base_url(self, given: str | None) -> str:
+        if given is not None:
+            url, name = given, "base_url"
+        elif self.base_url_env and os.environ.get(self.base_url_env):
+            url, name = os.environ[self.base_url_env], self.base_url_env
+        else:
+            url, name = self.default_base_url, "base_url"
+        return check_base_url(url, name).rstrip("/")
+
+    @classmethod
+    def accepted_options(cls) -> list[str]:
+        """The names ``LLMClient(provider=..., options={...})`` accepts for this adapter: the
+        keyword arguments of its class that ``AdapterConfig`` does not already give."""
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None:
+                continue
+            parameters = inspect.signature(init).parameters.values()
+            names.update(p.name for p in parameters if p.kind in _NAMED and p.name != "self")
+            if all(p.kind is not p.VAR_KEYWORD for p in parameters):
+                break  # it passes nothing further up
+        return sorted(names - _CONFIG_FIELDS)
 
     @classmethod
     def from_config(cls, config: AdapterConfig) -> HTTPAdapter:
-        """Built by ``LLMClient(provider=...)``."""
+        """Built by ``LLMClient(provider=...)``; an option the class does not take is a
+        ``ConfigurationError`` naming those it does."""
+        accepted = cls.accepted_options()
+        unknown = sorted(set(config.options) - set(accepted))
+        if unknown:
+            names = ", ".join(repr(name) for name in unknown)
+            hint = (
+                "; model, api_key, base_url, timeout and max_retries are LLMClient's own arguments"
+                if _CONFIG_FIELDS.intersection(unknown)
+                else ""
+            )
+            raise ConfigurationError(
+                f"unknown option {names} for provider {cls.provider_name!r}; accepted: "
+                f"{', '.join(accepted)}{hint}"
+            )
         return cls(
             model=config.model,
             api_key=config.api_key,
@@ -75,7 +129,18 @@ class HTTPAdapter:
         return self.provider_name
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, model={self.model!r})"
+        shown = redact_url(self.base_url)
+        return f"{type(self).__name__}(base_url={shown!r}, model={self.model!r}{self._repr_more()})"
+
+    def _repr_more(self) -> str:
+        """More ``name=value`` pairs for the repr, each after ``", "``."""
+        return ""
+
+    def endpoint(self, path: str, query: str = "") -> str:
+        """The URL of ``path`` under ``base_url``, with ``query`` and then the query of
+        ``base_url`` (if any) after it."""
+        query = "&".join(q for q in (query, self._query) if q)
+        return f"{self._base}{path}?{query}" if query else f"{self._base}{path}"
 
     # -- what subclasses provide -------------------------------------------------------------
 
@@ -94,15 +159,41 @@ class HTTPAdapter:
     # -- the loop ------------------------------------------------------------------------------
 
     def _model_for(self, request: LLMRequest) -> LLMRequest:
-        if request.model is None and self.model is not None:
+        if request.model:
+            return request
+        if self.model:
             return request.model_copy(update={"model": self.model})
-        return request
+        raise ConfigurationError(
+            f"no model: {self.provider_name} needs one; pass model=... to LLMClient or to the call"
+        )
 
     def encode(self, request: LLMRequest) -> bytes:
-        """The request body as JSON bytes, ``provider_options`` merged last."""
+        """The request body as JSON bytes, ``provider_options`` merged last. A value JSON
+        cannot carry (NaN, infinity, an object) is a ``ConfigurationError`` naming its place."""
         body = self.body(request)
         body.update(request.provider_options)
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as error:
+            place, value = json_fault(request.model_dump()) or json_fault(body) or ("", None)
+            where = f"{place} is {value!r}" if place else str(error)
+            raise ConfigurationError(
+                f"the request cannot be sent as JSON: {where} (JSON has no NaN, infinity or "
+                "objects)"
+            ) from None
+        return text.encode()
+
+    def _checked_headers(self) -> dict[str, str]:
+        headers = {"content-type": "application/json", "accept": "text/event-stream"}
+        headers.update(self.headers(self._api_key))
+        headers.update(self._extra_headers)
+        if self._url_credentials and any(name.lower() == "authorization" for name in headers):
+            raise ConfigurationError(
+                "base_url holds credentials (user:password@) and the request already has an "
+                "Authorization header: only one can be sent. Put the proxy's credentials in "
+                "headers=... (options), not in base_url"
+            )
+        return headers
 
     async def stream(
         self, request: LLMRequest, settings: CallSettings
@@ -123,16 +214,14 @@ class HTTPAdapter:
         Chunks are handed out only as the consumer pulls batches, so backpressure still holds.
         """
         request = self._model_for(request)
-        headers = {"content-type": "application/json", "accept": "text/event-stream"}
-        headers.update(self.headers(self._api_key))
-        headers.update(self._extra_headers)
+        url, headers, body = self.url(request), self._checked_headers(), self.encode(request)
         mapper = self.mapper(request)
         feed = mapper.feed
         async with self._transport.stream(
             "POST",
-            self.url(request),
+            url,
             headers=headers,
-            body=self.encode(request),
+            body=body,
             timeout=settings.timeout,
             max_retries=settings.max_retries,
             keep_frames=settings.keep_frames,
@@ -194,6 +283,10 @@ def _carry_metadata(chunks: list[StreamChunk], frames: FrameStream) -> None:
     first = chunks[0]
     if first.type == "start":
         chunks[0] = first.model_copy(update=frames.metadata.fields())
+
+
+_NAMED = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+_CONFIG_FIELDS = frozenset({"model", "api_key", "base_url", "timeout", "max_retries"})
 
 
 def _frames_up_to(

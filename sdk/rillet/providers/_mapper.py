@@ -10,7 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rillet._error_kinds import ErrorTypes, classify
 from rillet._exceptions import MalformedStreamError
-from rillet._redact import redact_text
+from rillet._redact import redact_text, redact_value
 from rillet.protocol import ErrorChunk, StreamChunk
 from rillet.transport import Frame
 
@@ -74,7 +74,9 @@ def _validate(validator: _Validator, data: str) -> object:
     try:
         return validator.validate_json(data)
     except ValidationError as error:
-        snippet = data if len(data) <= 200 else data[:200] + "..."
+        # The transport already took the request's credentials out of ``data``; key shapes too.
+        text = redact_text(data)
+        snippet = text if len(text) <= 200 else text[:200] + "..."
         kind = "invalid JSON" if _is_json_error(error) else f"not a valid {error.title}"
         raise MalformedStreamError(f"{kind} in the stream: {snippet!r}") from error
 
@@ -106,15 +108,16 @@ def stream_error_chunk(
 ) -> ErrorChunk:
     """The terminal chunk for an error sent inside a 200 stream: classified exactly as the same
     status and error type would be over HTTP. ``status`` is the one the body names, if any;
-    ``raw`` is the error body as sent."""
+    ``raw`` is the error body as sent. Key-shaped text is redacted from both, as from an HTTP
+    error body (the transport already took the request's own credentials out)."""
     kind = classify(status, error_type, types, raw)
     return ErrorChunk(
         code=kind.code,
-        message=message,
+        message=redact_text(message),
         retryable=kind.retryable,
         status_code=status,
         error_type=error_type,
-        provider_error=raw,
+        provider_error=redact_value(raw),
     )
 
 

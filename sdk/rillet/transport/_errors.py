@@ -4,8 +4,9 @@
 raise (as httpx maps its engine's exceptions in one table); ``status_error`` turns a non-2xx
 response into its typed ``APIError``, with the provider's error type and message read from any
 of the three providers' JSON shapes, and the class chosen by ``rillet._error_kinds`` from the
-status and the error types the adapter declares (the transport knows no provider). Nothing built here carries an API key: texts
-go through ``redact_text`` and through the list of secret header values that were sent.
+status and the error types the adapter declares (the transport knows no provider). Nothing
+built here carries a credential: every text from the server or from a foreign exception goes
+through ``redact_text`` with the ``secrets`` the request carried.
 """
 
 from __future__ import annotations
@@ -88,11 +89,13 @@ def map_exception(
     timeout: Timeout,
     body_started: bool,
     frames: Sequence[object] = (),
+    secrets: Collection[str] = (),
 ) -> RilletError | None:
     """The rillet error for a failure while sending or reading; None if ``exc`` is not ours.
 
     ``body_started`` says whether any body byte had arrived: before it, connection failures and
     stalls are retryable; after it nothing is, and the error carries the ``frames`` received.
+    ``secrets``: the credentials the request carried, kept out of every text.
     Cancellation is never translated.
     """
     if isinstance(exc, asyncio.CancelledError):
@@ -102,7 +105,7 @@ def map_exception(
         if isinstance(exc, (MalformedStreamError, TransportError)) and not exc.frames:
             exc.frames = list(frames)
         return exc
-    _scrub_args(exc)  # it becomes our error's __cause__: no key in its text either
+    _scrub_args(exc, secrets)  # it becomes our error's __cause__: no key in its text either
     where = "after the body started" if body_started else "before the response body"
     # Timeouts first: aiohttp's timeout errors are also connection errors and OSErrors.
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
@@ -135,9 +138,9 @@ def map_exception(
             body_started=body_started,
         )
     if isinstance(exc, aiohttp.InvalidURL):
-        return ConfigurationError(f"invalid URL: {redact_text(str(exc.url))}")
+        return ConfigurationError(f"invalid URL: {redact_text(str(exc.url), secrets)}")
     if isinstance(exc, (aiohttp.ClientError, HttpProcessingError, OSError)):
-        detail = _describe(exc)
+        detail = _describe(exc, secrets)
         if body_started:
             return StreamInterruptedError(
                 f"the stream broke after {len(frames)} frames: {detail}",
@@ -158,19 +161,21 @@ def chains_safely(exc: BaseException) -> bool:
     return not isinstance(exc, aiohttp.ClientResponseError)
 
 
-def _scrub_args(exc: BaseException) -> None:
+def _scrub_args(exc: BaseException, secrets: Collection[str]) -> None:
     # e.g. aiohttp's ConnectionTimeoutError carries the full URL, ``?key=`` included.
     if any(isinstance(arg, str) for arg in exc.args):
-        exc.args = tuple(redact_text(arg) if isinstance(arg, str) else arg for arg in exc.args)
+        exc.args = tuple(
+            redact_text(arg, secrets) if isinstance(arg, str) else arg for arg in exc.args
+        )
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, secrets: Collection[str]) -> str:
     """A one-line, key-free description of a foreign exception."""
     if isinstance(exc, aiohttp.ClientResponseError):
         text = f"{exc.status}, message={exc.message!r}"  # str() would show the URL
     else:
         text = str(exc) or repr(exc)
-    return f"{type(exc).__name__}: {redact_text(text)}"
+    return f"{type(exc).__name__}: {redact_text(text, secrets)}"
 
 
 def _provider_error(parsed: object) -> tuple[str | None, str | None]:

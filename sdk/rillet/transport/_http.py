@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import io
 import logging
+import threading
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
@@ -22,6 +23,7 @@ import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
+from rillet._arguments import check_max_retries
 from rillet._closing import AsyncClosing
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import (
@@ -31,7 +33,7 @@ from rillet._exceptions import (
     RilletError,
     TotalTimeoutError,
 )
-from rillet._redact import header_secrets, redact_headers, redact_text, redact_url
+from rillet._redact import redact_headers, redact_text, request_secrets
 from rillet._response_metadata import read_metadata, request_id_of
 from rillet.timeout import Timeout
 from rillet.transport._errors import chains_safely, map_exception, status_error
@@ -79,6 +81,8 @@ class HTTPTransport(AsyncClosing):
     ``session`` is given: a caller's session is used as is (its pool settings apply) and never
     closed. ``timeout`` (a ``Timeout``, or a number meaning the idle timeout) and
     ``max_retries`` (None: the policy's, 2) are defaults that each call may override.
+    Connections belong to one event loop: the transport is bound to the loop that first uses
+    it, and using it from another is a ``ConfigurationError``.
     """
 
     def __init__(
@@ -105,6 +109,8 @@ class HTTPTransport(AsyncClosing):
         self._pool_limit = pool_limit
         self._pool_limit_per_host = pool_limit_per_host
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of the first request
+        self._binding = threading.Lock()  # two threads' first requests bind one loop
         # HTTP(S)_PROXY / NO_PROXY (and netrc proxy credentials) per origin, looked up once.
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
@@ -137,9 +143,8 @@ class HTTPTransport(AsyncClosing):
         stays empty, errors carry none), so its memory does not grow with its length.
         ``error_types``: what the provider's own error types mean, for an error status.
         """
-        retries = self.retry_policy.max_retries if max_retries is None else max_retries
-        if retries < 0:
-            raise ValueError("max_retries must be >= 0")
+        checked = check_max_retries(max_retries)
+        retries = self.retry_policy.max_retries if checked is None else checked
         return _StreamContext(
             _Opener(
                 self,
@@ -161,21 +166,44 @@ class HTTPTransport(AsyncClosing):
             f"owns_session={self._owns_session}, closed={self._closed})"
         )
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def _get_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        """The session, for a request running on ``loop``."""
         if self._closed:
-            raise ConfigurationError("this HTTPTransport is closed")
+            raise ConfigurationError(
+                "this client is closed (aclose(), or the end of its async with): create a new one"
+            )
+        if self._loop is not loop:
+            self._bind(loop)
         session = self._session
         if session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self._pool_limit, limit_per_host=self._pool_limit_per_host
-            )
-            # Proxies from the environment are honoured (see _proxy_for), but not through
-            # aiohttp's trust_env: that costs two thread-pool round trips on every request
-            # (a proxy lookup and a netrc lookup), a large share of a short stream's CPU.
-            session = self._session = aiohttp.ClientSession(connector=connector)
+            with self._binding:
+                session = self._session
+                if session is None:
+                    # Proxies from the environment are honoured (see _proxy_for), but not
+                    # through aiohttp's trust_env: that costs two thread-pool round trips on
+                    # every request (a proxy and a netrc lookup), a large share of a
+                    # short stream's CPU.
+                    connector = aiohttp.TCPConnector(
+                        limit=self._pool_limit, limit_per_host=self._pool_limit_per_host
+                    )
+                    session = self._session = aiohttp.ClientSession(connector=connector)
         elif session.closed:
             raise ConfigurationError("the aiohttp session given to HTTPTransport is closed")
         return session
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._binding:
+            if self._loop is None:
+                self._loop = loop
+            bound = self._loop
+        if bound is loop:
+            return
+        state = "closed since" if bound.is_closed() else "still running in another thread"
+        raise ConfigurationError(
+            "this client is used from a second event loop; its connections belong to the loop "
+            f"that first used it ({state}), and cannot move. Create one client per event loop "
+            "(inside the coroutine that asyncio.run runs) and close it there (async with)."
+        )
 
     async def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
         """The proxy ``HTTP(S)_PROXY`` / ``NO_PROXY`` give for ``url``, read from the
@@ -202,6 +230,7 @@ class _Opener:
         "_keep_frames",
         "_max_retries",
         "_method",
+        "_secrets",
         "_timeout",
         "_transport",
         "_url",
@@ -228,14 +257,17 @@ class _Opener:
         self._body = body
         self._timeout = timeout
         self._max_retries = max_retries
+        # What no text shown from this call may hold, however the server echoes it.
+        self._secrets = request_secrets(headers, url)
 
     async def open(self) -> FrameStream:
         transport = self._transport
-        session = transport._get_session()
+        loop = asyncio.get_running_loop()
+        session = transport._get_session(loop)
         policy = transport.retry_policy
         timeout = self._timeout
-        shown = redact_url(self._url)
-        loop = asyncio.get_running_loop()
+        secrets = self._secrets
+        shown = redact_text(self._url, secrets)
         deadline = None if timeout.total is None else loop.time() + timeout.total
         retries = 0
         while True:
@@ -251,7 +283,7 @@ class _Opener:
                     self._method,
                     shown,
                     retries + 1,
-                    redact_headers(self._headers),
+                    redact_headers(self._headers, secrets),
                 )
             cause: BaseException | None = None
             retry_headers: Mapping[str, str] | None = None
@@ -283,7 +315,7 @@ class _Opener:
                     return outcome
                 failure, cause = outcome
                 retry_headers = response.headers
-                request_id = request_id_of(response.headers)
+                request_id = request_id_of(response.headers, secrets)
             give_up = (
                 retries >= self._max_retries
                 or not failure.retryable
@@ -324,7 +356,7 @@ class _Opener:
                 response.headers,
                 body,
                 types=self._error_types,
-                secrets=header_secrets(self._headers),
+                secrets=self._secrets,
             )
             error.retryable = self._transport.retry_policy.should_retry(error, response.headers)
             return error, None
@@ -336,7 +368,8 @@ class _Opener:
         elif content_type == "text/html":
             # A 2xx HTML page is a proxy or portal talking, not the provider: say so clearly.
             page = await _read_bounded(response, 4096)
-            snippet = " ".join(redact_text(page.decode("utf-8", "replace")).split())[:200]
+            text = redact_text(page.decode("utf-8", "replace"), self._secrets)
+            snippet = " ".join(text.split())[:200]
             return MalformedStreamError(
                 f"expected an event stream, got a {status} text/html page: {snippet}"
             ), None
@@ -356,13 +389,14 @@ class _Opener:
             retries=retries,
             timeout=self._timeout,
             method=self._method,
-            url=redact_url(self._url),
+            url=redact_text(self._url, self._secrets),
             keep_frames=self._keep_frames,
-            metadata=read_metadata(response.headers, header_secrets(self._headers)),
+            metadata=read_metadata(response.headers, self._secrets),
+            secrets=self._secrets,
         )
 
     def _translate(self, exc: Exception) -> RilletError:
-        error = map_exception(exc, timeout=self._timeout, body_started=False)
+        error = map_exception(exc, timeout=self._timeout, body_started=False, secrets=self._secrets)
         if error is None:
             raise exc
         return error

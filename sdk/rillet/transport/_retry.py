@@ -14,7 +14,8 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from rillet._exceptions import APIError
+from rillet._arguments import check_max_retries
+from rillet._exceptions import APIError, ConfigurationError
 from rillet.rate_limit import retry_after
 
 __all__ = ["RetryPolicy", "retry_after"]
@@ -39,10 +40,9 @@ class RetryPolicy:
     )
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+        check_max_retries(self.max_retries)
         if not 0.0 <= self.jitter <= 1.0:
-            raise ValueError("jitter must be between 0 and 1")
+            raise ConfigurationError(f"jitter must be between 0 and 1, not {self.jitter!r}")
 
     def should_retry(self, error: APIError, headers: Mapping[str, str]) -> bool:
         """Whether an error response is worth another attempt: ``error.retryable``, unless the

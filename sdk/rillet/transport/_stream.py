@@ -9,6 +9,11 @@ sender instead of growing a buffer. Any failure closes the connection and is tra
 adapters' loop uses it so that a frame costs no ``await`` of its own. ``keep_frames=False``
 keeps no history in ``frames`` (a long stream then holds no memory that grows with it; errors
 then carry no frames).
+
+A server may echo a credential of the request anywhere in the body. Every read is searched for
+the request's ``secrets`` (one byte search per secret, across read boundaries too); from the
+read where one shows up on, each frame is handed out redacted, so that nothing built from the
+frames (chunks, an in-stream error, the quote of a malformed frame, ``frames``) holds it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from rillet._exceptions import APITimeoutError, RilletError
+from rillet._redact import redact_text
 from rillet._response_metadata import ResponseMetadata, read_metadata
 from rillet.timeout import Timeout
 from rillet.transport._errors import chains_safely, map_exception
@@ -52,7 +58,8 @@ class FrameStream:
     ``frames`` lists every frame handed out so far (errors carry it; it stays empty with
     ``keep_frames=False``), ``bytes_received`` counts body bytes after decompression,
     ``retries`` how many retries preceded this response. ``headers`` are the response's own;
-    ``metadata`` holds its request id, rate limits and headers with the credentials removed.
+    ``metadata`` holds its request id, rate limits and headers with the credentials removed. ``secrets``: the request's
+    credentials, redacted from every frame once the body holds one.
 
     The history is the body itself: the chunks as they were read, and ``frames`` decodes them
     again when asked (on an error, usually; decoding is a pure function of the bytes, whatever
@@ -73,10 +80,11 @@ class FrameStream:
         url: str,
         keep_frames: bool = True,
         metadata: ResponseMetadata | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.status: int = response.status
         self.headers: CIMultiDictProxy[str] = response.headers
-        self.metadata = read_metadata(response.headers) if metadata is None else metadata
+        self.metadata = read_metadata(response.headers, secrets) if metadata is None else metadata
         self.request_id: str | None = self.metadata.request_id
         self.content_type = content_type
         self._chunks: list[bytes] = []  # the body so far, as read (with keep_frames)
@@ -96,6 +104,9 @@ class FrameStream:
         self._timeout = timeout
         self._method = method
         self._url = url
+        self._secrets = secrets
+        self._watch = _SecretWatch(secrets) if secrets else None
+        self._redacting = False  # a secret arrived: every frame from now on is redacted
 
     @property
     def frames(self) -> list[Frame]:
@@ -110,11 +121,13 @@ class FrameStream:
             for chunk in self._chunks:
                 frames += decoder.feed(chunk)
                 if len(frames) >= count:
-                    return frames[:count]
-            frames += decoder.flush()
+                    break
+            else:
+                frames += decoder.flush()
         except RilletError:
             pass  # a fault in bytes after the frames handed out: it ended the stream
-        return frames[:count]
+        del frames[count:]
+        return self._redacted(frames) if self._redacting else frames
 
     @property
     def frame_count(self) -> int:
@@ -186,18 +199,26 @@ class FrameStream:
                 self.bytes_received += len(chunk)
             if self.keep_frames and chunk:
                 self._chunks.append(chunk)
+            if self._watch is not None and not self._redacting:
+                self._redacting = self._watch.found_in(chunk)
             # Only called once every frame of the last read was handed out: replace, no copy.
             if chunk:
                 self._ready = self._decoder.feed(chunk)
             else:
                 self._ready = self._decoder.flush()
                 self._release()
+            if self._redacting:
+                self._ready = self._redacted(self._ready)
             self._next = 0
         except BaseException as exc:
             # Whatever went wrong (cancellation included), the connection is unusable now.
             await self.aclose()
             error = map_exception(
-                exc, timeout=self._timeout, body_started=self.bytes_received > 0, frames=self.frames
+                exc,
+                timeout=self._timeout,
+                body_started=self.bytes_received > 0,
+                frames=self.frames,
+                secrets=self._secrets,
             )
             if error is None or error is exc:
                 raise
@@ -213,12 +234,42 @@ class FrameStream:
                 )
             raise error from (exc if chains_safely(exc) else None)
 
+    def _redacted(self, frames: list[Frame]) -> list[Frame]:
+        secrets = self._secrets
+        return [
+            Frame(
+                event=redact_text(f.event, secrets),
+                data=redact_text(f.data, secrets),
+                id=None if f.id is None else redact_text(f.id, secrets),
+                retry=f.retry,
+            )
+            for f in frames
+        ]
+
     def _release(self) -> None:
         # The body was read to the end: the connection may go back to the pool.
         self._done = True
         response, self._response = self._response, None
         if response is not None:
             response.release()
+
+
+class _SecretWatch:
+    """Says whether a secret's bytes arrived, in one read or across the edge of two."""
+
+    __slots__ = ("_needles", "_overlap", "_tail")
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        self._needles = tuple(secret.encode() for secret in secrets)
+        self._overlap = max(len(needle) for needle in self._needles) - 1
+        self._tail = b""  # the last bytes of the reads so far, short of any whole secret
+
+    def found_in(self, chunk: bytes) -> bool:
+        overlap = self._overlap
+        edge = self._tail + chunk[:overlap]
+        tail = chunk[-overlap:] if overlap else b""
+        self._tail = tail if len(chunk) >= overlap else edge[-overlap:]
+        return any(needle in chunk or needle in edge for needle in self._needles)
 
 
 def _unbounded(decoder: Decoder) -> Decoder:

@@ -44,7 +44,7 @@ class AnthropicAdapter(HTTPAdapter):
         self._beta = ",".join(beta)
 
     def url(self, request: LLMRequest) -> str:
-        return f"{self.base_url}/v1/messages"
+        return self.endpoint("/v1/messages")
 
     def headers(self, api_key: str) -> dict[str, str]:
         headers = {"x-api-key": api_key, "anthropic-version": self._version}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -15,6 +16,8 @@ from rillet.providers.gemini._request import build_body
 from rillet.transport import ClientSession, HTTPTransport, Timeout
 
 __all__ = ["GeminiAdapter"]
+
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class GeminiAdapter(HTTPAdapter):
@@ -57,19 +60,19 @@ class GeminiAdapter(HTTPAdapter):
         )
         self.sse = sse
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, model={self.model!r}, "
-            f"sse={self.sse})"
-        )
+    def _repr_more(self) -> str:
+        return f", sse={self.sse}"
 
     def url(self, request: LLMRequest) -> str:
-        model = request.model
-        if not model:
-            raise ConfigurationError("Gemini needs a model: pass model=... to LLMClient or call")
-        model = model.removeprefix("models/")  # Google's resource name works too
-        url = f"{self.base_url}/v1beta/models/{model}:streamGenerateContent"
-        return f"{url}?alt=sse" if self.sse else url
+        model = (request.model or "").removeprefix("models/")  # Google's resource name too
+        if not _MODEL_NAME.fullmatch(model):
+            # It goes into the URL's path: "/", "?", "%" or a dot segment would reach another
+            # endpoint. A name is one segment, and cannot start with a dot.
+            raise ConfigurationError(
+                f"model {model!r} is not a Gemini model name (letters, digits, '.', '-', '_')"
+            )
+        path = f"/v1beta/models/{model}:streamGenerateContent"
+        return self.endpoint(path, "alt=sse" if self.sse else "")
 
     def headers(self, api_key: str) -> dict[str, str]:
         headers = {"x-goog-api-key": api_key}

@@ -31,7 +31,7 @@ class OpenAIChatAdapter(HTTPAdapter):
     error_types: ClassVar[ErrorTypes] = ERROR_TYPES
 
     def url(self, request: LLMRequest) -> str:
-        return f"{self.base_url}/chat/completions"
+        return self.endpoint("/chat/completions")
 
     def headers(self, api_key: str) -> dict[str, str]:
         return {"authorization": f"Bearer {api_key}"}

@@ -28,7 +28,7 @@ class OpenAIResponsesAdapter(HTTPAdapter):
     error_types: ClassVar[ErrorTypes] = ERROR_TYPES
 
     def url(self, request: LLMRequest) -> str:
-        return f"{self.base_url}/responses"
+        return self.endpoint("/responses")
 
     def headers(self, api_key: str) -> dict[str, str]:
         return {"authorization": f"Bearer {api_key}"}
