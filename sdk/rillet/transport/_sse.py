@@ -114,9 +114,12 @@ class SSEDecoder:
         return data[len(_BOM) :] if data.startswith(_BOM) else data
 
     def _check_pending(self) -> None:
-        if len(self._buf) > self._max:
-            size = len(self._buf)
-            self._buf.clear()
+        buf = self._buf
+        # A line end at the very end may be the first half of the blank line that ends the
+        # event: it is not the event's, or the limit would depend on where the reads split.
+        if len(buf) > self._max and len(buf) - (buf[-1] == 0x0A) > self._max:
+            size = len(buf)
+            buf.clear()
             raise EventTooLargeError(
                 f"an SSE event exceeded max_event_bytes={self._max} ({size} bytes so far)"
             )
