@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import types
 import zlib
 from collections.abc import AsyncIterator, Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import aiohttp
 import pytest
+from aiohttp import http_parser
 
 from rillet import HTTPProtocolError, IdleTimeoutError, LLMClient, MalformedStreamError
 from rillet.testing import FaultServer, Reply
 from rillet.transport import HTTPTransport, RetryPolicy, Timeout
 from rillet.transport import _http as http_module
+from rillet.transport._read_guard import ReadGuard
 
 from ._raw_server import Part, RawServer, chunk, head
 from ._support import SleepRecorder, assert_no_connection_in_use, datas, sse
@@ -189,3 +192,57 @@ async def test_idle_timeout_holds_without_aiohttps_read_timer(
     assert isinstance(error, IdleTimeoutError) and error.body_started
     assert received == datas(error.frames) == ["a", "b"]
     assert IDLE * 0.9 <= elapsed < IDLE + 1.0
+
+
+@pytest.mark.skipif(
+    http_parser.HttpResponseParser is http_parser.HttpResponseParserPy,
+    reason="aiohttp's pure-Python parser fails the reader itself, dropping what is buffered",
+)
+async def test_bytes_before_the_fault_reach_a_busy_consumer(transport: HTTPTransport) -> None:
+    # "b" and the bad line come in one write while the consumer is busy with "a": "b" waits in
+    # aiohttp's buffer when the connection closes, and must still be read before the error.
+    script: list[Part] = [head(), chunk(sse("a")), 0.05, chunk(sse("b")) + b"zz\r\n"]
+    received: list[str] = []
+    async with RawServer(script) as server:
+
+        async def consume() -> None:
+            async with transport.stream("POST", server.url, headers={}, body=b"{}") as stream:
+                async for frame in stream:
+                    received.append(frame.data)
+                    await asyncio.sleep(0.2)
+
+        with pytest.raises(HTTPProtocolError) as caught:
+            await bounded(consume())
+    assert received == datas(caught.value.frames) == ["a", "b"]
+
+
+class _Protocol:
+    """What aiohttp's ``StreamReader`` asks of its connection."""
+
+    connected = True
+    _reading_paused = False
+
+    def pause_reading(self) -> None:
+        self._reading_paused = True
+
+    def resume_reading(self) -> None:
+        self._reading_paused = False
+
+
+async def test_bytes_that_come_in_the_turn_of_the_deadline_are_no_timeout(no_leaks: None) -> None:
+    # A busy loop runs the arrival of bytes and the idle deadline in one turn: the read they
+    # wake has not resumed yet when the deadline is checked, and must not be failed.
+    loop = asyncio.get_running_loop()
+    content = aiohttp.StreamReader(cast(Any, _Protocol()), 1 << 16, loop=loop)
+    response = cast(aiohttp.ClientResponse, types.SimpleNamespace(content=content, connection=None))
+    guard = ReadGuard(response, idle=0.1)
+    try:
+        first = asyncio.create_task(guard.read(100))
+        await asyncio.sleep(0)  # the read waits
+        loop.call_later(0.09, content.feed_data, b"a")
+        loop.call_later(0.01, time.sleep, 0.2)  # the loop is busy past both
+        assert await bounded(first) == b"a"
+        content.feed_data(b"b")
+        assert await bounded(guard.read(100)) == b"b"
+    finally:
+        guard.close()

@@ -5,8 +5,10 @@ breaks with an error. Not always: after a parser error in the body (a bad chunk-
 over-long trailer) it drops that timer and closes the connection without telling the body's
 reader, whose read then waits for ever. The guard makes the idle timeout rillet's own promise:
 
-- when the connection closes while the body has neither ended nor failed, the read fails at
-  once, with the parser's error that aiohttp kept on the connection's protocol;
+- when the connection closes while the body has neither ended nor failed, the body ends at
+  once: its reader gets what is still buffered (bytes that came before the fault), then the end
+  of the body, and ``fault`` says why (the parser's error that aiohttp kept on the connection's
+  protocol), for the reader to raise instead of taking the end as a complete body;
 - a read that has waited ``idle`` seconds fails. One timer per response checks the time the
   waiting read began (``since``, which the reader stamps) and re-arms itself at most once per
   ``idle``: a timer per read would cost a heap push and a cancel on every read.
@@ -26,7 +28,17 @@ __all__ = ["ReadGuard"]
 class ReadGuard:
     """Watches one response's body from the headers until ``close()``."""
 
-    __slots__ = ("_closed", "_content", "_handle", "_idle", "_loop", "_protocol", "clock", "since")
+    __slots__ = (
+        "_closed",
+        "_content",
+        "_handle",
+        "_idle",
+        "_loop",
+        "_protocol",
+        "clock",
+        "fault",
+        "since",
+    )
 
     def __init__(self, response: aiohttp.ClientResponse, idle: float | None) -> None:
         loop = asyncio.get_running_loop()
@@ -34,6 +46,8 @@ class ReadGuard:
         self.clock = loop.time
         self.since: float | None = None
         """When the read now waiting began (``clock()``); None while no read waits."""
+        self.fault: BaseException | None = None
+        """Why the guard ended the body early; a reader that meets the end raises it."""
         self._content = response.content
         self._idle = idle
         self._handle: asyncio.Handle | None = None
@@ -45,7 +59,7 @@ class ReadGuard:
         if self._protocol is not None:
             closed = self._protocol.closed  # None (aiohttp >= 3.12) once the connection is lost
             if closed is None or closed.done():
-                self._fail(aiohttp.ServerDisconnectedError())
+                self._end_body()
             else:
                 # Whoever creates this future must see its exception retrieved: _retrieve
                 # stays on it (once) after this stream lets go of the connection.
@@ -92,16 +106,28 @@ class ReadGuard:
 
     def _on_lost(self, closed: asyncio.Future[None]) -> None:
         if self._closed is closed:
-            self._fail(aiohttp.ServerDisconnectedError())
+            self._end_body()
 
-    def _fail(self, otherwise: BaseException) -> None:
-        """Fail the body's reader with the parser's error, else ``otherwise``; nothing if the
-        body already ended or failed."""
+    def _end_body(self) -> None:
+        """The connection is gone: end a body that neither ended nor failed, keeping what is
+        buffered (an error set on aiohttp's reader now would drop it)."""
         content = self._content
         if content.is_eof() or content.exception() is not None:
             return
-        fault = None if self._protocol is None else self._protocol.exception()
-        content.set_exception(fault if isinstance(fault, HttpProcessingError) else otherwise)
+        self.fault = self._parser_error() or aiohttp.ServerDisconnectedError()
+        content.feed_eof()  # the connection is closed: it can never go back to the pool
+
+    def _fail(self, otherwise: BaseException) -> None:
+        """Fail the waiting read (nothing is buffered) with the parser's error, else
+        ``otherwise``; nothing if the body already ended or failed."""
+        content = self._content
+        if content.is_eof() or content.exception() is not None:
+            return
+        content.set_exception(self._parser_error() or otherwise)
+
+    def _parser_error(self) -> HttpProcessingError | None:
+        error = None if self._protocol is None else self._protocol.exception()
+        return error if isinstance(error, HttpProcessingError) else None
 
 
 def _retrieve(closed: asyncio.Future[None]) -> None:

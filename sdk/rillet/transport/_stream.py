@@ -194,6 +194,8 @@ class FrameStream:
             if chunk:
                 self._ready = self._decoder.feed(chunk)
             else:
+                if self._guard.fault is not None:
+                    raise self._guard.fault  # not a complete body: the connection broke
                 self._ready = self._decoder.flush()
                 self._release()
             self._next = 0
