@@ -246,3 +246,14 @@ async def test_bytes_that_come_in_the_turn_of_the_deadline_are_no_timeout(no_lea
         assert await bounded(guard.read(100)) == b"b"
     finally:
         guard.close()
+
+
+async def test_the_fault_server_scripts_a_broken_framing(transport: HTTPTransport) -> None:
+    body = sse("a", "b", "c")
+    async with FaultServer() as server:
+        server.script(Reply(body=body, chunks=[3], corrupt_after=len(sse("a", "b")) + 2))
+        received, error = await bounded(frames_until_error(transport, server.url))
+        await server.wait_finished()
+    assert isinstance(error, HTTPProtocolError) and not error.retryable
+    assert received == datas(error.frames) == ["a", "b"]
+    assert len(server.requests) == 1 and server.requests[0].disconnected
