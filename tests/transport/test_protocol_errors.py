@@ -217,10 +217,16 @@ async def test_bytes_before_the_fault_reach_a_busy_consumer(transport: HTTPTrans
 
 
 class _Protocol:
-    """What aiohttp's ``StreamReader`` asks of its connection."""
+    """What aiohttp's ``StreamReader`` and the guard ask of a connection."""
 
     connected = True
     _reading_paused = False
+
+    def __init__(self) -> None:
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def exception(self) -> BaseException | None:
+        return None
 
     def pause_reading(self) -> None:
         self._reading_paused = True
@@ -257,3 +263,41 @@ async def test_the_fault_server_scripts_a_broken_framing(transport: HTTPTranspor
     assert isinstance(error, HTTPProtocolError) and not error.retryable
     assert received == datas(error.frames) == ["a", "b"]
     assert len(server.requests) == 1 and server.requests[0].disconnected
+
+
+async def test_a_read_that_begins_on_a_lost_connection_raises_the_fault(
+    monkeypatch: pytest.MonkeyPatch, transport: HTTPTransport
+) -> None:
+    # The consumer is busy while the connection breaks, and reads again before the guard has
+    # heard of it (here: never): aiohttp's reader then raises a bare RuntimeError.
+    monkeypatch.setattr(ReadGuard, "_on_lost", lambda self, closed: None)
+    script: list[Part] = [head(), chunk(sse("a")), 0.05, b"zz\r\n"]
+    received: list[str] = []
+    async with RawServer(script) as server:
+
+        async def consume() -> None:
+            async with transport.stream("POST", server.url, headers={}, body=b"{}") as stream:
+                async for frame in stream:
+                    received.append(frame.data)
+                    await asyncio.sleep(0.3)
+
+        with pytest.raises(HTTPProtocolError) as caught:
+            await bounded(consume())
+    assert received == datas(caught.value.frames) == ["a"]
+
+
+async def test_the_first_read_on_a_lost_connection_raises_the_fault(no_leaks: None) -> None:
+    loop = asyncio.get_running_loop()
+    protocol = _Protocol()
+    protocol.connected = False  # gone, and the guard not told yet
+    content = aiohttp.StreamReader(cast(Any, protocol), 1 << 16, loop=loop)
+    connection = types.SimpleNamespace(protocol=protocol)
+    response = cast(
+        aiohttp.ClientResponse, types.SimpleNamespace(content=content, connection=connection)
+    )
+    guard = ReadGuard(response, idle=1.0)
+    try:
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await guard.read(100)
+    finally:
+        guard.close()

@@ -73,8 +73,22 @@ class ReadGuard:
         self.since = self.clock()
         try:
             return await self._content.read(size)
+        except RuntimeError as exc:
+            cause = self.cause_of(exc)
+            if cause is exc:
+                raise
+            raise cause from exc
         finally:
             self.since = None
+
+    def cause_of(self, exc: BaseException) -> BaseException:
+        """What a read's ``exc`` stands for. aiohttp's reader raises a bare ``RuntimeError``
+        for a read that begins on a connection already gone, before the guard heard of it:
+        that is the parser's error, or a lost connection."""
+        protocol = self._protocol
+        if isinstance(exc, RuntimeError) and protocol is not None and not protocol.connected:
+            return self._parser_error() or aiohttp.ServerDisconnectedError()
+        return exc
 
     def close(self) -> None:
         """Stop watching: the body ended, or the response is being closed. Idempotent."""

@@ -200,10 +200,14 @@ class FrameStream:
                 self._release()
             self._next = 0
         except BaseException as exc:
+            cause = self._guard.cause_of(exc)  # first: closing clears what aiohttp kept
             # Whatever went wrong (cancellation included), the connection is unusable now.
             await self.aclose()
             error = map_exception(
-                exc, timeout=self._timeout, body_started=self.bytes_received > 0, frames=self.frames
+                cause,
+                timeout=self._timeout,
+                body_started=self.bytes_received > 0,
+                frames=self.frames,
             )
             if error is None or error is exc:
                 raise
