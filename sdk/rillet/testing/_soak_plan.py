@@ -47,9 +47,9 @@ CONSUMERS: tuple[Consumer, ...] = ("read", "slow", "break", "cancel", "aclose")
 """Reads to the end; sleeps at every chunk; breaks out of the loop, has its task cancelled, or
 calls ``aclose()`` and reads on, after ``stop_after`` chunks."""
 
-IDLE = 0.5  # the soak's idle timeout: every stall costs this much wall time
+IDLE = 1.0  # the soak's idle timeout: every stall costs this much wall time
 STALL = 30.0  # a stall the server would hold far longer than the idle timeout
-FAULT_DELAY = 0.15  # a pause before a cut, longer than a slow consumer takes to read a body
+FAULT_DELAY = 0.1  # a pause before a cut, longer than a slow consumer takes to read a body
 _WORDS = [
     "Hello",
     " world",

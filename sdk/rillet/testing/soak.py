@@ -69,6 +69,7 @@ COUNTERS = (
 _EXAMPLES = 10  # failures described in the report, at most
 _STREAM_ID = re.compile(rb"soak-(\d+)")
 _SLOW_READ = 0.001  # a slow consumer's pause at every chunk
+_PAUSE_PROBE = 0.01
 
 
 @dataclass
@@ -79,6 +80,9 @@ class SoakReport:
     seed: int
     concurrency: int
     seconds: float = 0.0
+    longest_pause: float = 0.0
+    """The longest time the event loop was held (a collection, a starved process): a pause
+    longer than the soak's idle timeout can turn a scripted fault into a timeout."""
     counts: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     consumers: Counter[str] = field(default_factory=Counter)
@@ -99,6 +103,7 @@ class SoakReport:
             "seed": self.seed,
             "concurrency": self.concurrency,
             "seconds": round(self.seconds, 1),
+            "longest_pause": round(self.longest_pause, 3),
             "counts": {name: self.counts[name] for name in COUNTERS},
             "faults": dict(self.faults.most_common()),
             "consumers": dict(self.consumers.most_common()),
@@ -108,7 +113,8 @@ class SoakReport:
     def table(self) -> str:
         lines = [
             f"rillet soak: {self.streams} streams, seed {self.seed}, "
-            f"concurrency {self.concurrency}, {self.seconds:.1f} s",
+            f"concurrency {self.concurrency}, {self.seconds:.1f} s "
+            f"(longest event-loop pause {self.longest_pause * 1000:.0f} ms)",
             "  faults:    " + ", ".join(f"{k} {v}" for k, v in self.faults.most_common()),
             "  consumers: " + ", ".join(f"{k} {v}" for k, v in self.consumers.most_common()),
             "",
@@ -218,6 +224,14 @@ async def soak(
     return report
 
 
+async def _watch_pauses(report: SoakReport) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(_PAUSE_PROBE)
+        report.longest_pause = max(report.longest_pause, loop.time() - before - _PAUSE_PROBE)
+
+
 async def _run_batch(
     plans: Sequence[Plan],
     clients: dict[str, LLMClient],
@@ -237,7 +251,21 @@ async def _run_batch(
         async with slots:
             await _one(plan, clients[plan.wire], report)
 
-    await asyncio.gather(*(one(plan) for plan in plans))
+    # Collections would walk every object of the process (a test runner's whole heap) and
+    # hold the loop long enough to turn a scripted fault into a timeout: while the streams
+    # run, only what they allocate is collected.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    pauses = asyncio.create_task(_watch_pauses(report))
+    try:
+        await asyncio.gather(*(one(plan) for plan in plans))
+    finally:
+        pauses.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pauses
+        if freeze:
+            gc.unfreeze()
     try:
         await server.wait_finished(timeout=5.0)
     except asyncio.TimeoutError:
