@@ -2,12 +2,13 @@
 
 A stream is one call through a real adapter (OpenAI Chat over SSE, or Gemini's JSON array) to a
 ``FaultServer`` that answers each attempt with a scripted ``Reply``: zero to two failures before
-the body (retryable statuses, stalls before the headers or the first byte, non-retryable
-statuses and bytes that break HTTP), then a reply whose body may be cut, reset, stalled,
-corrupted, ended early, or hold an in-stream error. The expected outcome is computed here from
-the bytes of the body and where the fault falls, independently of rillet's decoders: the whole
-text, or the error's class, ``retryable`` and partial text (exactly the text of the frames
-complete before the fault), and how many requests the server must see.
+the body (retryable and final statuses, stalls before the headers or the first byte, bytes that
+break HTTP, an HTML page), then replies whose body may be cut, reset, stalled, corrupted, ended
+early, or hold an in-stream error; as long as the retries last, a failure before the first body
+byte (a retryable one) is followed by another reply. The expected outcome is computed here from
+the bytes of the body and where the fault falls, independently of rillet's decoders and error
+table: the whole text, or the error's class, ``retryable`` and partial text (exactly the text of
+the frames complete before the fault), and how many requests the server must see.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ _WORDS = [
     " a\nb",
     " ]}",
 ]
+# Written out, not taken from rillet._error_kinds: the soak checks that table too.
 _STATUS_ERRORS: dict[int, type[RilletError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -116,12 +118,17 @@ class Plan:
         return 10.0 + attempts * (IDLE + FAULT_DELAY + 0.5) + dripping
 
 
+_Kind = Literal["content", "error", "finish", "done"]
+
+
 @dataclass(frozen=True)
 class _Piece:
+    """One frame of a body: where it starts and ends, its text, what it does."""
+
     start: int
     end: int
     text: str
-    kind: Literal["content", "error", "finish", "done"] = "content"
+    kind: _Kind = "content"
 
 
 @dataclass
@@ -130,10 +137,11 @@ class _Body:
     data: bytes = b""
     pieces: list[_Piece] = field(default_factory=list)
 
-    def add(self, frame: bytes, text: str = "", kind: str = "content", *, at: int = 0) -> None:
+    def add(self, frame: bytes, text: str = "", kind: _Kind = "content", *, at: int = 0) -> None:
+        """Append ``frame``, whose first ``at`` bytes are the separator before it."""
         start = len(self.data) + at
         self.data += frame
-        self.pieces.append(_Piece(start, start + len(frame) - at, text, kind))  # type: ignore[arg-type]
+        self.pieces.append(_Piece(start, len(self.data), text, kind))
 
     @property
     def text(self) -> str:
@@ -246,7 +254,7 @@ def _json_body(rng: random.Random) -> _Body:
         last = i == len(words) - 1
         if last:
             candidate["finishReason"] = "STOP"
-        kind = "finish" if last else "content"
+        kind: _Kind = "finish" if last else "content"
         body.add(gap + element({"candidates": [candidate]}), word, kind, at=len(gap))
     body.data += b"]"
     return body
