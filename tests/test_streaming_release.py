@@ -33,6 +33,12 @@ def _chat_body(words: Sequence[str]) -> bytes:
     return "".join(f"data: {f}\n\n" for f in frames).encode()
 
 
+def _client(server: FaultServer, http: HTTPTransport) -> LLMClient:
+    return LLMClient(
+        provider="openai", model="m", api_key="k", base_url=server.url, options={"transport": http}
+    )
+
+
 def _connections_in_use(http: HTTPTransport) -> object:
     session = http._session
     connector = session.connector if session is not None else None
@@ -46,13 +52,7 @@ async def test_the_terminal_chunk_releases_the_connection_while_the_stream_is_he
     async with FaultServer() as server, HTTPTransport() as http:
         # The server stalls before the end of the chunked body: only the client can end it.
         server.script(Reply(body=body, stall_after=len(body), stall_for=10.0))
-        client = LLMClient(
-            provider="openai",
-            model="m",
-            api_key="k",
-            base_url=server.url,
-            options={"transport": http},
-        )
+        client = _client(server, http)
         async with client.stream("hi") as stream:
             types = [chunk.type async for chunk in stream]
             assert types[-1] == "stop"
@@ -66,13 +66,7 @@ async def test_the_terminal_chunk_releases_the_connection_while_the_stream_is_he
 async def test_no_chunk_is_handed_out_after_aclose(no_leaks: None) -> None:
     async with FaultServer() as server, HTTPTransport() as http:
         server.script(Reply(body=_chat_body(["a", "b", "c"])))  # one read: one batch
-        client = LLMClient(
-            provider="openai",
-            model="m",
-            api_key="k",
-            base_url=server.url,
-            options={"transport": http},
-        )
+        client = _client(server, http)
         stream = client.stream("hi")
         # The first chunk comes alone; the second is the first of a batch of the rest.
         seen = [await stream.__anext__(), await stream.__anext__()]

@@ -48,13 +48,18 @@ async def bounded(awaitable: Awaitable[T]) -> T:
     return await asyncio.wait_for(awaitable, BOUND)
 
 
-async def frames_until_error(http: HTTPTransport, url: str) -> tuple[list[str], Exception]:
-    """The data of the frames handed out, and the error that ended the stream."""
+async def frames_until_error(
+    http: HTTPTransport, url: str, *, pause: float = 0.0
+) -> tuple[list[str], Exception]:
+    """The data of the frames handed out, and the error that ended the stream; a consumer
+    that ``pause``s after each frame is busy while the next bytes come."""
     received: list[str] = []
     try:
         async with http.stream("POST", url, headers={}, body=b"{}") as stream:
             async for frame in stream:
                 received.append(frame.data)
+                if pause:
+                    await asyncio.sleep(pause)
     except Exception as error:
         return received, error
     raise AssertionError(f"the stream ended without an error after {received}")
@@ -202,18 +207,10 @@ async def test_bytes_before_the_fault_reach_a_busy_consumer(transport: HTTPTrans
     # "b" and the bad line come in one write while the consumer is busy with "a": "b" waits in
     # aiohttp's buffer when the connection closes, and must still be read before the error.
     script: list[Part] = [head(), chunk(sse("a")), 0.05, chunk(sse("b")) + b"zz\r\n"]
-    received: list[str] = []
     async with RawServer(script) as server:
-
-        async def consume() -> None:
-            async with transport.stream("POST", server.url, headers={}, body=b"{}") as stream:
-                async for frame in stream:
-                    received.append(frame.data)
-                    await asyncio.sleep(0.2)
-
-        with pytest.raises(HTTPProtocolError) as caught:
-            await bounded(consume())
-    assert received == datas(caught.value.frames) == ["a", "b"]
+        received, error = await bounded(frames_until_error(transport, server.url, pause=0.2))
+    assert isinstance(error, HTTPProtocolError)
+    assert received == datas(error.frames) == ["a", "b"]
 
 
 class _Protocol:
@@ -272,18 +269,10 @@ async def test_a_read_that_begins_on_a_lost_connection_raises_the_fault(
     # heard of it (here: never): aiohttp's reader then raises a bare RuntimeError.
     monkeypatch.setattr(ReadGuard, "_on_lost", lambda self, closed: None)
     script: list[Part] = [head(), chunk(sse("a")), 0.05, b"zz\r\n"]
-    received: list[str] = []
     async with RawServer(script) as server:
-
-        async def consume() -> None:
-            async with transport.stream("POST", server.url, headers={}, body=b"{}") as stream:
-                async for frame in stream:
-                    received.append(frame.data)
-                    await asyncio.sleep(0.3)
-
-        with pytest.raises(HTTPProtocolError) as caught:
-            await bounded(consume())
-    assert received == datas(caught.value.frames) == ["a"]
+        received, error = await bounded(frames_until_error(transport, server.url, pause=0.3))
+    assert isinstance(error, HTTPProtocolError)
+    assert received == datas(error.frames) == ["a"]
 
 
 async def test_the_first_read_on_a_lost_connection_raises_the_fault(no_leaks: None) -> None:
