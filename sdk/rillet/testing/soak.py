@@ -16,7 +16,8 @@ status is 1 otherwise):
   ``CancelledError``);
 - wrong outcomes: a success for an error, or an error of the wrong class or ``retryable``;
 - wrong partials: a text, or an error's partial text, other than that of the frames complete
-  before the fault (for a consumer that stopped early: not a prefix of it);
+  before the fault (for a consumer that stopped early, or a slow one that aiohttp may leave
+  behind when the connection breaks: not a prefix of it, or not what was handed out);
 - retry-discipline violations: the server saw more or fewer requests than the plan allows
   (a retry after the body began, no retry of a retryable failure before it);
 - contract violations: chunks that are not one start first and one terminal last (none for a
@@ -66,7 +67,7 @@ COUNTERS = (
     "leaked tasks",
     "leaked file descriptors",
 )
-_EXAMPLES = 10  # failures described in the report, at most
+_EXAMPLES = 3  # failures of each count described in the report, at most
 _STREAM_ID = re.compile(rb"soak-(\d+)")
 _SLOW_READ = 0.001  # a slow consumer's pause at every chunk
 _PAUSE_PROBE = 0.01
@@ -94,7 +95,7 @@ class SoakReport:
 
     def count(self, name: str, example: str) -> None:
         self.counts[name] += 1
-        if len(self.examples) < _EXAMPLES:
+        if self.counts[name] <= _EXAMPLES:
             self.examples.append(f"{name}: {example}")
 
     def as_json(self) -> dict[str, Any]:
@@ -397,7 +398,14 @@ def _problems(plan: Plan, outcome: _Outcome) -> list[tuple[str, str]]:
             )
         )
     partial = error.partial.text if error.partial is not None else None
-    if partial != expected.text or outcome.text != expected.text:
+    if plan.consumer == "slow":
+        # Still busy with earlier chunks when the connection broke: aiohttp's reader drops
+        # what it had buffered then (it raises before handing buffered bytes out), so the
+        # partial may stop short of what was sent; it must still be what was handed out.
+        right = partial == outcome.text and expected.text.startswith(outcome.text)
+    else:
+        right = partial == outcome.text == expected.text
+    if not right:
         problems.append(
             ("wrong partials", f"partial {partial!r}, read {outcome.text!r}, not {expected.text!r}")
         )
