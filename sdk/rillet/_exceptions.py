@@ -31,6 +31,8 @@
     │   ├── ContentBlockedError      the provider refused the prompt (Gemini ``promptFeedback``)
     │   └── ProviderStreamError      any other error the provider sent inside the stream
     ├── MalformedStreamError         bytes that are not the provider's protocol
+    │   ├── HTTPProtocolError        bytes that are not HTTP/1.1: a bad chunk-size line, an
+    │   │                            over-long header, a body its Content-Encoding cannot decode
     │   └── EventTooLargeError       one event exceeded ``max_event_bytes``
     └── InvalidToolArgumentsError    a tool call's final arguments are not a JSON object
 
@@ -62,6 +64,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ContentBlockedError",
     "EventTooLargeError",
+    "HTTPProtocolError",
     "IdleTimeoutError",
     "InternalServerError",
     "InvalidToolArgumentsError",
@@ -344,6 +347,12 @@ class MalformedStreamError(RilletError):
     ) -> None:
         super().__init__(message, partial=partial, retryable=False)
         self.frames = list(frames)
+
+
+class HTTPProtocolError(MalformedStreamError):
+    """The response broke HTTP/1.1 itself (its framing, headers or content encoding); never
+    retried, since the same server would send the same bytes again. ``frames`` holds what
+    arrived before the fault."""
 
 
 class EventTooLargeError(MalformedStreamError):

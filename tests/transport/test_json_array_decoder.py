@@ -180,3 +180,73 @@ def test_only_json_whitespace_may_follow_the_array() -> None:
     decoder.feed(b"[1]")
     with pytest.raises(MalformedStreamError, match=r"^bytes after the end of the JSON array$"):
         decoder.feed(b"\x0c")
+
+
+def test_eof_inside_a_top_level_string_is_malformed() -> None:
+    for body in (b'["abc', b'["abc\\"', b'[1, "de'):
+        for cut in range(1, len(body) + 1):
+            decoder = JSONArrayDecoder()
+            decoder.feed(body[:cut])
+            decoder.feed(body[cut:])
+            with pytest.raises(MalformedStreamError):
+                decoder.flush()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'[1,{\n"a": 1\n}]', ["1", '{\n"a": 1\n}']),
+        (b'["s",{\n"a": 1\n}\n,\r\n{\n"b": 2\n}]', ['"s"', '{\n"a": 1\n}', '{\n"b": 2\n}']),
+        (b'[true, {"a": 1}]', ["true", '{"a": 1}']),
+    ],
+)
+def test_no_element_before_an_object_is_skipped(body: bytes, expected: list[str]) -> None:
+    assert_every_split(body, expected)
+
+
+@pytest.mark.parametrize("body", [b'[x{"a": 1}]', b'[x{\n"a": 1\n}]', b'[1, x{"a": 1}]', b"[x[1]]"])
+def test_bytes_before_an_element_are_malformed(body: bytes) -> None:
+    for cut in range(1, len(body)):
+        with pytest.raises(MalformedStreamError):
+            elements(body, (cut,))
+    with pytest.raises(MalformedStreamError):
+        elements(body)
+
+
+ONE_OF_EACH = {
+    "pretty object (the layout scanner)": '{\n  "t": "xxxxxxxxxxxxxxxxxxxx"\n}',
+    "compact object (the C scanner)": '{"t": "xxxxxxxxxxxxxxxxxxxx"}',
+    "string": '"xxxxxxxxxxxxxxxxxxxx"',
+    "number": "12345678901234567890",
+    "array": '["xxxxxxxxxxxxxxxxxxxx"]',
+}
+
+
+@pytest.mark.parametrize("kind", list(ONE_OF_EACH))
+def test_an_element_of_exactly_max_event_bytes_passes_one_more_byte_does_not(kind: str) -> None:
+    element = ONE_OF_EACH[kind]
+    body = f"[{element},\n{element}]".encode()
+    limit = len(element)
+    for cuts in [(), (1,), (len(body) // 2,), tuple(range(1, len(body)))]:  # whole, split, drip
+        assert elements(body, cuts, max_event_bytes=limit) == [element] * 2, f"cuts {cuts}"
+        with pytest.raises(EventTooLargeError):
+            elements(body, cuts, max_event_bytes=limit - 1)
+
+
+def test_elements_the_layout_scanner_finds_are_size_checked() -> None:
+    small, big = '{\n  "t": "y"\n}', '{\n  "t": "' + "x" * 100 + '"\n}'
+    body = f"[{small}\n,\r\n{big}\n,\r\n{small}]".encode()
+    decoder = JSONArrayDecoder(max_event_bytes=50)
+    with pytest.raises(EventTooLargeError):
+        decoder.feed(body)  # one read holds all three: each is checked, not only what is left
+    assert elements(body, max_event_bytes=200) == [small, big, small]
+
+
+def test_bytes_before_an_element_give_the_same_error_whatever_the_split() -> None:
+    # Found by the JSON-array fuzzer: the gap was judged malformed whole, too large when dripped.
+    body = b"[\x00\x00["
+    for cuts in [(), (1,), (1, 2, 3)]:
+        with pytest.raises(EventTooLargeError):
+            elements(body, cuts, max_event_bytes=1)
+        with pytest.raises(MalformedStreamError, match="unexpected bytes before"):
+            elements(body, cuts, max_event_bytes=10)

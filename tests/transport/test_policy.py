@@ -8,6 +8,12 @@ from email.utils import formatdate
 
 import aiohttp
 import pytest
+from aiohttp.http_exceptions import (
+    BadStatusLine,
+    ContentEncodingError,
+    LineTooLong,
+    TransferEncodingError,
+)
 
 from rillet import (
     APIConnectionError,
@@ -16,6 +22,7 @@ from rillet import (
     ConfigurationError,
     ConflictError,
     ConnectTimeoutError,
+    HTTPProtocolError,
     IdleTimeoutError,
     InternalServerError,
     MalformedStreamError,
@@ -255,3 +262,53 @@ def test_map_exception_table() -> None:
     assert mapped(decoder_error, True) is decoder_error and decoder_error.frames == frames
     assert mapped(asyncio.CancelledError(), True) is None
     assert mapped(KeyError("bug"), True) is None
+
+
+def _caused(exc: BaseException, cause: BaseException) -> BaseException:
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "detail"),
+    [
+        (TransferEncodingError("Invalid character in chunk size"), "chunk size"),
+        (LineTooLong(b"X-Big: aaaa...", 8190), "8190"),
+        (BadStatusLine("HTTP/1.1 two hundred"), "two hundred"),
+        (aiohttp.ClientPayloadError("Can not decode content-encoding: gzip"), "gzip"),
+        (
+            _caused(
+                aiohttp.ClientPayloadError("400, message: Can not decode"),
+                ContentEncodingError("Can not decode content-encoding: br"),
+            ),
+            "ContentEncodingError: Can not decode content-encoding: br",
+        ),
+        (
+            _caused(
+                aiohttp.ClientResponseError(None, (), status=400, message="Bad status line"),  # type: ignore[arg-type]
+                BadStatusLine("HTTP/9 x"),
+            ),
+            "BadStatusLine",
+        ),
+    ],
+)
+@pytest.mark.parametrize("started", [False, True])
+def test_map_exception_protocol_faults(exc: BaseException, detail: str, started: bool) -> None:
+    frames = [Frame(data="a")]
+    error = map_exception(exc, timeout=Timeout(), body_started=started, frames=frames)
+    assert isinstance(error, HTTPProtocolError) and not error.retryable
+    assert error.frames == frames and detail in error.message
+
+
+def test_a_body_cut_short_is_a_broken_connection_not_a_protocol_fault() -> None:
+    # aiohttp's word for a connection closed mid-body, whatever parser error it wraps.
+    cut = _caused(
+        aiohttp.ClientPayloadError("Response payload is not completed: <TransferEncodingError>"),
+        TransferEncodingError("Not enough data to satisfy transfer length header."),
+    )
+    error = map_exception(cut, timeout=Timeout(), body_started=True, frames=[])
+    assert isinstance(error, StreamInterruptedError) and not isinstance(error, HTTPProtocolError)
+    response = aiohttp.ClientResponseError(None, (), status=407, message="Proxy")  # type: ignore[arg-type]
+    assert isinstance(
+        map_exception(response, timeout=Timeout(), body_started=False), APIConnectionError
+    )

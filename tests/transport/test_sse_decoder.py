@@ -261,4 +261,31 @@ def test_flush_twice_dispatches_nothing_more() -> None:
     decoder = SSEDecoder()
     decoder.feed(b"\xef\xbb")
     assert decoder.flush() == []
+
+
+def test_event_name_without_a_space_after_the_colon() -> None:
+    body = b"event:add\ndata:1\n\nevent:  two spaces\ndata: 2\n\nevent:x\ndata: 3\ndata: 4\n\n"
+    expected = [Frame("add", "1"), Frame(" two spaces", "2"), Frame("x", "3\n4")]
+    assert_every_split(body, expected, pairs=False)
+
+
+@pytest.mark.parametrize("name", ["data", "event"])
+def test_an_event_of_exactly_max_event_bytes_passes_one_more_byte_does_not(name: str) -> None:
+    # The limit counts the event's field lines, whatever the split (the blank line not included).
+    body = f"{name}: ".encode() + b"x" * 20 + (b"\ndata: y" if name == "event" else b"")
+    limit = len(body)
+    framed = b"data: a\n\n" + body + b"\n\ndata: b\n\n"
+    for cuts in [(), *((cut,) for cut in range(1, len(framed)))]:
+        assert len(decode(framed, cuts, max_event_bytes=limit)) == 3, f"cuts at {cuts}"
+        with pytest.raises(EventTooLargeError):
+            decode(framed, cuts, max_event_bytes=limit - 1)
+
+
+def test_an_event_too_large_is_dropped_not_kept() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    assert decoder.feed(b"data: first\n\ndata: " + b"x" * 50) == [Frame(data="first")]
+    with pytest.raises(EventTooLargeError):
+        decoder.feed(b"x" * 60)
+    # The refused bytes are gone: nothing of them comes out at the end or after.
+    assert decoder.feed(b"\n\ndata: next\n\n") == [Frame(data="next")]
     assert decoder.flush() == []

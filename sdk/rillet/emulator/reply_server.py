@@ -3,10 +3,10 @@
 
 A subclass chooses each request's ``Reply`` (the emulator from its scenarios; ``FaultServer`` in
 ``rillet.testing`` from a script). A reply can delay its headers, send its body whole, a byte at
-a time or cut at given offsets, gzip it, stall after N bytes, reset the connection (RST) or end
-it cleanly without the chunked terminator. Offsets count bytes on the wire, so after gzip they
-count compressed bytes. Every request is recorded with its body and whether the client went away
-before the reply was complete.
+a time or cut at given offsets, gzip it, stall after N bytes, reset the connection (RST), end
+it cleanly without the chunked terminator, or break the HTTP framing itself. Offsets count bytes
+on the wire, so after gzip they count compressed bytes. Every request is recorded with its body
+and whether the client went away before the reply was complete.
 
 Sleeps inside a reply end early when the client disconnects or the server stops, so stopping
 never waits on a stalled reply and leaves no task behind. ``play`` writes one ``Reply`` to one
@@ -55,8 +55,13 @@ class Reply:
     """Send this many bytes, then reset the connection (TCP RST)."""
     truncate_after: int | None = None
     """Send this many bytes, then close the connection without finishing the body."""
+    corrupt_after: int | None = None
+    """Send this many bytes, then ``corrupt_with`` straight to the socket, outside the chunked
+    framing (so with chunked transfer encoding only), then stall for ``stall_for``."""
+    corrupt_with: bytes = b"zz\r\n"
+    """What breaks the framing: a bad chunk-size line by default."""
     fault_delay: float = 0.05
-    """Pause before a reset or truncation, so the client has read what was sent."""
+    """Pause before a reset, truncation or corruption, so the client has read what was sent."""
 
 
 @dataclass
@@ -213,7 +218,8 @@ class _Replier:
             cuts = set(range(1, len(wire)))
         else:
             cuts = {int(cut) for cut in reply.chunks}
-        for fault in (reply.stall_after, reply.reset_after, reply.truncate_after):
+        faults = (reply.stall_after, reply.reset_after, reply.truncate_after, reply.corrupt_after)
+        for fault in faults:
             if fault is not None:
                 cuts.add(fault)
         bounds = [0, *sorted(cut for cut in cuts if 0 < cut < len(wire)), len(wire)]
@@ -233,6 +239,13 @@ class _Replier:
         if reply.truncate_after is not None and sent >= reply.truncate_after:
             await self._sleep(reply.fault_delay)
             self._close()
+            return False
+        if reply.corrupt_after is not None and sent >= reply.corrupt_after:
+            await self._sleep(reply.fault_delay)
+            transport = self._request.transport
+            if transport is not None and not transport.is_closing():
+                transport.write(reply.corrupt_with)
+            await self._sleep(reply.stall_for)
             return False
         if reply.stall_after is not None and sent == reply.stall_after:
             if not await self._sleep(reply.stall_for):

@@ -1,5 +1,6 @@
 """Test helpers shipped with rillet: a scriptable fault-injection HTTP server, built on the
-emulator's ``ReplyServer``."""
+emulator's ``ReplyServer``, and the randomized soak that runs on it
+(``python -m rillet.testing.soak``)."""
 
 from rillet.testing.fault_server import FaultServer, RecordedRequest, Reply
 

@@ -27,6 +27,7 @@ from rillet._exceptions import (
     APITimeoutError,
     ConfigurationError,
     ConnectTimeoutError,
+    HTTPProtocolError,
     IdleTimeoutError,
     MalformedStreamError,
     RilletError,
@@ -41,6 +42,7 @@ from rillet.timeout import Timeout
 __all__ = ["map_exception", "status_error"]
 
 _SNIPPET_CHARS = 200
+_TRUNCATED = "Response payload is not completed"  # aiohttp, when the connection closed mid-body
 _HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
 _HTML_TAG = re.compile(r"(?s)<[^>]*>")
 
@@ -95,8 +97,9 @@ def map_exception(
 
     ``body_started`` says whether any body byte had arrived: before it, connection failures and
     stalls are retryable; after it nothing is, and the error carries the ``frames`` received.
-    ``secrets``: the credentials the request carried, kept out of every text.
-    Cancellation is never translated.
+    ``secrets``: the credentials the request carried, kept out of every text. Bytes that break
+    HTTP/1.1 itself are an ``HTTPProtocolError``, never retryable (the server would send them
+    again). Cancellation is never translated.
     """
     if isinstance(exc, asyncio.CancelledError):
         return None
@@ -139,6 +142,11 @@ def map_exception(
         )
     if isinstance(exc, aiohttp.InvalidURL):
         return ConfigurationError(f"invalid URL: {redact_text(str(exc.url), secrets)}")
+    fault = _protocol_fault(exc)
+    if fault is not None:
+        return HTTPProtocolError(
+            f"the response is not valid HTTP ({where}): {_describe(fault, secrets)}", frames=frames
+        )
     if isinstance(exc, (aiohttp.ClientError, HttpProcessingError, OSError)):
         detail = _describe(exc, secrets)
         if body_started:
@@ -161,6 +169,28 @@ def chains_safely(exc: BaseException) -> bool:
     return not isinstance(exc, aiohttp.ClientResponseError)
 
 
+def _protocol_fault(exc: BaseException) -> BaseException | None:
+    """The parser's complaint behind ``exc`` when the bytes broke HTTP/1.1, else None.
+
+    aiohttp's parser errors (``HttpProcessingError``: a bad chunk-size line, an over-long
+    header, a bad status line) arrive bare, or as the cause of a ``ClientResponseError`` (in
+    the headers); a body its ``Content-Encoding`` cannot decode arrives as a
+    ``ClientPayloadError``. A ``ClientPayloadError`` saying the payload is not completed is the
+    connection closing early: a broken connection, not bad bytes.
+    """
+    if isinstance(exc, HttpProcessingError):
+        return exc
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        if str(exc).startswith(_TRUNCATED):
+            return None
+        return exc.__cause__ if isinstance(exc.__cause__, HttpProcessingError) else exc
+    if isinstance(exc, aiohttp.ClientResponseError) and isinstance(
+        exc.__cause__, HttpProcessingError
+    ):
+        return exc.__cause__
+    return None
+
+
 def _scrub_args(exc: BaseException, secrets: Collection[str]) -> None:
     # e.g. aiohttp's ConnectionTimeoutError carries the full URL, ``?key=`` included.
     if any(isinstance(arg, str) for arg in exc.args):
@@ -173,6 +203,8 @@ def _describe(exc: BaseException, secrets: Collection[str]) -> str:
     """A one-line, key-free description of a foreign exception."""
     if isinstance(exc, aiohttp.ClientResponseError):
         text = f"{exc.status}, message={exc.message!r}"  # str() would show the URL
+    elif isinstance(exc, HttpProcessingError):
+        text = " ".join(str(exc.message).split())  # str() adds the status aiohttp made up
     else:
         text = str(exc) or repr(exc)
     return f"{type(exc).__name__}: {redact_text(text, secrets)}"

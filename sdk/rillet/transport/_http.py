@@ -21,6 +21,7 @@ from types import TracebackType
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
+from aiohttp.http_exceptions import HttpProcessingError
 from yarl import URL
 
 from rillet._arguments import check_max_retries
@@ -38,6 +39,7 @@ from rillet._response_metadata import read_metadata, request_id_of
 from rillet.timeout import Timeout
 from rillet.transport._errors import chains_safely, map_exception, status_error
 from rillet.transport._json_array import JSONArrayDecoder
+from rillet.transport._read_guard import ReadGuard
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from rillet.transport._stream import READ_SIZE, Decoder, FrameStream
@@ -348,8 +350,9 @@ class _Opener:
     ) -> FrameStream | tuple[RilletError, BaseException | None]:
         """The stream, or the failure this response amounts to (and the exception behind it)."""
         status = response.status
+        idle = self._timeout.idle
         if not 200 <= status < 300:
-            body = await _read_bounded(response, _ERROR_BODY_LIMIT)
+            body = await _read_bounded(response, _ERROR_BODY_LIMIT, idle)
             error = status_error(
                 status,
                 response.reason,
@@ -367,7 +370,7 @@ class _Opener:
             decoder = JSONArrayDecoder(max_bytes)
         elif content_type == "text/html":
             # A 2xx HTML page is a proxy or portal talking, not the provider: say so clearly.
-            page = await _read_bounded(response, 4096)
+            page = await _read_bounded(response, 4096, idle)
             text = redact_text(page.decode("utf-8", "replace"), self._secrets)
             snippet = " ".join(text.split())[:200]
             return MalformedStreamError(
@@ -376,15 +379,21 @@ class _Opener:
         else:
             # text/event-stream, and unlabelled or mislabelled streams of compatible servers.
             decoder = SSEDecoder(max_bytes)
+        guard = ReadGuard(response, idle)
         try:
-            first = await response.content.read(READ_SIZE)
+            first = await guard.read(READ_SIZE)
         except Exception as exc:
+            guard.close()
             response.close()
             return self._translate(exc), exc
+        except BaseException:
+            guard.close()
+            raise
         return FrameStream(
             response,
             decoder,
             first,
+            guard,
             content_type=content_type,
             retries=retries,
             timeout=self._timeout,
@@ -402,20 +411,23 @@ class _Opener:
         return error
 
 
-async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int, idle: float | None) -> bytes:
     """At most ``limit`` bytes of a body we only want for an error message, then close it."""
     parts: list[bytes] = []
     size = 0
+    guard = ReadGuard(response, idle)
     try:
         while size < limit:
-            chunk = await response.content.read(limit - size)
+            chunk = await guard.read(limit - size)
             if not chunk:
                 break
             parts.append(chunk)
             size += len(chunk)
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+    except (aiohttp.ClientError, HttpProcessingError, asyncio.TimeoutError, OSError):
         # Not translated on purpose: the status already says what happened; keep what came.
         pass
+    finally:
+        guard.close()
     if response.content.at_eof():
         response.release()
     else:

@@ -278,7 +278,13 @@ class JSONArrayDecoder:
 
     def _begin(self, at: int) -> None:
         """An object, array or string starts at depth 0, at ``at``."""
-        self._check_gap(self._buf[self._elem : at].strip(_SPACE))
+        gap = self._buf[self._elem : at].strip(_SPACE)
+        # Judged as a read that ended inside the gap would judge it (pending bytes are
+        # size-checked first), so that where the reads split never changes the error.
+        self._check_size(len(gap))
+        self._check_gap(gap)
+        if gap:  # "x{...}": bytes that belong to no element, never silently dropped
+            raise MalformedStreamError("unexpected bytes before a JSON array element")
         if self._top == _DELIM:
             raise MalformedStreamError("two JSON array elements without a comma between them")
         self._elem = at

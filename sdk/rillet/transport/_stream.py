@@ -2,8 +2,9 @@
 
 Each ``__anext__`` reads at most once (at most ``READ_SIZE`` bytes) from aiohttp's
 ``StreamReader`` (whose flow control then pauses the socket), so a slow consumer holds back the
-sender instead of growing a buffer. Any failure closes the connection and is translated in
-``map_exception`` into an error that carries every frame already handed out.
+sender instead of growing a buffer. A ``ReadGuard`` ends any read that would wait past the idle
+timeout. Any failure closes the connection and is translated in ``map_exception`` into an error
+that carries every frame already handed out.
 
 ``read_batch()`` hands out all the frames of one network read at once (often hundreds): the
 adapters' loop uses it so that a frame costs no ``await`` of its own. ``keep_frames=False``
@@ -33,6 +34,7 @@ from rillet._response_metadata import ResponseMetadata, read_metadata
 from rillet.timeout import Timeout
 from rillet.transport._errors import chains_safely, map_exception
 from rillet.transport._frame import Frame
+from rillet.transport._read_guard import ReadGuard
 
 __all__ = ["Decoder", "FrameStream"]
 
@@ -72,6 +74,7 @@ class FrameStream:
         response: aiohttp.ClientResponse,
         decoder: Decoder,
         first_chunk: bytes,
+        guard: ReadGuard,
         *,
         content_type: str,
         retries: int,
@@ -93,6 +96,7 @@ class FrameStream:
         self.retries = retries
         self._response: aiohttp.ClientResponse | None = response
         self._content = response.content
+        self._guard = guard
         self._decoder = decoder
         self._first: bytes | None = first_chunk
         self.keep_frames = keep_frames
@@ -177,6 +181,7 @@ class FrameStream:
             await asyncio.sleep(0)
         response, self._response = self._response, None
         if response is not None:
+            self._guard.close()
             if response.content.is_eof() and response.content.exception() is None:
                 response.release()
             else:
@@ -195,7 +200,10 @@ class FrameStream:
             if self._first is not None:
                 chunk, self._first = self._first, None  # counted when it was read
             else:
+                guard = self._guard
+                guard.since = guard.clock()
                 chunk = await self._content.read(READ_SIZE)
+                guard.since = None
                 self.bytes_received += len(chunk)
             if self.keep_frames and chunk:
                 self._chunks.append(chunk)
@@ -205,16 +213,19 @@ class FrameStream:
             if chunk:
                 self._ready = self._decoder.feed(chunk)
             else:
+                if self._guard.fault is not None:
+                    raise self._guard.fault  # not a complete body: the connection broke
                 self._ready = self._decoder.flush()
                 self._release()
             if self._redacting:
                 self._ready = self._redacted(self._ready)
             self._next = 0
         except BaseException as exc:
+            cause = self._guard.cause_of(exc)  # first: closing clears what aiohttp kept
             # Whatever went wrong (cancellation included), the connection is unusable now.
             await self.aclose()
             error = map_exception(
-                exc,
+                cause,
                 timeout=self._timeout,
                 body_started=self.bytes_received > 0,
                 frames=self.frames,
@@ -251,6 +262,7 @@ class FrameStream:
         self._done = True
         response, self._response = self._response, None
         if response is not None:
+            self._guard.close()
             response.release()
 
 

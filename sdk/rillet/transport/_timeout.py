@@ -14,7 +14,9 @@ def client_timeout(timeout: Timeout, total: float | None) -> aiohttp.ClientTimeo
     deadline.
 
     aiohttp's own timers are used rather than a ``wait_for`` per read: ``sock_read`` is re-armed
-    by the protocol on every received packet at no cost per chunk we read.
+    by the protocol on every received packet at no cost per chunk we read. It is not the only
+    bound on a body read: aiohttp drops it after a parser error, so ``ReadGuard`` holds every
+    body read to the idle timeout as well.
     """
     return aiohttp.ClientTimeout(
         total=total, connect=None, sock_connect=timeout.connect, sock_read=timeout.idle

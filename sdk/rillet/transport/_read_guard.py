@@ -1,0 +1,149 @@
+"""``ReadGuard``: no read of a response body waits for ever, whatever the server sends.
+
+aiohttp ends a stalled read with its ``sock_read`` timer, and a read on a connection that
+breaks with an error. Not always: after a parser error in the body (a bad chunk-size line, an
+over-long trailer) it drops that timer and closes the connection without telling the body's
+reader, whose read then waits for ever. The guard makes the idle timeout rillet's own promise:
+
+- when the connection closes while the body has neither ended nor failed, the body ends at
+  once: its reader gets what is still buffered (bytes that came before the fault), then the end
+  of the body, and ``fault`` says why (the parser's error that aiohttp kept on the connection's
+  protocol), for the reader to raise instead of taking the end as a complete body;
+- a read that has waited ``idle`` seconds fails. One timer per response checks the time the
+  waiting read began (``since``, which the reader stamps) and re-arms itself at most once per
+  ``idle``: a timer per read would cost a heap push and a cancel on every read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from aiohttp.http_exceptions import HttpProcessingError
+
+__all__ = ["ReadGuard"]
+
+
+class ReadGuard:
+    """Watches one response's body from the headers until ``close()``."""
+
+    __slots__ = (
+        "_closed",
+        "_content",
+        "_handle",
+        "_idle",
+        "_loop",
+        "_protocol",
+        "clock",
+        "fault",
+        "since",
+    )
+
+    def __init__(self, response: aiohttp.ClientResponse, idle: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self.clock = loop.time
+        self.since: float | None = None
+        """When the read now waiting began (``clock()``); None while no read waits."""
+        self.fault: BaseException | None = None
+        """Why the guard ended the body early; a reader that meets the end raises it."""
+        self._content = response.content
+        self._idle = idle
+        self._handle: asyncio.Handle | None = None
+        if idle is not None:
+            self._handle = loop.call_at(loop.time() + idle, self._check)
+        connection = response.connection
+        self._protocol: Any = None if connection is None else connection.protocol
+        self._closed: asyncio.Future[None] | None = None
+        if self._protocol is not None:
+            closed = self._protocol.closed  # None (aiohttp >= 3.12) once the connection is lost
+            if closed is None or closed.done():
+                self._end_body()
+            else:
+                # Whoever creates this future must see its exception retrieved: _retrieve
+                # stays on it (once) after this stream lets go of the connection.
+                closed.remove_done_callback(_retrieve)
+                closed.add_done_callback(_retrieve)
+                closed.add_done_callback(self._on_lost)
+                self._closed = closed
+
+    async def read(self, size: int) -> bytes:
+        """One guarded read (``FrameStream`` stamps ``since`` itself, on its hot path)."""
+        self.since = self.clock()
+        try:
+            return await self._content.read(size)
+        except RuntimeError as exc:
+            cause = self.cause_of(exc)
+            if cause is exc:
+                raise
+            raise cause from exc
+        finally:
+            self.since = None
+
+    def cause_of(self, exc: BaseException) -> BaseException:
+        """What a read's ``exc`` stands for. aiohttp's reader raises a bare ``RuntimeError``
+        for a read that begins on a connection already gone, before the guard heard of it:
+        that is the parser's error, or a lost connection."""
+        protocol = self._protocol
+        if isinstance(exc, RuntimeError) and protocol is not None and not protocol.connected:
+            return self._parser_error() or aiohttp.ServerDisconnectedError()
+        return exc
+
+    def close(self) -> None:
+        """Stop watching: the body ended, or the response is being closed. Idempotent."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.cancel()
+        closed, self._closed = self._closed, None
+        if closed is not None:
+            closed.remove_done_callback(self._on_lost)
+
+    def _check(self) -> None:
+        idle = self._idle
+        assert idle is not None  # the timer runs only with an idle timeout
+        since, now = self.since, self._loop.time()
+        if since is not None and now - since >= idle:
+            # Bytes may have come in this same turn of the loop, their reader not yet resumed:
+            # decide on the next turn, after it.
+            self._handle = self._loop.call_soon(self._expire, since)
+            return
+        # The earliest a read can have waited ``idle``: never sooner than ``idle`` from now.
+        self._handle = self._loop.call_at((now if since is None else since) + idle, self._check)
+
+    def _expire(self, since: float) -> None:
+        if self.since != since:  # that read returned: watch the next one
+            self._check()
+            return
+        self._handle = None
+        self._fail(aiohttp.ServerTimeoutError(f"no data for {self._idle} s"))
+
+    def _on_lost(self, closed: asyncio.Future[None]) -> None:
+        if self._closed is closed:
+            self._end_body()
+
+    def _end_body(self) -> None:
+        """The connection is gone: end a body that neither ended nor failed, keeping what is
+        buffered (an error set on aiohttp's reader now would drop it)."""
+        content = self._content
+        if content.is_eof() or content.exception() is not None:
+            return
+        self.fault = self._parser_error() or aiohttp.ServerDisconnectedError()
+        content.feed_eof()  # the connection is closed: it can never go back to the pool
+
+    def _fail(self, otherwise: BaseException) -> None:
+        """Fail the waiting read (nothing is buffered) with the parser's error, else
+        ``otherwise``; nothing if the body already ended or failed."""
+        content = self._content
+        if content.is_eof() or content.exception() is not None:
+            return
+        content.set_exception(self._parser_error() or otherwise)
+
+    def _parser_error(self) -> HttpProcessingError | None:
+        error = None if self._protocol is None else self._protocol.exception()
+        return error if isinstance(error, HttpProcessingError) else None
+
+
+def _retrieve(closed: asyncio.Future[None]) -> None:
+    if not closed.cancelled():
+        closed.exception()  # so asyncio does not log a lost connection's error as unretrieved
