@@ -384,6 +384,8 @@ def _decoded_length(prefix: bytes) -> int:
 def _settle(body: _Body, received: int, fault: type[RilletError] | None) -> Expected:
     """The outcome when the first ``received`` body bytes arrived, then ``fault`` (not
     retryable once the body began) or, with None, the clean end of the body."""
+    if fault is None and received == 0:
+        return Expected("", MalformedStreamError)  # a clean, empty 200 body is no stream
     text = ""
     finished = False
     for piece in body.pieces:
