@@ -46,7 +46,7 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(ns|us|µs|ms|h|m|s)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _UNIX_SECONDS = 1e9  # 2001-09-09: a plain number this large is a point in time, not a delay
 _UNIX_MILLISECONDS = 1e12
-_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+_FRACTION = re.compile(r"\.(\d+)")
 
 
 def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) -> RateLimit | None:
@@ -155,9 +155,9 @@ def _until(when: datetime | None, now: float | None) -> float | None:
 
 
 def _rfc3339(text: str) -> datetime | None:
-    # Python 3.10's fromisoformat knows neither ``Z`` nor more than six fraction digits.
+    # Python 3.10's fromisoformat knows neither ``Z`` nor fractions of other than 3 or 6 digits.
     text = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
-    text = _LONG_FRACTION.sub(r"\1", text)
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text, count=1)
     try:
         return datetime.fromisoformat(text)
     except ValueError:
