@@ -507,3 +507,47 @@ async def test_reprs_hold_no_key(server: FaultServer, transport: HTTPTransport) 
     async with transport.stream("POST", url, headers={"x-goog-api-key": "AIzaSECRET"}) as stream:
         text = f"{stream!r} {transport!r} {[e async for e in stream]!r}"
     assert "AIzaSECRET" not in text and "key=[REDACTED]" in text
+
+
+@pytest.mark.parametrize("content_length", [False, True])
+async def test_a_slow_reader_gets_every_frame_that_came_before_the_break(
+    server: FaultServer, transport: HTTPTransport, content_length: bool
+) -> None:
+    # The server sends the first event, then three more and breaks the connection, all while
+    # the consumer is busy: aiohttp has those three buffered when it learns of the break, and
+    # its reader raises the break first. They arrived, so the consumer must still get them.
+    first = len(sse(*EVENTS[:1]))
+    server.script(
+        Reply(
+            body=BODY,
+            chunks=[first],
+            chunk_delay=0.05,
+            content_length=content_length,
+            truncate_after=FIRST_FOUR,
+        )
+    )
+    received: list[Frame] = []
+    with pytest.raises(StreamInterruptedError) as caught:
+        async with transport.stream("POST", server.url, headers={}) as stream:
+            async for frame in stream:
+                received.append(frame)
+                if len(received) == 1:
+                    await asyncio.sleep(0.3)  # everything else arrives meanwhile
+    assert pairs(received) == pairs(caught.value.frames) == EVENTS[:4]
+    assert not caught.value.retryable and len(server.requests) == 1
+
+
+async def test_a_break_right_after_the_headers_keeps_the_body_that_came(
+    server: FaultServer, transport: HTTPTransport
+) -> None:
+    # Headers, four events and the break in one write: the body began, so nothing is retried
+    # and the four events reach the consumer before the error.
+    server.script(Reply(body=BODY, truncate_after=FIRST_FOUR), Reply(body=BODY))
+    received: list[Frame] = []
+    with pytest.raises(StreamInterruptedError) as caught:
+        async with transport.stream("POST", server.url, headers={}) as stream:
+            async for frame in stream:
+                received.append(frame)
+    assert pairs(received) == EVENTS[:4]
+    assert caught.value.body_started and not caught.value.retryable
+    assert len(server.requests) == 1

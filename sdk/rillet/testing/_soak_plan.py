@@ -384,8 +384,10 @@ def _decoded_length(prefix: bytes) -> int:
 def _settle(body: _Body, received: int, fault: type[RilletError] | None) -> Expected:
     """The outcome when the first ``received`` body bytes arrived, then ``fault`` (not
     retryable once the body began) or, with None, the clean end of the body."""
-    if fault is None and received == 0:
-        return Expected("", MalformedStreamError)  # a clean, empty 200 body is no stream
+    if fault is None and (not body.pieces or body.pieces[0].end > received):
+        # A clean 200 body ending before its first whole frame ("", or a JSON array's "[")
+        # held no event at all: that is no stream.
+        return Expected("", MalformedStreamError)
     text = ""
     finished = False
     for piece in body.pieces:

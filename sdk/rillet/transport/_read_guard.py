@@ -9,6 +9,8 @@ reader, whose read then waits for ever. The guard makes the idle timeout rillet'
   once: its reader gets what is still buffered (bytes that came before the fault), then the end
   of the body, and ``fault`` says why (the parser's error that aiohttp kept on the connection's
   protocol), for the reader to raise instead of taking the end as a complete body;
+- when the connection breaks with bytes still buffered, a reader gets them before the error
+  (``salvage``): aiohttp's own reader raises the error first and drops them;
 - a read that has waited ``idle`` seconds fails. One timer per response checks the time the
   waiting read began (``since``, which the reader stamps) and re-arms itself at most once per
   ``idle``: a timer per read would cost a heap push and a cancel on every read.
@@ -78,8 +80,31 @@ class ReadGuard:
             if cause is exc:
                 raise
             raise cause from exc
+        except Exception as exc:
+            kept = self.salvage(exc)
+            if not kept:
+                raise
+            return kept
         finally:
             self.since = None
+
+    def salvage(self, exc: BaseException) -> bytes:
+        """The body bytes that came before the failure ``exc`` and were not read yet.
+
+        When the connection breaks, aiohttp's reader raises the failure at once, ahead of what
+        it still buffers: a consumer slower than the network would lose bytes that did arrive.
+        They are taken here; the next read raises ``exc`` again (the reader keeps it). Empty
+        when nothing is buffered, or when ``exc`` is not the reader's kept failure.
+        """
+        content = self._content
+        buffer = getattr(content, "_buffer", None)  # aiohttp has no public way to drain it
+        if not buffer or content.exception() is not exc:
+            return b""
+        data = b"".join(buffer)[getattr(content, "_buffer_offset", 0) :]
+        buffer.clear()
+        content._buffer_offset = 0
+        content._size = 0
+        return data
 
     def cause_of(self, exc: BaseException) -> BaseException:
         """What a read's ``exc`` stands for. aiohttp's reader raises a bare ``RuntimeError``

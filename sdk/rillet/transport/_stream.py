@@ -202,7 +202,12 @@ class FrameStream:
             else:
                 guard = self._guard
                 guard.since = guard.clock()
-                chunk = await self._content.read(READ_SIZE)
+                try:
+                    chunk = await self._content.read(READ_SIZE)
+                except Exception as exc:
+                    chunk = guard.salvage(exc)  # what came before the break comes first
+                    if not chunk:
+                        raise
                 guard.since = None
                 self.bytes_received += len(chunk)
             if self.keep_frames and chunk:
