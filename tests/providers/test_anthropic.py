@@ -159,6 +159,8 @@ def test_tool_use_fragments_end_at_block_stop_at_the_block_index() -> None:
         ("tool_call_start", 2),
         ("tool_call_end", 2),
     ]
+    ends = [(c.index, c.id) for c in calls if isinstance(c, ToolCallEndChunk)]
+    assert ends == [(1, "toolu_a"), (2, "toolu_b")]  # a consumer of raw chunks knows which ended
     response = StreamingLLMResponse.from_chunks(chunks)
     assert [(c.id, c.name, c.arguments) for c in response.tool_calls] == [
         ("toolu_a", "weather", {"city": "Paris"}),
@@ -173,6 +175,47 @@ def test_tool_input_given_whole_at_block_start() -> None:
     end = [c for c in chunks if c.type == "tool_call_end"]
     assert end[0].arguments == {"x": 1}
     assert StreamingLLMResponse.from_chunks(chunks).tool_calls[0].arguments == {"x": 1}
+
+
+def test_streamed_input_replaces_an_input_given_at_block_start() -> None:
+    # Anthropic sends ``input: {}`` and streams the input; the official SDK builds the input from
+    # the streamed JSON alone, so a non-empty start input is not given again at the end.
+    frames = [_start(), _block(0, type="tool_use", id="t", name="f", input={"a": 1})]
+    frames += [_delta(0, type="input_json_delta", partial_json='{"a": 2}'), _stop_block(0)]
+    chunks = _map([*frames, *_end("tool_use")])
+    end = [c for c in chunks if isinstance(c, ToolCallEndChunk)]
+    assert [(c.id, c.arguments) for c in end] == [("t", None)]
+    assert _calls(chunks) == [("t", "f", {"a": 2})]
+
+
+def test_interleaved_blocks_are_told_apart_by_their_index() -> None:
+    frames = [
+        _start(),
+        _block(0, type="tool_use", id="toolu_a", name="f", input={}),
+        _block(1, type="tool_use", id="toolu_b", name="g", input={}),
+        _delta(0, type="input_json_delta", partial_json='{"a": 1}'),
+        _delta(1, type="input_json_delta", partial_json='{"b": 2}'),
+        _stop_block(0),
+        _delta(1, type="input_json_delta", partial_json=""),
+        _stop_block(1),
+    ]
+    chunks = _map([*frames, *_end("tool_use")])
+    _assert_contract(chunks)
+    assert [(c.type, getattr(c, "index", None)) for c in chunks[1:-1]] == [
+        ("tool_call_start", 0),
+        ("tool_call_start", 1),
+        ("tool_call_chunk", 0),
+        ("tool_call_chunk", 1),
+        ("tool_call_end", 0),  # the stop names block 0, though block 1 started last
+        ("tool_call_end", 1),
+    ]
+    assert _calls(chunks) == [("toolu_a", "f", {"a": 1}), ("toolu_b", "g", {"b": 2})]
+
+
+def test_a_tool_use_block_without_a_name_gets_an_empty_name() -> None:
+    block = _ev("content_block_start", index=0, content_block={"type": "tool_use", "id": "t"})
+    start = _map([_start(), block, _stop_block(0), *_end("tool_use")])[1]
+    assert start == ToolCallStartChunk(index=0, id="t", name="")
 
 
 def test_open_tool_call_is_ended_before_stop() -> None:
@@ -220,13 +263,16 @@ def test_server_tool_blocks_and_citations_are_not_client_calls(
     result = _block(1, type="web_search_tool_result", tool_use_id="srvtoolu_1", content=results)
     cite = _delta(2, type="citations_delta", citation={"type": "web_search_result_location"})
     text = _text(2, "Sunny.")
-    frames = [_start(), search, query, _stop_block(0), result, _stop_block(1), *text[:2], cite]
-    frames.append(text[2])
+    frames = [_start(), _ev("ping"), search, query, _stop_block(0), result, _stop_block(1)]
+    frames += [*text[:2], cite, text[2]]
     with caplog.at_level(logging.DEBUG, logger="rillet.providers"):
         chunks = _map([*frames, *_end()])
     assert [c.type for c in chunks] == ["start", "content", "stop"]
-    assert "server_tool_use" in caplog.text
-    assert "web_search_tool_result" in caplog.text
+    # said to be skipped on purpose; ping and citations are known, so not reported as unknown
+    assert caplog.messages == [
+        "skipping server_tool_use block 0: run by Anthropic, not a client call",
+        "skipping web_search_tool_result block 1: run by Anthropic, not a client call",
+    ]
 
 
 def test_usage_is_split_between_start_and_delta_and_latest_wins() -> None:
@@ -248,6 +294,39 @@ def test_usage_is_split_between_start_and_delta_and_latest_wins() -> None:
         cache_creation_input_tokens=3,
         reasoning_tokens=53,
     )
+
+
+def test_a_stream_without_a_stop_reason_simply_stopped() -> None:
+    usage_only = _ev("message_delta", usage={"output_tokens": 7})  # no delta at all
+    no_reason = _ev("message_delta", delta={})
+    frames = [_start(), *_text(0, "x"), usage_only, no_reason, _ev("message_stop")]
+    stop = _map(frames)[-1]
+    assert isinstance(stop, StopChunk)
+    assert (stop.finish_reason, stop.provider_finish_reason) == (FinishReason.stop, None)
+    assert stop.usage == Usage(input_tokens=10, output_tokens=7)
+
+
+@pytest.mark.parametrize(
+    ("start_usage", "delta_usage", "usage"),
+    [
+        (None, {"output_tokens": 7}, Usage(input_tokens=0, output_tokens=7)),
+        ({"input_tokens": 12}, None, Usage(input_tokens=12, output_tokens=0)),
+        ({"cache_read_input_tokens": 3}, None, None),  # no token count at all: no usage
+    ],
+)
+def test_usage_with_one_count_missing_is_kept(
+    start_usage: dict[str, int] | None, delta_usage: dict[str, int] | None, usage: Usage | None
+) -> None:
+    message: dict[str, Any] = {"id": "m", "model": "claude-x", "content": []}
+    if start_usage is not None:
+        message["usage"] = start_usage
+    delta: dict[str, Any] = {"delta": {"stop_reason": "end_turn"}}
+    if delta_usage is not None:
+        delta["usage"] = delta_usage
+    frames = [_ev("message_start", message=message), *_text(0, "x"), _ev("message_delta", **delta)]
+    stop = _map([*frames, _ev("message_stop")])[-1]
+    assert isinstance(stop, StopChunk)
+    assert stop.usage == usage
 
 
 @pytest.mark.parametrize(
@@ -313,6 +392,25 @@ def test_error_before_message_start_still_starts_the_stream() -> None:
     assert [c.type for c in chunks] == ["start", "error"]
 
 
+def test_a_message_start_without_its_message_still_starts_the_stream() -> None:
+    chunks = _map([_ev("message_start"), *_text(0, "a"), *_end()])
+    assert chunks[0] == StartChunk(provider="anthropic")
+    assert StreamingLLMResponse.from_chunks(chunks).text == "a"
+
+
+def test_a_ping_before_message_start_does_not_start_the_stream() -> None:
+    chunks = _map([_ev("ping"), _start(), *_text(0, "a"), *_end()])
+    assert [c.type for c in chunks] == ["start", "content", "stop"]
+    assert chunks[0] == StartChunk(id="msg_1", model="claude-x", provider="anthropic")
+
+
+def test_a_stream_without_message_start_starts_once() -> None:
+    chunks = _map([*_text(0, "a"), *_text(1, "b"), *_end()])
+    _assert_contract(chunks)
+    assert [c.type for c in chunks] == ["start", "content", "content", "stop"]
+    assert chunks[0] == StartChunk(provider="anthropic")
+
+
 def test_frames_after_message_stop_are_ignored() -> None:
     chunks = _map([_start(), *_text(0, "a"), *_end(), *_text(1, "late"), _start()])
     assert [c.type for c in chunks] == ["start", "content", "stop"]
@@ -335,8 +433,11 @@ def test_unknown_events_blocks_deltas_and_fields_are_skipped(
     with caplog.at_level(logging.DEBUG, logger="rillet.providers"):
         chunks = _map(frames)
     assert [c.type for c in chunks] == ["start", "content", "stop"]
-    for name in ("message_annotation", "mcp_tool_use", "mcp_delta"):
-        assert name in caplog.text
+    assert caplog.messages == [  # what a user debugging a new API feature looks for
+        "skipping unknown event 'message_annotation'",
+        "skipping unknown content block 'mcp_tool_use'",
+        "skipping unknown content block delta 'mcp_delta'",
+    ]
 
 
 def test_events_without_an_event_name_are_read_by_their_type() -> None:
@@ -369,6 +470,7 @@ def test_eof_before_message_stop_is_an_interruption(count: int) -> None:
     with pytest.raises(StreamInterruptedError) as caught:
         _map(frames)
     assert caught.value.body_started
+    assert caught.value.message == "the Anthropic stream ended before message_stop"
 
 
 # -- block indexes and signatures ----------------------------------------------------------------
@@ -391,9 +493,12 @@ def test_a_block_index_reused_after_its_stop_is_a_second_call() -> None:
 
 def test_a_block_start_at_an_open_call_index_ends_that_call() -> None:
     first = _tool(0, "toolu_a", "first", '{"a": 1}')[:-1]  # no content_block_stop
-    chunks = _map([_start(), *first, *_tool(0, "toolu_b", "second", "{}"), *_end("tool_use")])
+    second = _tool(0, "toolu_b", "second", '{"b": 2}')
+    chunks = _map([_start(), *first, *second, *_end("tool_use")])
     _assert_contract(chunks)
-    assert _calls(chunks) == [("toolu_a", "first", {"a": 1}), ("toolu_b", "second", {})]
+    assert _calls(chunks) == [("toolu_a", "first", {"a": 1}), ("toolu_b", "second", {"b": 2})]
+    starts = [(c.index, c.id) for c in chunks if isinstance(c, ToolCallStartChunk)]
+    assert starts == [(0, "toolu_a"), (1, "toolu_b")]
 
 
 def test_a_block_start_without_index_takes_the_next_index() -> None:
@@ -418,10 +523,11 @@ def test_a_block_start_without_index_takes_the_next_index() -> None:
 
 
 def test_a_signature_given_at_the_thinking_block_start_is_kept() -> None:
-    start = _block(0, type="thinking", thinking="", signature="sig-at-start")
-    chunks = _map([_start(), start, _stop_block(0), *_text(1, "ok"), *_end()])
+    first = [_block(0, type="thinking", thinking="One.", signature="s0"), _stop_block(0)]
+    start = _block(1, type="thinking", thinking="", signature="sig-at-start")
+    chunks = _map([_start(), *first, start, _stop_block(1), *_text(2, "ok"), *_end()])
     details = StreamingLLMResponse.from_chunks(chunks).reasoning_details
-    assert [(b.text, b.signature) for b in details] == [("", "sig-at-start")]
+    assert [(b.text, b.signature) for b in details] == [("One.", "s0"), ("", "sig-at-start")]
 
 
 def test_signature_deltas_are_concatenated() -> None:
@@ -461,7 +567,7 @@ def test_a_whole_message_gives_the_chunks_of_its_stream() -> None:
             {"type": "text", "text": "Hi."},
             {"type": "server_tool_use", "id": "srv", "name": "web_search", "input": {"q": 1}},
             {"type": "tool_use", "id": "toolu_a", "name": "f", "input": {}},
-            {"type": "tool_use", "id": "toolu_b", "name": "g", "input": {"y": [1]}},
+            {"type": "tool_use", "id": "toolu_b", "name": "g", "input": {"y": ["Zürich"]}},
         ],
         "stop_reason": "tool_use",
         "usage": {"input_tokens": 4, "output_tokens": 2, "cache_read_input_tokens": 1},
@@ -478,14 +584,19 @@ def test_a_whole_message_gives_the_chunks_of_its_stream() -> None:
         ("tool_call_chunk", 4),
         ("tool_call_end", 4),
     ]
+    fragments = [c.arguments_delta for c in chunks if isinstance(c, ToolCallChunk)]
+    assert fragments == ['{"y": ["Zürich"]}']  # the input as one fragment, as it was sent
     response = StreamingLLMResponse.from_chunks(chunks)
-    assert _calls(chunks) == [("toolu_a", "f", {}), ("toolu_b", "g", {"y": [1]})]
+    assert _calls(chunks) == [("toolu_a", "f", {}), ("toolu_b", "g", {"y": ["Zürich"]})]
     assert response.reasoning_details[0].encrypted_content == "ENC"
     assert response.usage == Usage(input_tokens=4, output_tokens=2, cached_input_tokens=1)
     assert response.finish_reason is FinishReason.tool_calls
 
 
-def test_a_whole_message_inside_a_stream_is_skipped() -> None:
+def test_a_whole_message_inside_a_stream_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
     whole = {"type": "message", "content": [{"type": "text", "text": "again"}]}
     frames = [_start(), *_text(0, "once"), Frame(data=json.dumps(whole)), *_end()]
-    assert StreamingLLMResponse.from_chunks(_map(frames)).text == "once"
+    with caplog.at_level(logging.DEBUG, logger="rillet.providers"):
+        chunks = _map(frames)
+    assert StreamingLLMResponse.from_chunks(chunks).text == "once"
+    assert caplog.messages == ["skipping unknown event 'message'"]

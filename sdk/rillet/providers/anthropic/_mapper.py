@@ -224,8 +224,12 @@ class AnthropicMapper:
             call = _OpenCall(call_index, block.id or new_tool_call_id(), block.input)
             self._calls[index] = call
             return (ToolCallStartChunk(index=call_index, id=call.id, name=block.name or ""),)
-        if isinstance(block, ThinkingBlock):
-            ordinal = self._reasoning_ordinal.new(index)
+        if isinstance(block, (ThinkingBlock, RedactedThinkingBlock)):
+            ordinal = self._reasoning_ordinal.new(index)  # both kinds are numbered together
+            if isinstance(block, RedactedThinkingBlock):
+                if not block.data:
+                    return NO_CHUNKS
+                return (ReasoningChunk(index=ordinal, encrypted_content=block.data),)
             if block.thinking or block.signature:  # normally empty here, then streamed
                 return (
                     ReasoningChunk(
@@ -233,11 +237,6 @@ class AnthropicMapper:
                     ),
                 )
             return NO_CHUNKS
-        if isinstance(block, RedactedThinkingBlock):
-            ordinal = self._reasoning_ordinal.new(index)
-            if not block.data:
-                return NO_CHUNKS
-            return (ReasoningChunk(index=ordinal, encrypted_content=block.data),)
         if block is None:
             return NO_CHUNKS
         if block.type in _SERVER_BLOCKS:
