@@ -287,20 +287,6 @@ class JSONOutputFormat(BaseModel):
     """
 
 
-class InputSchema(BaseModel):
-    """
-    JSON Schema of the input (`type: object`).
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    type: Literal["object"] = "object"
-    """
-    Always `object`.
-    """
-
-
 class CustomTool(BaseModel):
     """
     A tool the caller runs.
@@ -321,9 +307,9 @@ class CustomTool(BaseModel):
     """
     What the tool does.
     """
-    input_schema: InputSchema
+    input_schema: dict[str, Any]
     """
-    JSON Schema of the input (`type: object`).
+    JSON Schema of the input; its `type` is `object`.
     """
     cache_control: CacheControl | None = None
     """

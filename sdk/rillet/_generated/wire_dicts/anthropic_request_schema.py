@@ -241,17 +241,6 @@ class JSONOutputFormat(TypedDict, total=False, closed=True):
     """
 
 
-class InputSchema(TypedDict, total=False):
-    """
-    JSON Schema of the input (`type: object`).
-    """
-
-    type: Literal["object"]
-    """
-    Always `object`.
-    """
-
-
 class CustomTool(TypedDict, total=False, closed=True):
     """
     A tool the caller runs.
@@ -269,9 +258,9 @@ class CustomTool(TypedDict, total=False, closed=True):
     """
     What the tool does.
     """
-    input_schema: Required[InputSchema]
+    input_schema: Required[dict[str, Any]]
     """
-    JSON Schema of the input (`type: object`).
+    JSON Schema of the input; its `type` is `object`.
     """
     cache_control: CacheControl
     """
