@@ -491,3 +491,24 @@ def test_request_schema_follows_the_conventions(stem: str) -> None:
             nodes.extend(node)
     readme = (_SCHEMAS.parents[1] / "schema" / "README.md").read_text("utf-8")
     assert f"providers/{stem}.schema.json" in readme
+
+
+def test_responses_replays_a_reasoning_item_only_with_its_id() -> None:
+    # The reference requires `id` on a reasoning input item: one without cannot be sent back.
+    reasoning = [
+        {"id": "rs_1", "encrypted_content": "enc-1", "provider": "openai-responses"},
+        {"encrypted_content": "enc-2", "provider": "openai-responses"},
+    ]
+    fields = {
+        "messages": [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello.", "reasoning": reasoning},
+            {"role": "user", "content": "Again"},
+        ]
+    }
+    body = _sent("openai-responses", fields)
+    replayed = [item for item in body["input"] if item.get("type") == "reasoning"]
+    assert replayed == [
+        {"type": "reasoning", "summary": [], "id": "rs_1", "encrypted_content": "enc-1"}
+    ]
+    _check_valid("openai_responses_request", ResponseCreateRequest, body)
