@@ -221,6 +221,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "metadata": {"user_id": "u-1"},
         "top_k": 40,
         "service_tier": "auto",
+        "diagnostics": {"previous_message_id": "msg_1"},
         "system": [
             {
                 "type": "text",
@@ -269,6 +270,8 @@ _OPTIONS: dict[str, dict[str, Any]] = {
             {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "threshold": "OFF"},
         ],
         "systemInstruction": {"parts": [{"text": "Be brief."}]},
+        "serviceTier": "flex",
+        "cachedContent": "cachedContents/c1",
         "tools": [
             {"functionDeclarations": [{"name": "f", "parametersJsonSchema": _JSON_SCHEMA}]},
             {"googleSearch": {}},

@@ -23,6 +23,20 @@ class Metadata(BaseModel):
     """
 
 
+class Diagnostics(BaseModel):
+    """
+    Request diagnostics.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    previous_message_id: str | None = None
+    """
+    Explain any prompt-cache miss against this earlier message.
+    """
+
+
 class Base64ImageSource(BaseModel):
     """
     Base64 image bytes.
@@ -252,6 +266,20 @@ class ThinkingAdaptive(BaseModel):
     display: str | None = None
     """
     `summarized` or `omitted`.
+    """
+
+
+class ThinkingBetweenTools(BaseModel):
+    """
+    Thinking only between tool calls.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["between_tools"] = "between_tools"
+    """
+    Always `between_tools`.
     """
 
 
@@ -749,7 +777,8 @@ class MessageCreateRequest(BaseModel):
     About the request.
     """
     thinking: Annotated[
-        ThinkingEnabled | ThinkingAdaptive | ThinkingDisabled | None, Field(discriminator="type")
+        ThinkingEnabled | ThinkingAdaptive | ThinkingBetweenTools | ThinkingDisabled | None,
+        Field(discriminator="type"),
     ] = None
     """
     Extended thinking: on with a budget, adaptive, or off.
@@ -796,4 +825,8 @@ class MessageCreateRequest(BaseModel):
     speed: str | None = None
     """
     `standard` or `fast`.
+    """
+    diagnostics: Diagnostics | None = None
+    """
+    Request diagnostics.
     """

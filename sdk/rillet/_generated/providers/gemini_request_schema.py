@@ -496,3 +496,15 @@ class GenerateContentRequest(BaseModel):
     """
     A cached content's name (`cachedContents/...`) to use as context.
     """
+    serviceTier: str | None = None
+    """
+    The service tier: `standard`, `flex`, `priority`, ...
+    """
+    store: bool | None = None
+    """
+    Keep the request and response for later retrieval.
+    """
+    labels: dict[str, str] | None = None
+    """
+    Labels for billing.
+    """

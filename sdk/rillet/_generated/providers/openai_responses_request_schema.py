@@ -854,3 +854,11 @@ class ResponseCreateRequest(BaseModel):
     """
     Moderation settings.
     """
+    access_programs: dict[str, Any] | None = None
+    """
+    Access programs the request takes part in.
+    """
+    image: dict[str, Any] | None = None
+    """
+    Image input settings (`context_compression`).
+    """

@@ -19,6 +19,17 @@ class Metadata(TypedDict, total=False, closed=True):
     """
 
 
+class Diagnostics(TypedDict, total=False, closed=True):
+    """
+    Request diagnostics.
+    """
+
+    previous_message_id: str | None
+    """
+    Explain any prompt-cache miss against this earlier message.
+    """
+
+
 class Base64ImageSource(TypedDict, total=False, closed=True):
     """
     Base64 image bytes.
@@ -212,6 +223,17 @@ class ThinkingAdaptive(TypedDict, total=False, closed=True):
     display: str
     """
     `summarized` or `omitted`.
+    """
+
+
+class ThinkingBetweenTools(TypedDict, total=False, closed=True):
+    """
+    Thinking only between tool calls.
+    """
+
+    type: Literal["between_tools"]
+    """
+    Always `between_tools`.
     """
 
 
@@ -645,7 +667,7 @@ class MessageCreateRequest(TypedDict, total=False, closed=True):
     """
     About the request.
     """
-    thinking: ThinkingEnabled | ThinkingAdaptive | ThinkingDisabled
+    thinking: ThinkingEnabled | ThinkingAdaptive | ThinkingBetweenTools | ThinkingDisabled
     """
     Extended thinking: on with a budget, adaptive, or off.
     """
@@ -688,4 +710,8 @@ class MessageCreateRequest(TypedDict, total=False, closed=True):
     speed: str
     """
     `standard` or `fast`.
+    """
+    diagnostics: Diagnostics
+    """
+    Request diagnostics.
     """

@@ -437,3 +437,15 @@ class GenerateContentRequest(TypedDict, total=False, closed=True):
     """
     A cached content's name (`cachedContents/...`) to use as context.
     """
+    serviceTier: str
+    """
+    The service tier: `standard`, `flex`, `priority`, ...
+    """
+    store: bool
+    """
+    Keep the request and response for later retrieval.
+    """
+    labels: dict[str, str]
+    """
+    Labels for billing.
+    """

@@ -755,3 +755,11 @@ class ResponseCreateRequest(TypedDict, total=False, closed=True):
     """
     Moderation settings.
     """
+    access_programs: dict[str, Any]
+    """
+    Access programs the request takes part in.
+    """
+    image: dict[str, Any]
+    """
+    Image input settings (`context_compression`).
+    """
