@@ -271,7 +271,6 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         ],
         "systemInstruction": {"parts": [{"text": "Be brief."}]},
         "serviceTier": "flex",
-        "cachedContent": "cachedContents/c1",
         "tools": [
             {"functionDeclarations": [{"name": "f", "parametersJsonSchema": _JSON_SCHEMA}]},
             {"googleSearch": {}},
