@@ -84,8 +84,10 @@ def test_requests_send_back_the_arguments_by_the_same_rule(
     assert arguments_to_send(call) == sent
     assistant = {"role": "assistant", "content": "", "tool_calls": [call.model_dump()]}
     request = {"messages": [{"role": "user", "content": "hi"}, assistant]}
-    anthropic = anthropic_body(LLMRequest.model_validate({"model": "m", **request}))
-    gemini = gemini_body(LLMRequest.model_validate({"model": "m", **request}))
+    anthropic: dict[str, Any] = dict(
+        anthropic_body(LLMRequest.model_validate({"model": "m", **request}))
+    )
+    gemini: dict[str, Any] = dict(gemini_body(LLMRequest.model_validate({"model": "m", **request})))
     assert anthropic["messages"][1]["content"][-1]["input"] == sent
     assert gemini["contents"][1]["parts"][-1]["functionCall"]["args"] == sent
 

@@ -256,7 +256,7 @@ def test_eof_before_a_finish_reason(frames: list[Frame]) -> None:
 
 def _body(messages: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
     request = {"model": "gemini-2.5-flash", "messages": messages, **fields}
-    return build_body(LLMRequest.model_validate(request))
+    return dict(build_body(LLMRequest.model_validate(request)))
 
 
 _HI: list[dict[str, Any]] = [{"role": "user", "content": "hi"}]

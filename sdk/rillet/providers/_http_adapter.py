@@ -150,7 +150,8 @@ class HTTPAdapter:
     def headers(self, api_key: str) -> dict[str, str]:
         raise NotImplementedError
 
-    def body(self, request: LLMRequest) -> dict[str, Any]:
+    def body(self, request: LLMRequest) -> Mapping[str, Any]:
+        """The request body; the built-in adapters return their generated request TypedDict."""
         raise NotImplementedError
 
     def mapper(self, request: LLMRequest) -> WireMapper:
@@ -170,7 +171,7 @@ class HTTPAdapter:
     def encode(self, request: LLMRequest) -> bytes:
         """The request body as JSON bytes, ``provider_options`` merged last. A value JSON
         cannot carry (NaN, infinity, an object) is a ``ConfigurationError`` naming its place."""
-        body = self.body(request)
+        body: dict[str, Any] = dict(self.body(request))
         body.update(request.provider_options)
         try:
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rillet._error_kinds import ErrorTypes
+from rillet._generated.wire_dicts.anthropic_request_schema import MessageCreateRequest
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.anthropic._errors import ERROR_TYPES
@@ -52,7 +53,7 @@ class AnthropicAdapter(HTTPAdapter):
             headers["anthropic-beta"] = self._beta
         return headers
 
-    def body(self, request: LLMRequest) -> dict[str, Any]:
+    def body(self, request: LLMRequest) -> MessageCreateRequest:
         return build_body(request, provider=self.provider_name)
 
     def mapper(self, request: LLMRequest) -> AnthropicMapper:

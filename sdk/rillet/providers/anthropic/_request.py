@@ -5,13 +5,14 @@ an assistant turn replays its signed thinking blocks first, then its text, then 
 ``tool_use`` blocks; tool results travel as ``tool_result`` blocks of a user message, the
 results of consecutive tool messages in one message. ``max_tokens`` is required by Anthropic:
 it defaults to ``DEFAULT_MAX_TOKENS``, and is raised above the thinking budget when needed.
+The body is typed by ``schema/providers/anthropic_request.schema.json``: mypy checks it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from rillet._generated.wire_dicts import anthropic_request_schema as wire
 from rillet._tool_arguments import arguments_to_send
 from rillet.protocol import (
     AssistantMessage,
@@ -23,6 +24,7 @@ from rillet.protocol import (
     SystemMessage,
     TextPart,
     ToolCall,
+    ToolDefinition,
     ToolMessage,
     UserMessage,
 )
@@ -32,31 +34,37 @@ __all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_THINKING_BUDGET", "build_body"]
 DEFAULT_MAX_TOKENS = 4096
 DEFAULT_THINKING_BUDGET = 1024  # the smallest budget Anthropic accepts
 
+_Block = (
+    wire.TextBlock
+    | wire.ImageBlock
+    | wire.DocumentBlock
+    | wire.ThinkingBlock
+    | wire.RedactedThinkingBlock
+    | wire.ToolUseBlock
+    | wire.ToolResultBlock
+    | wire.ServerBlock
+)
+_ToolChoice = wire.ToolChoiceAuto | wire.ToolChoiceAny | wire.ToolChoiceTool | wire.ToolChoiceNone
 
-def build_body(request: LLMRequest, *, provider: str = "anthropic") -> dict[str, Any]:
+
+def build_body(request: LLMRequest, *, provider: str = "anthropic") -> wire.MessageCreateRequest:
     """The body for ``request``; reasoning blocks are replayed only from ``provider`` (or None)."""
-    body: dict[str, Any] = {"model": request.model}
+    body: wire.MessageCreateRequest = {
+        "model": request.model or "",  # HTTPAdapter fills it in before a body is built
+        "messages": _messages(request.messages, provider),
+        "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+    }
     system = "\n\n".join(m.content for m in request.messages if isinstance(m, SystemMessage))
     if system:
         body["system"] = system
-    body["messages"] = _messages(request.messages, provider)
-    max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
     if request.reasoning is not None:
         thinking = _thinking(request.reasoning)
         budget = thinking["budget_tokens"]
-        if max_tokens <= budget:  # Anthropic wants room for the answer beyond the budget
-            max_tokens += budget
+        if body["max_tokens"] <= budget:  # Anthropic wants room for the answer beyond the budget
+            body["max_tokens"] += budget
         body["thinking"] = thinking
-    body["max_tokens"] = max_tokens
     if request.tools:
-        body["tools"] = [
-            {
-                "name": tool.name,
-                **({"description": tool.description} if tool.description else {}),
-                "input_schema": tool.parameters,
-            }
-            for tool in request.tools
-        ]
+        body["tools"] = [_tool(tool) for tool in request.tools]
     if request.tool_choice is not None:
         body["tool_choice"] = _tool_choice(request.tool_choice)
     if request.temperature is not None:
@@ -69,8 +77,8 @@ def build_body(request: LLMRequest, *, provider: str = "anthropic") -> dict[str,
     return body
 
 
-def _thinking(options: ReasoningOptions) -> dict[str, Any]:
-    thinking: dict[str, Any] = {
+def _thinking(options: ReasoningOptions) -> wire.ThinkingEnabled:
+    thinking: wire.ThinkingEnabled = {
         "type": "enabled",
         "budget_tokens": options.budget_tokens or DEFAULT_THINKING_BUDGET,
     }
@@ -79,7 +87,14 @@ def _thinking(options: ReasoningOptions) -> dict[str, Any]:
     return thinking
 
 
-def _tool_choice(choice: str) -> dict[str, Any]:
+def _tool(tool: ToolDefinition) -> wire.CustomTool:
+    out: wire.CustomTool = {"name": tool.name, "input_schema": tool.parameters}
+    if tool.description:
+        out["description"] = tool.description
+    return out
+
+
+def _tool_choice(choice: str) -> _ToolChoice:
     if choice == "auto":
         return {"type": "auto"}
     if choice in ("required", "any"):
@@ -89,9 +104,11 @@ def _tool_choice(choice: str) -> dict[str, Any]:
     return {"type": "tool", "name": choice}
 
 
-def _messages(messages: Sequence[Message], provider: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    results: list[dict[str, Any]] | None = None  # the tool_result blocks of the last message
+def _messages(
+    messages: Sequence[Message], provider: str
+) -> list[wire.UserMessage | wire.AssistantMessage | wire.SystemMessage]:
+    out: list[wire.UserMessage | wire.AssistantMessage | wire.SystemMessage] = []
+    results: list[_Block] | None = None  # the tool_result blocks of the last message
     for message in messages:
         if isinstance(message, ToolMessage):
             block = _tool_result(message)
@@ -111,13 +128,13 @@ def _messages(messages: Sequence[Message], provider: str) -> list[dict[str, Any]
     return out
 
 
-def _user_content(message: UserMessage) -> str | list[dict[str, Any]]:
+def _user_content(message: UserMessage) -> str | list[_Block]:
     if isinstance(message.content, str):
         return message.content
     return [_part(part) for part in message.content]
 
 
-def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+def _part(part: TextPart | ImagePart) -> wire.TextBlock | wire.ImageBlock:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
     url = part.url
@@ -129,13 +146,17 @@ def _part(part: TextPart | ImagePart) -> dict[str, Any]:
     return _base64_image(part.media_type, part.data or "")
 
 
-def _base64_image(media_type: str | None, data: str) -> dict[str, Any]:
-    source = {"type": "base64", "media_type": media_type or "image/png", "data": data}
+def _base64_image(media_type: str | None, data: str) -> wire.ImageBlock:
+    source: wire.Base64ImageSource = {
+        "type": "base64",
+        "media_type": media_type or "image/png",
+        "data": data,
+    }
     return {"type": "image", "source": source}
 
 
-def _assistant_content(message: AssistantMessage, provider: str) -> list[dict[str, Any]]:
-    content = [
+def _assistant_content(message: AssistantMessage, provider: str) -> list[_Block]:
+    content: list[_Block] = [
         block
         for reasoning in message.reasoning
         if reasoning.provider in (provider, None)
@@ -147,7 +168,9 @@ def _assistant_content(message: AssistantMessage, provider: str) -> list[dict[st
     return content
 
 
-def _thinking_block(block: ReasoningBlock) -> dict[str, Any] | None:
+def _thinking_block(
+    block: ReasoningBlock,
+) -> wire.ThinkingBlock | wire.RedactedThinkingBlock | None:
     """A signed thinking block or a redacted one; unsigned thinking cannot be sent back."""
     if block.encrypted_content:
         return {"type": "redacted_thinking", "data": block.encrypted_content}
@@ -156,11 +179,11 @@ def _thinking_block(block: ReasoningBlock) -> dict[str, Any] | None:
     return None
 
 
-def _tool_use(call: ToolCall) -> dict[str, Any]:
+def _tool_use(call: ToolCall) -> wire.ToolUseBlock:
     return {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments_to_send(call)}
 
 
-def _tool_result(message: ToolMessage) -> dict[str, Any]:
+def _tool_result(message: ToolMessage) -> wire.ToolResultBlock:
     return {
         "type": "tool_result",
         "tool_use_id": message.tool_call_id,

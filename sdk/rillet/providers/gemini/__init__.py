@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rillet._error_kinds import ErrorTypes
 from rillet._exceptions import ConfigurationError
+from rillet._generated.wire_dicts.gemini_request_schema import GenerateContentRequest
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.gemini._errors import ERROR_TYPES
@@ -80,7 +81,7 @@ class GeminiAdapter(HTTPAdapter):
             headers["accept"] = "application/json"
         return headers
 
-    def body(self, request: LLMRequest) -> dict[str, Any]:
+    def body(self, request: LLMRequest) -> GenerateContentRequest:
         return build_body(request)
 
     def mapper(self, request: LLMRequest) -> GeminiMapper:

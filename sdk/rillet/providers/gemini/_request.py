@@ -14,14 +14,16 @@ https://ai.google.dev/api/generate-content#request-body. The model goes in the U
   on some models, ...) can be sent as ``parametersJsonSchema`` through ``provider_options``.
 - ``reasoning.effort`` becomes ``thinkingLevel`` (Gemini 3), ``budget_tokens`` becomes
   ``thinkingBudget`` (Gemini 2.5).
+- The body is typed by ``schema/providers/gemini_request.schema.json``: mypy checks it.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from rillet._exceptions import ConfigurationError
+from rillet._generated.wire_dicts import gemini_request_schema as wire
 from rillet._tool_arguments import arguments_to_send
 from rillet.protocol import (
     AssistantMessage,
@@ -31,6 +33,7 @@ from rillet.protocol import (
     SystemMessage,
     TextPart,
     ToolCall,
+    ToolDefinition,
     ToolMessage,
     UserMessage,
 )
@@ -38,27 +41,19 @@ from rillet.protocol import (
 __all__ = ["build_body"]
 
 _PROVIDER = "gemini"
-_TOOL_CHOICE_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
+_Mode = Literal["AUTO", "NONE", "ANY"]
+_TOOL_CHOICE_MODES: dict[str, _Mode] = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 
 
-def build_body(request: LLMRequest) -> dict[str, Any]:
-    body: dict[str, Any] = {"contents": _contents(request)}
-    system = [{"text": m.content} for m in request.messages if isinstance(m, SystemMessage)]
+def build_body(request: LLMRequest) -> wire.GenerateContentRequest:
+    body: wire.GenerateContentRequest = {"contents": _contents(request)}
+    system: list[wire.Part] = [
+        {"text": m.content} for m in request.messages if isinstance(m, SystemMessage)
+    ]
     if system:
         body["systemInstruction"] = {"parts": system}
     if request.tools:
-        body["tools"] = [
-            {
-                "functionDeclarations": [
-                    {
-                        "name": tool.name,
-                        **({"description": tool.description} if tool.description else {}),
-                        "parameters": tool.parameters,
-                    }
-                    for tool in request.tools
-                ]
-            }
-        ]
+        body["tools"] = [{"functionDeclarations": [_declaration(tool) for tool in request.tools]}]
     if request.tool_choice is not None:
         body["toolConfig"] = {"functionCallingConfig": _tool_choice(request.tool_choice)}
     config = _generation_config(request)
@@ -67,10 +62,18 @@ def build_body(request: LLMRequest) -> dict[str, Any]:
     return body
 
 
-def _contents(request: LLMRequest) -> list[dict[str, Any]]:
-    contents: list[dict[str, Any]] = []
+def _declaration(tool: ToolDefinition) -> wire.FunctionDeclaration:
+    declaration: wire.FunctionDeclaration = {"name": tool.name}
+    if tool.description:
+        declaration["description"] = tool.description
+    declaration["parameters"] = tool.parameters
+    return declaration
+
+
+def _contents(request: LLMRequest) -> list[wire.Content]:
+    contents: list[wire.Content] = []
     names: dict[str, str] = {}  # call id -> tool name, from the assistant turns so far
-    results: list[dict[str, Any]] | None = None  # the functionResponse parts being gathered
+    results: list[wire.Part] | None = None  # the functionResponse parts being gathered
     for message in request.messages:
         if isinstance(message, ToolMessage):
             if results is None:
@@ -88,13 +91,13 @@ def _contents(request: LLMRequest) -> list[dict[str, Any]]:
     return contents
 
 
-def _user_parts(message: UserMessage) -> list[dict[str, Any]]:
+def _user_parts(message: UserMessage) -> list[wire.Part]:
     if isinstance(message.content, str):
         return [{"text": message.content}]
     return [_part(p) for p in message.content]
 
 
-def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+def _part(part: TextPart | ImagePart) -> wire.Part:
     if isinstance(part, TextPart):
         return {"text": part.text}
     media_type = part.media_type
@@ -104,16 +107,16 @@ def _part(part: TextPart | ImagePart) -> dict[str, Any]:
     if url.startswith("data:") and ";base64," in url:
         header, _, data = url.partition(";base64,")
         return {"inlineData": {"mimeType": header[5:] or media_type or "image/png", "data": data}}
-    file_data = {"fileUri": url}
+    file_data: wire.FileData = {"fileUri": url}
     if media_type:
         file_data["mimeType"] = media_type
     return {"fileData": file_data}
 
 
-def _model_parts(message: AssistantMessage) -> list[dict[str, Any]]:
-    parts: list[dict[str, Any]] = []
+def _model_parts(message: AssistantMessage) -> list[wire.Part]:
+    parts: list[wire.Part] = []
     if not message.tool_calls:
-        text: dict[str, Any] = {"text": message.content}
+        text: wire.Part = {"text": message.content}
         signature = next(
             (
                 block.signature
@@ -131,15 +134,15 @@ def _model_parts(message: AssistantMessage) -> list[dict[str, Any]]:
     return parts
 
 
-def _function_call(call: ToolCall) -> dict[str, Any]:
+def _function_call(call: ToolCall) -> wire.Part:
     args = arguments_to_send(call)
-    part: dict[str, Any] = {"functionCall": {"name": call.name, "args": args, "id": call.id}}
+    part: wire.Part = {"functionCall": {"name": call.name, "args": args, "id": call.id}}
     if call.signature:
         part["thoughtSignature"] = call.signature
     return part
 
 
-def _function_response(message: ToolMessage, names: dict[str, str]) -> dict[str, Any]:
+def _function_response(message: ToolMessage, names: dict[str, str]) -> wire.Part:
     name = message.name or names.get(message.tool_call_id)
     if not name:
         raise ConfigurationError(
@@ -147,7 +150,7 @@ def _function_response(message: ToolMessage, names: dict[str, str]) -> dict[str,
             "ToolMessage.name, or keep the assistant message that made the call"
         )
     response = {"error" if message.is_error else "result": _json_or_text(message.content)}
-    result: dict[str, Any] = {"name": name, "response": response}
+    result: wire.FunctionResponse = {"name": name, "response": response}
     if message.tool_call_id:
         result["id"] = message.tool_call_id
     return {"functionResponse": result}
@@ -160,15 +163,15 @@ def _json_or_text(content: str) -> Any:
         return content
 
 
-def _tool_choice(choice: str) -> dict[str, Any]:
+def _tool_choice(choice: str) -> wire.FunctionCallingConfig:
     mode = _TOOL_CHOICE_MODES.get(choice)
     if mode is not None:
         return {"mode": mode}
     return {"mode": "ANY", "allowedFunctionNames": [choice]}
 
 
-def _generation_config(request: LLMRequest) -> dict[str, Any]:
-    config: dict[str, Any] = {}
+def _generation_config(request: LLMRequest) -> wire.GenerationConfig:
+    config: wire.GenerationConfig = {}
     if request.max_tokens is not None:
         config["maxOutputTokens"] = request.max_tokens
     if request.temperature is not None:
@@ -182,8 +185,8 @@ def _generation_config(request: LLMRequest) -> dict[str, Any]:
     return config
 
 
-def _thinking(options: ReasoningOptions) -> dict[str, Any]:
-    thinking: dict[str, Any] = {"includeThoughts": options.include_thoughts}
+def _thinking(options: ReasoningOptions) -> wire.ThinkingConfig:
+    thinking: wire.ThinkingConfig = {"includeThoughts": options.include_thoughts}
     if options.budget_tokens is not None:
         thinking["thinkingBudget"] = options.budget_tokens
     elif options.effort:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rillet._error_kinds import ErrorTypes
+from rillet._generated.wire_dicts.openai_chat_request_schema import ChatCompletionRequest
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.openai_chat._errors import ERROR_TYPES
@@ -36,9 +37,10 @@ class OpenAIChatAdapter(HTTPAdapter):
     def headers(self, api_key: str) -> dict[str, str]:
         return {"authorization": f"Bearer {api_key}"}
 
-    def body(self, request: LLMRequest) -> dict[str, Any]:
-        field = "max_completion_tokens" if _OPENAI_HOST in self.base_url else "max_tokens"
-        return build_body(request, max_tokens_field=field)
+    def body(self, request: LLMRequest) -> ChatCompletionRequest:
+        if _OPENAI_HOST in self.base_url:
+            return build_body(request, max_tokens_field="max_completion_tokens")
+        return build_body(request, max_tokens_field="max_tokens")
 
     def mapper(self, request: LLMRequest) -> ChatMapper:
         return ChatMapper(self.provider_name)

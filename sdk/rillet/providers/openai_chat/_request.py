@@ -1,10 +1,14 @@
-"""The neutral ``LLMRequest`` -> an OpenAI Chat Completions request body."""
+"""The neutral ``LLMRequest`` -> an OpenAI Chat Completions request body.
+
+The body is typed by ``schema/providers/openai_chat_request.schema.json``: mypy checks it.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Literal
 
+from rillet._generated.wire_dicts import openai_chat_request_schema as wire
 from rillet.protocol import (
     AssistantMessage,
     ImagePart,
@@ -13,32 +17,29 @@ from rillet.protocol import (
     SystemMessage,
     TextPart,
     ToolCall,
+    ToolDefinition,
     ToolMessage,
     UserMessage,
 )
 
 __all__ = ["build_body"]
 
+_Mode = Literal["none", "auto", "required"]
+_MODES: dict[str, _Mode] = {"auto": "auto", "none": "none", "required": "required"}
+_WireMessage = wire.SystemMessage | wire.UserMessage | wire.AssistantMessage | wire.ToolMessage
 
-def build_body(request: LLMRequest, *, max_tokens_field: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "model": request.model,
+
+def build_body(
+    request: LLMRequest, *, max_tokens_field: Literal["max_tokens", "max_completion_tokens"]
+) -> wire.ChatCompletionRequest:
+    body: wire.ChatCompletionRequest = {
+        "model": request.model or "",  # HTTPAdapter fills it in before a body is built
         "messages": [_message(m) for m in request.messages],
         "stream": True,
         "stream_options": {"include_usage": True},
     }
     if request.tools:
-        body["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": tool.name,
-                    **({"description": tool.description} if tool.description else {}),
-                    "parameters": tool.parameters,
-                },
-            }
-            for tool in request.tools
-        ]
+        body["tools"] = [_tool(tool) for tool in request.tools]
     if request.tool_choice is not None:
         body["tool_choice"] = _tool_choice(request.tool_choice)
     if request.max_tokens is not None:
@@ -54,13 +55,22 @@ def build_body(request: LLMRequest, *, max_tokens_field: str) -> dict[str, Any]:
     return body
 
 
-def _tool_choice(choice: str) -> str | dict[str, Any]:
-    if choice in ("auto", "none", "required"):
-        return choice
+def _tool(tool: ToolDefinition) -> wire.FunctionTool:
+    function: wire.FunctionDefinition = {"name": tool.name}
+    if tool.description:
+        function["description"] = tool.description
+    function["parameters"] = tool.parameters
+    return {"type": "function", "function": function}
+
+
+def _tool_choice(choice: str) -> _Mode | wire.NamedToolChoice:
+    mode = _MODES.get(choice)
+    if mode is not None:
+        return mode
     return {"type": "function", "function": {"name": choice}}
 
 
-def _message(message: Message) -> dict[str, Any]:
+def _message(message: Message) -> _WireMessage:
     if isinstance(message, SystemMessage):
         return {"role": "system", "content": message.content}
     if isinstance(message, UserMessage):
@@ -68,7 +78,7 @@ def _message(message: Message) -> dict[str, Any]:
             return {"role": "user", "content": message.content}
         return {"role": "user", "content": [_part(p) for p in message.content]}
     if isinstance(message, AssistantMessage):
-        out: dict[str, Any] = {"role": "assistant", "content": message.content or None}
+        out: wire.AssistantMessage = {"role": "assistant", "content": message.content or None}
         if message.tool_calls:
             out["tool_calls"] = [_tool_call(c) for c in message.tool_calls]
         return out
@@ -76,14 +86,14 @@ def _message(message: Message) -> dict[str, Any]:
     return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
 
 
-def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+def _part(part: TextPart | ImagePart) -> wire.TextPart | wire.ImagePart:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
     url = part.url or f"data:{part.media_type or 'image/png'};base64,{part.data or ''}"
     return {"type": "image_url", "image_url": {"url": url}}
 
 
-def _tool_call(call: ToolCall) -> dict[str, Any]:
+def _tool_call(call: ToolCall) -> wire.FunctionToolCall:
     arguments = call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
     return {
         "id": call.id,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rillet._error_kinds import ErrorTypes
+from rillet._generated.wire_dicts.openai_responses_request_schema import ResponseCreateRequest
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.openai_responses._errors import ERROR_TYPES
@@ -33,7 +34,7 @@ class OpenAIResponsesAdapter(HTTPAdapter):
     def headers(self, api_key: str) -> dict[str, str]:
         return {"authorization": f"Bearer {api_key}"}
 
-    def body(self, request: LLMRequest) -> dict[str, Any]:
+    def body(self, request: LLMRequest) -> ResponseCreateRequest:
         return build_body(request)
 
     def mapper(self, request: LLMRequest) -> ResponsesMapper:

@@ -12,14 +12,17 @@ Choices, each for a reason:
   strict-compatible schema strict (all properties required), unlike Chat Completions.
 - Stop sequences do not exist in the Responses API: ignored, with a debug log. A failed tool
   result has no flag here; its content says why.
+- The body is typed by ``schema/providers/openai_responses_request.schema.json``: mypy checks
+  it. A reasoning item goes back only with the ``id`` the API gave it (the API requires one).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Literal
 
+from rillet._generated.wire_dicts import openai_responses_request_schema as wire
 from rillet.protocol import (
     AssistantMessage,
     ImagePart,
@@ -38,10 +41,23 @@ _log = logging.getLogger("rillet.providers.openai_responses")
 
 PROVIDER = "openai-responses"
 
+_Mode = Literal["none", "auto", "required"]
+_MODES: dict[str, _Mode] = {"auto": "auto", "none": "none", "required": "required"}
+_InputItem = (
+    wire.InputMessage
+    | wire.AssistantMessage
+    | wire.FunctionCall
+    | wire.FunctionCallOutput
+    | wire.ReasoningItem
+    | wire.ItemReference
+    | wire.OtherItem
+)
+_InputPart = wire.InputText | wire.InputImage | wire.InputFile
 
-def build_body(request: LLMRequest) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "model": request.model,
+
+def build_body(request: LLMRequest) -> wire.ResponseCreateRequest:
+    body: wire.ResponseCreateRequest = {
+        "model": request.model or "",  # HTTPAdapter fills it in before a body is built
         "input": _input(request),
         "stream": True,
         "store": False,
@@ -64,8 +80,8 @@ def build_body(request: LLMRequest) -> dict[str, Any]:
     return body
 
 
-def _input(request: LLMRequest) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def _input(request: LLMRequest) -> list[_InputItem]:
+    items: list[_InputItem] = []
     for message in request.messages:
         if isinstance(message, SystemMessage):
             items.append({"role": "system", "content": message.content})
@@ -84,30 +100,33 @@ def _input(request: LLMRequest) -> list[dict[str, Any]]:
     return items
 
 
-def _user_content(content: str | list[TextPart | ImagePart]) -> str | list[dict[str, Any]]:
+def _user_content(content: str | list[TextPart | ImagePart]) -> str | list[_InputPart]:
     if isinstance(content, str):
         return content
     return [_part(part) for part in content]
 
 
-def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+def _part(part: TextPart | ImagePart) -> wire.InputText | wire.InputImage:
     if isinstance(part, TextPart):
         return {"type": "input_text", "text": part.text}
     url = part.url or f"data:{part.media_type or 'image/png'};base64,{part.data or ''}"
     return {"type": "input_image", "image_url": url, "detail": "auto"}
 
 
-def _assistant_items(message: AssistantMessage) -> list[dict[str, Any]]:
+def _assistant_items(message: AssistantMessage) -> list[_InputItem]:
     """Reasoning first, then the text, then the calls: the order the model produced them."""
-    items: list[dict[str, Any]] = []
+    items: list[_InputItem] = []
     for block in message.reasoning:
-        if block.provider not in (PROVIDER, None) or not block.encrypted_content:
+        if block.provider not in (PROVIDER, None) or not block.encrypted_content or not block.id:
             continue  # another provider's signature, or nothing the API can take back
-        item: dict[str, Any] = {"type": "reasoning", "summary": []}
-        if block.id is not None:
-            item["id"] = block.id
-        item["encrypted_content"] = block.encrypted_content
-        items.append(item)
+        items.append(
+            {
+                "type": "reasoning",
+                "summary": [],
+                "id": block.id,
+                "encrypted_content": block.encrypted_content,
+            }
+        )
     if message.content:
         items.append(
             {"role": "assistant", "content": [{"type": "output_text", "text": message.content}]}
@@ -116,28 +135,32 @@ def _assistant_items(message: AssistantMessage) -> list[dict[str, Any]]:
     return items
 
 
-def _function_call(call: ToolCall) -> dict[str, Any]:
+def _function_call(call: ToolCall) -> wire.FunctionCall:
     arguments = call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
     return {"type": "function_call", "call_id": call.id, "name": call.name, "arguments": arguments}
 
 
-def _tool(tool: ToolDefinition) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "function", "name": tool.name}
+def _tool(tool: ToolDefinition) -> wire.FunctionTool:
+    out: wire.FunctionTool = {
+        "type": "function",
+        "name": tool.name,
+        "parameters": tool.parameters,
+        "strict": False,
+    }
     if tool.description:
         out["description"] = tool.description
-    out["parameters"] = tool.parameters
-    out["strict"] = False
     return out
 
 
-def _tool_choice(choice: str) -> str | dict[str, Any]:
-    if choice in ("auto", "none", "required"):
-        return choice
+def _tool_choice(choice: str) -> _Mode | wire.FunctionToolChoice:
+    mode = _MODES.get(choice)
+    if mode is not None:
+        return mode
     return {"type": "function", "name": choice}
 
 
-def _reasoning(options: ReasoningOptions) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _reasoning(options: ReasoningOptions) -> wire.Reasoning:
+    out: wire.Reasoning = {}
     if options.effort:
         out["effort"] = options.effort
     elif options.budget_tokens is not None:
