@@ -289,9 +289,10 @@ def test_real_stream_matches_the_official_sdk(entry: dict[str, Any] | None) -> N
 _DONE = Frame(data="[DONE]")
 
 
-def _finish(reason: str | None, **fields: Any) -> Frame:
-    return Frame(data=json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}],
-                                  **fields}))  # fmt: skip
+def _finish(reason: str) -> Frame:
+    """A last chunk with ``finish_reason`` and an empty delta."""
+    choice = {"index": 0, "delta": {}, "finish_reason": reason}
+    return Frame(data=json.dumps({"choices": [choice]}))
 
 
 def test_a_text_stream_chunk_by_chunk() -> None:
@@ -388,6 +389,7 @@ def test_a_stream_cut_before_its_end_is_interrupted() -> None:
     [
         ([_DONE], "[DONE]"),
         ([Frame(data="{}"), _DONE], "{}"),
+        ([Frame(data="{}"), Frame(data='{"id": "x"}'), _DONE], "{}"),  # still no choices
         ([Frame(data='{"foo": 1}')], '{"foo": 1}'),
     ],
 )
@@ -640,7 +642,7 @@ def test_a_whole_completion_chunk_by_chunk() -> None:
         "role": "assistant",
         "content": "Zürich.",
         "tool_calls": [
-            {"id": "call_a", "function": {"name": "f", "arguments": {"city": "Zürich"}}}
+            {"id": "call_a", "function": {"name": "f", "arguments": {"city": "Zürich", "n": 2}}}
         ],
     }
     usage = {"prompt_tokens": 4, "completion_tokens": 2, "total_tokens": 6}
@@ -650,7 +652,7 @@ def test_a_whole_completion_chunk_by_chunk() -> None:
         StartChunk(id="chatcmpl-w", model="m", provider="mistral"),
         ContentChunk(text="Zürich."),
         ToolCallStartChunk(index=0, id="call_a", name="f"),
-        ToolCallChunk(index=0, arguments_delta='{"city":"Zürich"}'),  # compact, as sent
+        ToolCallChunk(index=0, arguments_delta='{"city":"Zürich","n":2}'),  # compact, as sent
         ToolCallEndChunk(index=0, id="call_a"),
         StopChunk(
             finish_reason=FinishReason.stop,
@@ -663,16 +665,16 @@ def test_a_whole_completion_chunk_by_chunk() -> None:
 
 def test_a_whole_completion_without_object_is_told_by_its_message() -> None:
     chunks = _map(_whole({"content": "hi", "tool_calls": [{"function": {"arguments": ""}}]}))
-    assert [c.type for c in chunks] == ["start", "content", "tool_call_start", "tool_call_end",
-                                        "stop"]  # fmt: skip
+    kinds = ["start", "content", "tool_call_start", "tool_call_end", "stop"]
+    assert [c.type for c in chunks] == kinds
     start = chunks[2]
     assert isinstance(start, ToolCallStartChunk)
     assert start.name == ""
 
 
 def test_a_whole_completion_with_an_empty_message_is_a_stop() -> None:
-    chunks = _map(Frame(data=json.dumps({"object": "chat.completion", "choices": [
-        {"index": 0, "message": None, "finish_reason": "length"}]})))  # fmt: skip
+    choice = {"index": 0, "message": None, "finish_reason": "length"}
+    chunks = _map(Frame(data=json.dumps({"object": "chat.completion", "choices": [choice]})))
     assert chunks == [
         StartChunk(provider="openai"),
         StopChunk(finish_reason=FinishReason.length, provider_finish_reason="length"),
