@@ -246,21 +246,16 @@ def test_a_whole_completion_keeps_every_call_and_the_first_choice_only() -> None
 
 
 def _assert_contract(chunks: list[StreamChunk]) -> None:
-    """One start first, one terminal chunk last; every call started once, then ended."""
-    assert chunks and chunks[0].type == "start"
-    assert [c.type in ("stop", "error") for c in chunks].count(True) == 1
-    assert chunks[-1].type in ("stop", "error")
-    open_calls: set[int | None] = set()
-    for chunk in chunks:
-        if isinstance(chunk, ToolCallStartChunk):
-            assert chunk.index not in open_calls
-            open_calls.add(chunk.index)
-        elif isinstance(chunk, (ToolCallChunk, ToolCallEndChunk)):
-            assert chunk.index in open_calls
-            if isinstance(chunk, ToolCallEndChunk):
-                open_calls.discard(chunk.index)
-    if chunks[-1].type == "stop":
-        assert not open_calls
+    """A start, one stop at the end, and per call: its start, its argument chunks, its end."""
+    kinds = [c.type for c in chunks]
+    assert (kinds[0], kinds[-1], kinds.count("stop")) == ("start", "stop", 1)
+    tool_chunks = [
+        c for c in chunks if isinstance(c, (ToolCallStartChunk, ToolCallChunk, ToolCallEndChunk))
+    ]
+    for index in {c.index for c in tool_chunks}:
+        per_call = [c.type for c in tool_chunks if c.index == index]
+        middle = ["tool_call_chunk"] * (len(per_call) - 2)
+        assert per_call == ["tool_call_start", *middle, "tool_call_end"]
 
 
 @pytest.mark.parametrize("entry", real_streams.params("openai_chat"))
