@@ -116,11 +116,14 @@ class ChatMapper:
             if _is_whole(event, data):
                 return self._on_whole(decode_dict(COMPLETION, data))
             self._started = True
-            if event.get("choices") is None and event.get("usage") is None:
-                self._stray = data  # {} or {"foo": 1}: an error unless a stream follows
+            if event.get("choices") is None:
+                # {} or {"foo": 1}: an error unless a stream follows (usage counts as one)
+                self._stray = data
             out.append(
                 StartChunk(id=event.get("id"), model=event.get("model"), provider=self._provider)
             )
+        elif self._stray is not None and event.get("choices") is not None:
+            self._stray = None  # a stream followed after all
         error = event.get("error")
         if error is not None:  # "error": null is no error
             self._done = True
@@ -260,9 +263,10 @@ class ChatMapper:
         if index is None:
             index = self._new_index(wire_index)
             call_id = call_id or new_tool_call_id()
-            self._calls[index] = _Call(id=call_id, name=name or "", wire_index=wire_index)
+            name = name or ""
+            self._calls[index] = _Call(id=call_id, name=name, wire_index=wire_index)
             self._by_id[call_id] = index
-            out.append(ToolCallStartChunk(index=index, id=call_id, name=name or ""))
+            out.append(ToolCallStartChunk(index=index, id=call_id, name=name))
         if wire_index is not None:
             self._by_wire_index[wire_index] = index
         self._last_index = index
@@ -309,10 +313,7 @@ class ChatMapper:
                 out.append(ToolCallEndChunk(index=index, id=call.id))
 
     def _stop(self) -> Sequence[StreamChunk]:
-        out: list[StreamChunk] = []
-        if not self._started:
-            self._started = True
-            out.append(StartChunk(provider=self._provider))
+        out: list[StreamChunk] = []  # no StartChunk: a body ending before any frame raised
         self._end_calls(out)
         out.append(
             StopChunk(
