@@ -16,7 +16,8 @@ import pytest
 import real_streams
 
 from rillet import BadRequestError, LLMClient, LLMRequest
-from rillet.emulator import Emulator, Scenario
+from rillet.agent import MaxStepsExceededError, RuntimeBuilder
+from rillet.emulator import Emulator, Scenario, ToolCallSpec
 from rillet.emulator.rules import (
     BUILTIN_RULES,
     Refusal,
@@ -30,12 +31,14 @@ from rillet.emulator.rules import (
 from rillet.emulator.rules._refusal import Rule
 from rillet.protocol import parse_messages
 
+from ._expect import CLIENTS
+
 Body = dict[str, Any]
 
 _USER = {"role": "user", "content": "What is 1231 * 2331?"}
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "multiply", "arguments": "{}"}}
 _CHAT_TURN = [_USER, {"role": "assistant", "tool_calls": [_CALL]}]
-_SIGNATURE = "EoQDCm0IDhgCKkCDzGs2kL2Pgn"
+_SIGNATURE = "EoQDCm0IDhgCKkCDzGs2kL2P"
 _THINKING = {"type": "thinking", "thinking": "Call the tool.", "signature": _SIGNATURE}
 _TOOL_USE = {"type": "tool_use", "id": "toolu_01", "name": "fixed_version", "input": {}}
 _TOOL_RESULT = {"type": "tool_result", "tool_use_id": "toolu_01", "content": "0.32a0"}
@@ -525,3 +528,61 @@ async def test_the_adapters_raise_a_refusal_as_bad_request_without_retrying(
             assert (await client.call(request_)).text == "Hello"  # the same, with no rules
     assert caught.value.status_code == 400
     assert says in caught.value.message
+
+
+# -- what rillet's own builders send, turn after turn -------------------------------------------
+
+_STRICT_MODELS = {
+    "openai": "gpt-5-mini",
+    "openai-responses": "gpt-5.5",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-3-flash-preview",
+    "gemini-json": "gemini-3-flash-preview",
+}
+
+
+@pytest.mark.parametrize(("provider", "options", "wire"), CLIENTS, ids=[w for *_, w in CLIENTS])
+async def test_an_agent_turn_after_tool_calls_with_reasoning_passes_every_rule(
+    no_leaks: None, provider: str, options: dict[str, Any], wire: str
+) -> None:
+    """The second request replays reasoning (signatures, encrypted content and ids) and answers
+    two parallel calls: the rules of the strictest models accept it."""
+    model = _STRICT_MODELS[wire]
+    scenario = Scenario(
+        model,
+        text=("Let me look.",),
+        reasoning=("Two lookups.",),
+        reasoning_signature=_SIGNATURE,
+        tool_calls=(ToolCallSpec("lookup", {"q": "a"}), ToolCallSpec("lookup", {"q": "b"})),
+        finish="tool_calls",
+    )
+
+    def lookup(q: str) -> str:
+        """Look ``q`` up."""
+        return q.upper()
+
+    async with (
+        Emulator([scenario]) as emulator,
+        LLMClient(
+            provider=provider,
+            base_url=emulator.base_url(provider),
+            api_key=emulator.api_key,
+            model=model,
+            options=options,
+        ) as client,
+    ):
+        runtime = (
+            RuntimeBuilder()
+            .with_client(client)
+            .with_tools(lookup)
+            .with_max_steps(2)
+            .with_request_fields(reasoning={"effort": "low"}, temperature=1)
+            .build()
+        )
+        with pytest.raises(MaxStepsExceededError):
+            await runtime.run("Look a and b up.")
+        statuses = [request.reply.status for request in emulator.requests]
+        replayed = emulator.requests[1].body
+    assert statuses == [200, 200]
+    # the reasoning went back (Chat Completions has none to send), and was accepted
+    assert (_SIGNATURE.encode() in replayed) is (wire != "openai")

@@ -101,13 +101,19 @@ def _assistant_items(message: AssistantMessage) -> list[dict[str, Any]]:
     """Reasoning first, then the text, then the calls: the order the model produced them."""
     items: list[dict[str, Any]] = []
     for block in message.reasoning:
-        if block.provider not in (PROVIDER, None) or not block.encrypted_content:
-            continue  # another provider's signature, or nothing the API can take back
-        item: dict[str, Any] = {"type": "reasoning", "summary": []}
-        if block.id is not None:
-            item["id"] = block.id
-        item["encrypted_content"] = block.encrypted_content
-        items.append(item)
+        if block.provider not in (PROVIDER, None) or not block.encrypted_content or not block.id:
+            # another provider's signature, or an item the API cannot take back: stateless
+            # (store: false) reasoning goes back whole, with its id, summary and encrypted content
+            continue
+        summary = [{"type": "summary_text", "text": block.text}] if block.text else []
+        items.append(
+            {
+                "type": "reasoning",
+                "id": block.id,
+                "summary": summary,
+                "encrypted_content": block.encrypted_content,
+            }
+        )
     if message.content:
         items.append(
             {"role": "assistant", "content": [{"type": "output_text", "text": message.content}]}
