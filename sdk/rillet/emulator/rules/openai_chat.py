@@ -19,7 +19,7 @@ __all__ = [
     "is_reasoning_model",
     "reasoning_models_refuse_max_tokens",
     "reasoning_models_take_only_the_default_temperature",
-    "takes_temperature",
+    "refused_temperature",
     "tool_calls_are_all_answered",
     "tool_messages_answer_a_preceding_call",
 ]
@@ -34,11 +34,17 @@ def is_reasoning_model(model: str) -> bool:
     return _REASONING.match(model) is not None
 
 
-def takes_temperature(model: str, effort: object) -> bool:
-    """GPT-5.1 and later take sampling parameters with reasoning effort ``none`` (the GPT-5.1
-    and 5.2 guides); other reasoning models never do."""
+def refused_temperature(body: dict[str, Any], model: str, effort: object) -> object:
+    """The body's ``temperature`` when ``model`` refuses it, else None: reasoning models take
+    only the default 1, but GPT-5.1 and later take any with reasoning effort ``none`` (the
+    GPT-5.1 and 5.2 guides)."""
+    temperature = body.get("temperature")
+    if temperature is None or temperature == 1 or not is_reasoning_model(model):
+        return None
     point = _GPT5_POINT.match(model)
-    return point is not None and int(point.group(1)) >= 1 and effort == "none"
+    if point is not None and int(point.group(1)) >= 1 and effort == "none":
+        return None
+    return temperature
 
 
 def tool_messages_answer_a_preceding_call(body: dict[str, Any], model: str) -> Refusal | None:
@@ -105,10 +111,8 @@ def reasoning_models_take_only_the_default_temperature(
     body: dict[str, Any], model: str
 ) -> Refusal | None:
     """Reasoning models refuse a ``temperature`` other than the default 1."""
-    temperature = body.get("temperature")
-    if temperature is None or temperature == 1 or not is_reasoning_model(model):
-        return None
-    if takes_temperature(model, body.get("reasoning_effort")):
+    temperature = refused_temperature(body, model, body.get("reasoning_effort"))
+    if temperature is None:
         return None
     return Refusal(
         f"Unsupported value: 'temperature' does not support {temperature} with this model. "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from rillet.emulator.rules._refusal import Refusal, Rule, indexed, mapping
-from rillet.emulator.rules.openai_chat import is_reasoning_model, takes_temperature
+from rillet.emulator.rules.openai_chat import refused_temperature
 
 __all__ = [
     "RULES",
@@ -67,10 +67,8 @@ def reasoning_models_take_only_the_default_temperature(
     body: dict[str, Any], model: str
 ) -> Refusal | None:
     """Reasoning models refuse a ``temperature`` other than the default 1."""
-    temperature = body.get("temperature")
-    if temperature is None or temperature == 1 or not is_reasoning_model(model):
-        return None
-    if takes_temperature(model, mapping(body.get("reasoning")).get("effort")):
+    effort = mapping(body.get("reasoning")).get("effort")
+    if refused_temperature(body, model, effort) is None:
         return None
     return Refusal(
         "Unsupported parameter: 'temperature' is not supported with this model.",
