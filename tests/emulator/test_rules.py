@@ -152,6 +152,13 @@ CASES = [
         {"store": True, "input": [_USER, {"type": "reasoning", "id": "rs_1", "summary": []}]},
     ),
     Case(
+        openai_responses.reasoning_items_are_followed_by_their_output,
+        "gpt-5.5",
+        {"input": [_USER, _REASONING_ITEM, {"role": "user", "content": "And?"}]},
+        "Item 'rs_1' of type 'reasoning' was provided without its required following item.",
+        {"input": [_USER, _REASONING_ITEM, {"role": "assistant", "content": "1"}, _USER]},
+    ),
+    Case(
         openai_responses.reasoning_models_take_only_the_default_temperature,
         "o4-mini",
         {"input": "Hi", "temperature": 0},

@@ -18,6 +18,7 @@ from rillet.emulator.rules.openai_chat import refused_temperature
 __all__ = [
     "RULES",
     "function_call_outputs_answer_a_call",
+    "reasoning_items_are_followed_by_their_output",
     "reasoning_items_are_whole",
     "reasoning_models_take_only_the_default_temperature",
 ]
@@ -63,6 +64,37 @@ def reasoning_items_are_whole(body: dict[str, Any], model: str) -> Refusal | Non
     return None
 
 
+def reasoning_items_are_followed_by_their_output(
+    body: dict[str, Any], model: str
+) -> Refusal | None:
+    """A ``reasoning`` item goes back with the output item it led to (the assistant message or
+    function call after it), not alone."""
+    items = body.get("input")
+    if not isinstance(items, list):
+        return None
+    for index, item in indexed(items):
+        if item.get("type") != "reasoning":
+            continue
+        following = next(
+            (i for i in items[index + 1 :] if mapping(i).get("type") != "reasoning"), None
+        )
+        if following is None or not _is_output(mapping(following)):
+            return Refusal(
+                f"Item '{item.get('id')}' of type 'reasoning' was provided without its required "
+                "following item.",
+                param="input",
+            )
+    return None
+
+
+def _is_output(item: dict[str, Any]) -> bool:
+    """An item the model produced: an assistant message or a call (not an input or a result)."""
+    kind = item.get("type", "message")
+    if kind == "message":
+        return item.get("role") == "assistant"
+    return kind not in ("function_call_output", "item_reference") and not kind.endswith("_output")
+
+
 def reasoning_models_take_only_the_default_temperature(
     body: dict[str, Any], model: str
 ) -> Refusal | None:
@@ -80,5 +112,6 @@ def reasoning_models_take_only_the_default_temperature(
 RULES: tuple[Rule, ...] = (
     function_call_outputs_answer_a_call,
     reasoning_items_are_whole,
+    reasoning_items_are_followed_by_their_output,
     reasoning_models_take_only_the_default_temperature,
 )
