@@ -219,6 +219,13 @@ CASES = [
         {"messages": [_USER], "max_tokens": 1024},
     ),
     Case(
+        anthropic.new_models_take_only_adaptive_thinking,
+        "claude-opus-4-8",
+        _claude(thinking=_THINKING_ON),
+        '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive"',
+        _claude(thinking={"type": "adaptive"}, output_config={"effort": "high"}),
+    ),
+    Case(
         anthropic.thinking_takes_only_temperature_1,
         "claude-sonnet-4-5",
         _claude(thinking=_THINKING_ON, temperature=0.5),

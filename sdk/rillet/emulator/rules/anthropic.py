@@ -8,7 +8,7 @@ assistant turn, and every ``tool_use`` is answered in the next user turn), exten
 ``top_k``, ``budget_tokens`` >= 1024 and below ``max_tokens``, and with tools the last
 assistant turn replays its signed thinking blocks first) and the migration guide
 (platform.claude.com/docs/en/about-claude/models/migration-guide: Claude Opus 4.7 and later
-refuse ``temperature``, ``top_p`` and ``top_k``). The messages are the API's own, as its users
+refuse ``temperature``, ``top_p`` and ``top_k``, and thinking other than adaptive). The messages are the API's own, as its users
 report them.
 """
 
@@ -23,6 +23,7 @@ from rillet.emulator.rules._refusal import Refusal, Rule, indexed, mapping
 __all__ = [
     "RULES",
     "messages_take_user_and_assistant_roles",
+    "new_models_take_only_adaptive_thinking",
     "refuses_sampling_parameters",
     "sampling_parameters_are_refused_by_new_models",
     "thinking_budget_is_at_least_1024",
@@ -119,6 +120,18 @@ def sampling_parameters_are_refused_by_new_models(
         if body.get(name) is not None:
             return Refusal(f"`{name}` is deprecated for this model.")
     return None
+
+
+def new_models_take_only_adaptive_thinking(body: dict[str, Any], model: str) -> Refusal | None:
+    """Claude Opus 4.7 and later think adaptively or not at all: no ``budget_tokens``."""
+    if not refuses_sampling_parameters(model):
+        return None
+    if mapping(body.get("thinking")).get("type") != "enabled":
+        return None
+    return Refusal(
+        '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" '
+        'and "output_config.effort" to control thinking behavior.'
+    )
 
 
 def thinking_takes_only_temperature_1(body: dict[str, Any], model: str) -> Refusal | None:
@@ -221,6 +234,7 @@ RULES: tuple[Rule, ...] = (
     tool_results_answer_the_previous_turn,
     tool_uses_are_answered_in_the_next_turn,
     sampling_parameters_are_refused_by_new_models,
+    new_models_take_only_adaptive_thinking,
     thinking_takes_only_temperature_1,
     thinking_refuses_top_k,
     thinking_budget_is_at_least_1024,
