@@ -82,6 +82,28 @@ def test_request_body_reasoning_choices_and_ignored_stop() -> None:
     assert quiet["reasoning"] == {"effort": "low"}
 
 
+def test_reasoning_goes_back_whole_or_not_at_all() -> None:
+    """Stateless reasoning is refused without its id (the emulator's rules say so too)."""
+    messages = parse_messages(
+        [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello", "reasoning": [
+                {"id": "rs_1", "text": "Greet back.", "encrypted_content": "ENC1"},
+                {"encrypted_content": "ENC2", "provider": "openai-responses"},
+            ]},
+        ]
+    )  # fmt: skip
+    body = build_body(LLMRequest(model="gpt-5", messages=messages))
+    assert body["input"][1] == {
+        "type": "reasoning",
+        "id": "rs_1",
+        "summary": [{"type": "summary_text", "text": "Greet back."}],
+        "encrypted_content": "ENC1",
+    }
+    items = [dict(item) for item in body["input"] if not isinstance(item, str)]
+    assert [item.get("type") for item in items] == [None, "reasoning", None]
+
+
 # -- configuration ---------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from rillet.emulator.render._events import compact, ident
+from rillet.emulator.rules import Refusal
 from rillet.emulator.scenario import ErrorKind
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "family",
     "http_error",
     "not_found",
+    "refusal_body",
     "responses_failure",
     "stream_error",
     "version_missing",
@@ -196,6 +198,17 @@ def not_found(wire: str, model: str) -> bytes:
     return _gemini_body(wire, {"code": 404, "message": text, "status": "NOT_FOUND"})
 
 
+def refusal_body(wire: str, refusal: Refusal) -> bytes:
+    """The 400 body for a request a provider rule refuses (``rillet.emulator.rules``)."""
+    kind = family(wire)
+    if kind == "openai":
+        return _openai_body(refusal.message, "invalid_request_error", refusal.code, refusal.param)
+    if kind == "anthropic":
+        return _anthropic_body("invalid_request_error", refusal.message)
+    error = {"code": 400, "message": refusal.message, "status": "INVALID_ARGUMENT"}
+    return _gemini_body(wire, error)
+
+
 def version_missing() -> bytes:
     """Anthropic's 400 for a request without the ``anthropic-version`` header."""
     return _anthropic_body("invalid_request_error", "anthropic-version: header is required")
@@ -236,8 +249,10 @@ def _mask(key: str) -> str:
     return key[:8] + "*" * (len(key) - 12) + key[-4:]
 
 
-def _openai_body(message: str, error_type: str, code: str | None) -> bytes:
-    error = {"message": message, "type": error_type, "param": None, "code": code}
+def _openai_body(
+    message: str, error_type: str, code: str | None, param: str | None = None
+) -> bytes:
+    error = {"message": message, "type": error_type, "param": param, "code": code}
     return json.dumps({"error": error}, indent=4).encode() + b"\n"
 
 

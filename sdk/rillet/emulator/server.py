@@ -11,7 +11,9 @@ array). The request's model (the body's ``model``, or Gemini's path) picks the s
 unknown model gets the provider's own 404 body. Keys are checked as the real APIs check them
 (OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
 Gemini: ``x-goog-api-key`` or ``?key=``), and a missing or wrong key gets the provider's own
-error body. OpenAI Chat sends its usage chunk only when the request asks for it
+error body. Every request is checked against its wire's rules (``rillet.emulator.rules``: what
+the real API refuses, such as a tool result that answers no call, or ``temperature`` on Claude
+Opus 4.7), and the first refusal is answered with the provider's own 400 body. OpenAI Chat sends its usage chunk only when the request asks for it
 (``stream_options.include_usage``), as the real API does. A scenario's ``Faults.statuses``
 answer its first attempts (then the sequence starts again for the next call); the reply itself
 is played by the ``ReplyServer`` base, byte-level faults included. Replies carry the
@@ -22,7 +24,7 @@ Requests always get a stream (``stream: false`` too).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from aiohttp import web
@@ -31,6 +33,7 @@ from rillet.emulator import _errors
 from rillet.emulator._headers import provider_headers
 from rillet.emulator.render import content_offset, render
 from rillet.emulator.reply_server import Reply, ReplyServer
+from rillet.emulator.rules import BUILTIN_RULES, Rule, first_refusal
 from rillet.emulator.scenario import Scenario
 from rillet.emulator.scenarios import BUILTIN_SCENARIOS
 
@@ -54,7 +57,8 @@ class Emulator(ReplyServer):
     """The server; an async context manager (or ``start()`` / ``stop()``).
 
     It serves ``BUILTIN_SCENARIOS`` (unless ``builtins=False``) and ``scenarios``, a scenario
-    replacing any of the same name. ``api_key=None`` accepts any non-empty key.
+    replacing any of the same name. ``api_key=None`` accepts any non-empty key. ``rules``: the
+    rules each wire's requests must pass (default ``BUILTIN_RULES``; ``{}`` checks nothing).
     """
 
     def __init__(
@@ -65,9 +69,11 @@ class Emulator(ReplyServer):
         host: str = "127.0.0.1",
         port: int = 0,
         builtins: bool = True,
+        rules: Mapping[str, Sequence[Rule]] | None = None,
     ) -> None:
         super().__init__(host=host, port=port)
         self.api_key = api_key
+        self.rules: Mapping[str, Sequence[Rule]] = BUILTIN_RULES if rules is None else rules
         self.scenarios: dict[str, Scenario] = {}
         for scenario in (*(BUILTIN_SCENARIOS if builtins else ()), *scenarios):
             self.add(scenario)
@@ -110,6 +116,9 @@ class Emulator(ReplyServer):
         scenario = self.scenarios.get(model.removeprefix("models/"))
         if scenario is None:
             return self._error_reply(wire, 404, _errors.not_found(wire, model))
+        refusal = first_refusal(self.rules.get(wire, ()), payload, model.removeprefix("models/"))
+        if refusal is not None:
+            return self._error_reply(wire, 400, _errors.refusal_body(wire, refusal))
         error_status = self._next_status(wire, scenario)
         if error_status is not None:
             return self._status_reply(wire, error_status, scenario)

@@ -2,9 +2,9 @@
 
 As generativelanguage.googleapis.com sends them: one element per delta (thought parts with
 ``thought: true``, text parts, each ``functionCall`` whole in its own element), the
-``thoughtSignature`` on the first part after the thinking (text or call), ``usageMetadata`` as
-running totals in every element, and the ``finishReason`` on the last element (no terminal
-event: the stream just ends). With ``alt=sse`` each element is a ``data:`` line followed by
+``thoughtSignature`` on the first ``functionCall`` part (else the first text part),
+``usageMetadata`` as running totals in every element, and the ``finishReason`` on the last
+element (no terminal event: the stream just ends). With ``alt=sse`` each element is a ``data:`` line followed by
 CRLF CRLF; without it the elements form one pretty-printed JSON array.
 """
 
@@ -96,7 +96,9 @@ def _parts(scenario: Scenario) -> list[tuple[list[dict[str, Any]], bool]]:
         answer.append({"functionCall": function})
     if scenario.reasoning_signature:
         if answer:
-            answer[0] = {**answer[0], "thoughtSignature": scenario.reasoning_signature}
+            # on the first call where there are calls (Gemini 3 checks it there), else the text
+            at = len(scenario.text) if scenario.tool_calls else 0
+            answer[at] = {**answer[at], "thoughtSignature": scenario.reasoning_signature}
         else:
             answer.append({"text": "", "thoughtSignature": scenario.reasoning_signature})
     if not answer and not groups:

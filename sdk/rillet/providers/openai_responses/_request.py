@@ -118,12 +118,17 @@ def _assistant_items(message: AssistantMessage) -> list[_InputItem]:
     items: list[_InputItem] = []
     for block in message.reasoning:
         if block.provider not in (PROVIDER, None) or not block.encrypted_content or not block.id:
-            continue  # another provider's signature, or nothing the API can take back
+            # another provider's signature, or an item the API cannot take back: stateless
+            # (store: false) reasoning goes back whole, with its id, summary and encrypted content
+            continue
+        summary: list[wire.SummaryText] = (
+            [{"type": "summary_text", "text": block.text}] if block.text else []
+        )
         items.append(
             {
                 "type": "reasoning",
-                "summary": [],
                 "id": block.id,
+                "summary": summary,
                 "encrypted_content": block.encrypted_content,
             }
         )
