@@ -42,11 +42,22 @@ from openai.types.responses.response_create_params import ResponseCreateParamsSt
 
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.anthropic import AnthropicAdapter
+from rillet.providers.anthropic import _request as anthropic_request
 from rillet.providers.gemini import GeminiAdapter
+from rillet.providers.gemini import _request as gemini_request
 from rillet.providers.openai_chat import OpenAIChatAdapter
+from rillet.providers.openai_chat import _request as chat_request
 from rillet.providers.openai_responses import OpenAIResponsesAdapter
+from rillet.providers.openai_responses import _request as responses_request
 
-__all__ = ["FAULTS", "VALIDATED", "RequestOracleError", "check_body", "wire_format"]
+__all__ = [
+    "FAULTS",
+    "VALIDATED",
+    "RequestOracleError",
+    "builder_format",
+    "check_body",
+    "wire_format",
+]
 
 VALIDATED: Counter[str] = Counter()
 """How many bodies each wire format's oracle accepted in this run."""
@@ -66,6 +77,11 @@ def wire_format(adapter: HTTPAdapter) -> str | None:
         if isinstance(adapter, cls):
             return name
     return None
+
+
+def builder_format(value: object) -> str | None:
+    """The wire format ``value`` builds when it is a built-in request builder, else None."""
+    return next((wire for build, wire in _BUILDERS if value is build), None)
 
 
 def check_body(wire: str, body: Mapping[str, Any]) -> None:
@@ -369,4 +385,10 @@ _ADAPTER_FORMATS: tuple[tuple[type[HTTPAdapter], str], ...] = (
     (OpenAIResponsesAdapter, "openai-responses"),
     (AnthropicAdapter, "anthropic"),
     (GeminiAdapter, "gemini"),
+)
+_BUILDERS: tuple[tuple[object, str], ...] = (
+    (chat_request.build_body, "openai-chat"),
+    (responses_request.build_body, "openai-responses"),
+    (anthropic_request.build_body, "anthropic"),
+    (gemini_request.build_body, "gemini"),
 )

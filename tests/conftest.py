@@ -7,10 +7,18 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
-from _request_oracle import FAULTS, VALIDATED, RequestOracleError, check_body, wire_format
+from _request_oracle import (
+    FAULTS,
+    VALIDATED,
+    RequestOracleError,
+    builder_format,
+    check_body,
+    wire_format,
+)
 
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
@@ -48,7 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def request_oracle(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every body a built-in adapter encodes during the test goes through the request oracle.
+    """Every body a built-in adapter encodes during the test goes through the request oracle,
+    and so does every body the test module builds with a builder it imported (``build_body``).
 
     A refused body raises ``RequestOracleError`` where it is built, and is also kept, so that a
     test whose code swallows the error (a retry, an agent turning it into an event) still fails.
@@ -59,20 +68,39 @@ def request_oracle(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
             raise pytest.UsageError(f"@pytest.mark.{_ORACLE_OFF} needs a reason")
         return
     faults = request.node.stash.setdefault(FAULTS, [])
+
+    def check(wire: str, body: Any) -> None:
+        try:
+            check_body(wire, body)
+        except RequestOracleError as fault:
+            faults.append(fault)
+            raise
+
     encode = HTTPAdapter.encode
 
     def checked_encode(self: HTTPAdapter, llm_request: LLMRequest) -> bytes:
         data = encode(self, llm_request)
         wire = wire_format(self)
         if wire is not None:
-            try:
-                check_body(wire, json.loads(data))
-            except RequestOracleError as fault:
-                faults.append(fault)
-                raise
+            check(wire, json.loads(data))
         return data
 
     monkeypatch.setattr(HTTPAdapter, "encode", checked_encode)
+    for name, value in vars(request.module).items():
+        wire = builder_format(value)
+        if wire is not None:
+            monkeypatch.setattr(request.module, name, _checked_builder(value, wire, check))
+
+
+def _checked_builder(
+    build: Callable[..., Any], wire: str, check: Callable[[str, Any], None]
+) -> Callable[..., Any]:
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        body = build(*args, **kwargs)
+        check(wire, json.loads(json.dumps(body)))
+        return body
+
+    return checked
 
 
 @pytest.hookimpl(wrapper=True)
