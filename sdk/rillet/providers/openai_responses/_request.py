@@ -7,7 +7,8 @@ Choices, each for a reason:
   input items keep each one in its place without joining text.
 - Requests are stateless: ``store: false`` always (rillet never continues a stored response),
   and with reasoning options ``include: ["reasoning.encrypted_content"]``, so reasoning comes
-  back encrypted and is replayed as ``reasoning`` items with the next turn.
+  back encrypted and is replayed as ``reasoning`` items with the next turn (a block without
+  its ``id`` is left out: the API refuses a reasoning item without one).
 - Function tools are sent with ``strict: false``: without it the Responses API turns every
   strict-compatible schema strict (all properties required), unlike Chat Completions.
 - Stop sequences do not exist in the Responses API: ignored, with a debug log. A failed tool
@@ -101,11 +102,9 @@ def _assistant_items(message: AssistantMessage) -> list[dict[str, Any]]:
     """Reasoning first, then the text, then the calls: the order the model produced them."""
     items: list[dict[str, Any]] = []
     for block in message.reasoning:
-        if block.provider not in (PROVIDER, None) or not block.encrypted_content:
-            continue  # another provider's signature, or nothing the API can take back
-        item: dict[str, Any] = {"type": "reasoning", "summary": []}
-        if block.id is not None:
-            item["id"] = block.id
+        if block.provider not in (PROVIDER, None) or not block.encrypted_content or not block.id:
+            continue  # another provider's, or nothing the API takes back (it needs both)
+        item: dict[str, Any] = {"type": "reasoning", "summary": [], "id": block.id}
         item["encrypted_content"] = block.encrypted_content
         items.append(item)
     if message.content:
