@@ -7,7 +7,9 @@ Each built-in wire format has one validator, built once:
 - ``anthropic``: anthropic ``MessageCreateParamsStreaming``;
 - ``gemini``: google-genai's pydantic models of the ``GenerateContentRequest`` fields
   (``Content``, ``Tool``, ``ToolConfig``, ``GenerationConfig``, ...), by their camelCase wire
-  names only.
+  names only. ``generationConfig`` is checked as ``GenerationConfig``, the wire object, not as
+  the SDK's ``GenerateContentConfig``, which also holds what the SDK moves elsewhere in the
+  body (``tools``, ``systemInstruction``, ...) and would let those through inside it.
 
 The openai and anthropic types are TypedDicts, which pydantic would let through with unknown
 keys, lazily-checked ``Iterable`` fields and response models inside unions; so they are walked

@@ -38,25 +38,16 @@ def _conversation(wire: str) -> LLMRequest:
     reasoning: dict[str, Any] = {"text": "hmm", "signature": _SIGNATURE, "provider": provider}
     if wire == "openai-responses":
         reasoning = {"id": "rs_1", "encrypted_content": "ENC", "provider": provider}
+    image = {"type": "image", "data": "iVBORw0KGgo=", "media_type": "image/png"}
+    linked = {"type": "image", "url": "https://example.com/p.jpg", "media_type": "image/jpeg"}
+    calls = [
+        {"id": "call_1", "name": "look", "arguments": {"q": "p"}, "signature": _SIGNATURE},
+        {"id": "call_2", "name": "look", "arguments": {"q": "r", "n": 2}},
+    ]
     messages = [
         {"role": "system", "content": "Be brief."},
-        {
-            "role": "user",
-            "content": [
-                {"type": "text", "text": "What is this?"},
-                {"type": "image", "data": "iVBORw0KGgo=", "media_type": "image/png"},
-                {"type": "image", "url": "https://example.com/p.jpg", "media_type": "image/jpeg"},
-            ],
-        },
-        {
-            "role": "assistant",
-            "content": "Looking.",
-            "reasoning": [reasoning],
-            "tool_calls": [
-                {"id": "call_1", "name": "look", "arguments": {"q": "p"}, "signature": _SIGNATURE},
-                {"id": "call_2", "name": "look", "arguments": {"q": "r", "n": 2}},
-            ],
-        },
+        {"role": "user", "content": [{"type": "text", "text": "What is this?"}, image, linked]},
+        {"role": "assistant", "content": "Looking.", "reasoning": [reasoning], "tool_calls": calls},
         {"role": "tool", "tool_call_id": "call_1", "content": '{"found": "a pelican"}'},
         {"role": "tool", "tool_call_id": "call_2", "content": "timed out", "is_error": True},
         {"role": "assistant", "content": "A pelican."},
