@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+import conftest
 import pytest
 from _request_oracle import FAULTS, VALIDATED, RequestOracleError, check_body, wire_format
 
@@ -184,3 +186,21 @@ def test_a_marked_test_is_not_checked() -> None:
         update={"provider_options": {"max_token": 5}}
     )
     assert json.loads(adapter.encode(misspelt))["max_token"] == 5
+
+
+def test_a_refusal_the_code_swallowed_still_fails_the_test() -> None:
+    """An agent may turn the error into an event and a test may pass on: the refusal kept in
+    the test's stash fails it after its call (the hook of ``tests/conftest.py``)."""
+    item = SimpleNamespace(stash=pytest.Stash())
+    fault = RequestOracleError("refused")
+    item.stash[FAULTS] = [fault]
+    call = conftest.pytest_runtest_call(cast(pytest.Item, item))
+    next(call)
+    with pytest.raises(RequestOracleError) as raised:
+        call.send(None)
+    assert raised.value is fault
+    item.stash[FAULTS] = []
+    passing = conftest.pytest_runtest_call(cast(pytest.Item, item))
+    next(passing)
+    with pytest.raises(StopIteration):
+        passing.send(None)
