@@ -97,7 +97,7 @@ async def test_recording_scrubs_every_credential(tmp_path: Path) -> None:
         )
         with recording(path, secrets=[key]):
             async with client:
-                response = await client.call(f"my key is {key}", provider_options={"k": key})
+                response = await client.call(f"my key is {key}", provider_options={"user": key})
     assert response.text == "Hi"
     text = path.read_text(encoding="utf-8")
     assert find_secrets(text, [key]) == []

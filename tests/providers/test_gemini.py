@@ -264,16 +264,21 @@ _WEATHER = {"type": "object", "properties": {"city": {"type": "string"}}}
 
 
 def test_request_body_for_a_whole_conversation() -> None:
+    # signatures are base64, as real ones are (the API refuses any other thoughtSignature)
     images = [
         {"type": "image", "data": "QUJD", "media_type": "image/jpeg"},
         {"type": "image", "url": "data:image/webp;base64,WFla"},
         {"type": "image", "url": "gs://bucket/cat.png", "media_type": "image/png"},
     ]
     calls = [
-        {"id": "c1", "name": "weather", "arguments": {"city": "Paris"}, "signature": "SIG-C1"},
+        {"id": "c1", "name": "weather", "arguments": {"city": "Paris"}, "signature": "U0lHLUMx"},
         {"id": "c2", "name": "time", "raw_arguments": '{"tz": "CET"}'},
     ]
-    signed = [{"signature": "ANT", "provider": "anthropic"}, {"signature": "T"}, {"signature": "2"}]
+    signed = [
+        {"signature": "ANT", "provider": "anthropic"},
+        {"signature": "VA=="},
+        {"signature": "Mg=="},
+    ]
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": [{"type": "text", "text": "Look:"}, *images]},
@@ -307,7 +312,7 @@ def test_request_body_for_a_whole_conversation() -> None:
         "role": "model",
         "parts": [
             {"text": "Checking."},
-            {"functionCall": weather, "thoughtSignature": "SIG-C1"},
+            {"functionCall": weather, "thoughtSignature": "U0lHLUMx"},
             {"functionCall": {"name": "time", "args": {"tz": "CET"}, "id": "c2"}},
         ],
     }
@@ -316,7 +321,7 @@ def test_request_body_for_a_whole_conversation() -> None:
         {"name": "weather", "id": "c1", "response": {"result": {"temp": 21}}},
         {"name": "time", "id": "c2", "response": {"error": "boom"}},
     ]
-    assert answer == {"role": "model", "parts": [{"text": "Done.", "thoughtSignature": "T"}]}
+    assert answer == {"role": "model", "parts": [{"text": "Done.", "thoughtSignature": "VA=="}]}
     assert thanks == {"role": "user", "parts": [{"text": "Thanks"}]}
     (declarations,) = body["tools"]
     assert declarations["functionDeclarations"] == [

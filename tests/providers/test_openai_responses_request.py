@@ -31,6 +31,7 @@ def _request(**options: Any) -> LLMRequest:
             {"role": "assistant", "content": "Let me check.", "reasoning": [
                 {"id": "rs_1", "encrypted_content": "ENC", "provider": "openai-responses"},
                 {"id": "rs_2", "text": "no encrypted content"},
+                {"encrypted_content": "NO-ID"},  # the API refuses a reasoning item without id
                 {"signature": "sig", "provider": "anthropic", "encrypted_content": "X"},
             ], "tool_calls": [
                 {"id": "call_1", "name": "lookup", "raw_arguments": '{"q": "cat"}'},

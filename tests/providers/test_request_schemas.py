@@ -57,14 +57,14 @@ _TOOL = {
     },
 }
 _CALLS = [
-    {"id": "call_1", "name": "lookup", "arguments": {"word": "rill"}, "signature": "g-sig"},
+    {"id": "call_1", "name": "lookup", "arguments": {"word": "rill"}, "signature": "Z3NpZw=="},
     {"id": "call_2", "name": "lookup", "raw_arguments": '{"word": "rillet"}'},
 ]
 _REPLAYED_REASONING = [
     {"text": "Let me think.", "signature": "a-sig", "provider": "anthropic"},
     {"encrypted_content": "a-redacted", "provider": "anthropic"},
     {"id": "rs_1", "encrypted_content": "o-enc", "provider": "openai-responses"},
-    {"text": "thought", "signature": "g-sig-text", "provider": "gemini"},
+    {"text": "thought", "signature": "Z3NpZy10ZXh0", "provider": "gemini"},
 ]
 
 # name -> (the neutral request's fields, the providers it is for; None: all)
@@ -270,7 +270,6 @@ _OPTIONS: dict[str, dict[str, Any]] = {
             {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "threshold": "OFF"},
         ],
         "systemInstruction": {"parts": [{"text": "Be brief."}]},
-        "serviceTier": "flex",
         "tools": [
             {"functionDeclarations": [{"name": "f", "parametersJsonSchema": _JSON_SCHEMA}]},
             {"googleSearch": {}},

@@ -7,7 +7,8 @@ Choices, each for a reason:
   input items keep each one in its place without joining text.
 - Requests are stateless: ``store: false`` always (rillet never continues a stored response),
   and with reasoning options ``include: ["reasoning.encrypted_content"]``, so reasoning comes
-  back encrypted and is replayed as ``reasoning`` items with the next turn.
+  back encrypted and is replayed as ``reasoning`` items with the next turn (a block without
+  its ``id`` is left out: the API refuses a reasoning item without one).
 - Function tools are sent with ``strict: false``: without it the Responses API turns every
   strict-compatible schema strict (all properties required), unlike Chat Completions.
 - Stop sequences do not exist in the Responses API: ignored, with a debug log. A failed tool
