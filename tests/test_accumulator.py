@@ -24,7 +24,8 @@ from rillet import (
     ToolCallStartChunk,
     Usage,
 )
-from rillet.accumulator import ResponseAccumulator
+from rillet.accumulator import _PACK, ResponseAccumulator, _pack
+from rillet.protocol import LLMResponse, RateLimit
 
 HOSTILE_ARGUMENTS: dict[str, Any] = {
     "path": 'C:\\dir\\"quoted"\\file',
@@ -365,10 +366,17 @@ def test_an_id_less_fragment_before_any_call_starts_one_with_a_fresh_id() -> Non
     assert (end.index, end.name, end.arguments) == (0, "", {"q": 1})
 
 
-def test_whole_arguments_from_the_end_chunk_give_a_compact_utf8_raw_string() -> None:
+@pytest.mark.parametrize("streamed", [[], [""], ["", ""]])
+def test_whole_arguments_from_the_end_chunk_give_a_compact_utf8_raw_string(
+    streamed: list[str],
+) -> None:
     given = {"city": "Zürich", "days": [1, 2], "note": "漢字 😀"}
     chunks = _wrap(
-        [ToolCallStartChunk(index=0, id="a", name="f"), ToolCallEndChunk(index=0, arguments=given)]
+        [
+            ToolCallStartChunk(index=0, id="a", name="f"),
+            *[ToolCallChunk(index=0, arguments_delta=text) for text in streamed],
+            ToolCallEndChunk(index=0, arguments=given),
+        ]
     )
     call = StreamingLLMResponse.from_chunks(chunks).tool_calls[0]
     assert call.arguments == given
@@ -453,3 +461,40 @@ def test_terminal_is_the_stop_or_error_chunk_once_it_arrives() -> None:
     failed.add(error)
     assert failed.terminal is error
     assert failed.chunk_count == 1
+
+
+def test_a_snapshot_before_any_chunk_is_the_empty_response() -> None:
+    assert ResponseAccumulator().snapshot() == LLMResponse()
+
+
+def test_the_rate_limit_of_the_start_chunk_reaches_the_response() -> None:
+    limit = RateLimit(retry_after=1.5)
+    accumulator = ResponseAccumulator()
+    accumulator.add(StartChunk(provider="p", rate_limit=limit))
+    assert accumulator.rate_limit == limit
+    assert accumulator.snapshot().rate_limit == limit
+
+
+def test_pack_joins_the_unpacked_parts_once_there_are_pack_of_them() -> None:
+    parts = [str(i % 10) for i in range(_PACK - 1)]
+    assert _pack(parts, 0) == 0 and len(parts) == _PACK - 1  # not yet
+    parts.append("x")
+    assert _pack(parts, 0) == 1 and len(parts) == 1  # a run of _PACK parts: one string
+    run = parts[0]
+    parts += ["y"] * (_PACK - 1)
+    assert _pack(parts, 1) == 1 and len(parts) == _PACK  # the packed run does not count
+    parts.append("z")
+    assert _pack(parts, 1) == 2 and parts == [run, "y" * (_PACK - 1) + "z"]
+    assert _pack(parts, 5) == 2  # never more runs than parts
+
+
+def test_compact_keeps_text_and_reasoning_about_one_string_per_run() -> None:
+    accumulator = ResponseAccumulator()
+    for i in range(2 * _PACK):
+        accumulator.add(ContentChunk(text=str(i % 7)))
+        accumulator.add(ReasoningChunk(text=str(i % 5)))
+        if i + 1 in (_PACK, 2 * _PACK):
+            accumulator.compact()
+    assert (len(accumulator._text), len(accumulator._reasoning)) == (2, 2)
+    assert accumulator.snapshot().text == "".join(str(i % 7) for i in range(2 * _PACK))
+    assert accumulator.snapshot().reasoning == "".join(str(i % 5) for i in range(2 * _PACK))

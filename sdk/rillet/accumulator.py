@@ -95,7 +95,7 @@ class _ToolCallState:
         self.ended = True
         if given is not None:
             self.arguments = given
-            if not self.fragments:
+            if not any(self.fragments):  # no text streamed: the given ones, as compact JSON
                 self.fragments.append(json.dumps(given, ensure_ascii=False, separators=(",", ":")))
             return
         try:
