@@ -5,7 +5,7 @@ start chunk's metadata), and the error a complete response ends in raised after 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
 import pytest
 
@@ -28,7 +28,7 @@ from rillet import (
 
 async def _chunks(
     chunks: Sequence[StreamChunk], then: BaseException | None = None
-) -> AsyncIterator[StreamChunk]:
+) -> AsyncGenerator[StreamChunk, None]:
     for chunk in chunks:
         yield chunk
     if then is not None:
@@ -37,7 +37,7 @@ async def _chunks(
 
 async def _batches(
     batches: Sequence[Sequence[StreamChunk]],
-) -> AsyncIterator[Sequence[StreamChunk]]:
+) -> AsyncGenerator[Sequence[StreamChunk], None]:
     for batch in batches:
         yield batch
 
@@ -56,7 +56,7 @@ async def test_it_needs_exactly_one_source() -> None:
 
 
 async def test_text_is_kept_unless_told_otherwise() -> None:
-    chunks = [
+    chunks: list[StreamChunk] = [
         StartChunk(provider="p"),
         ContentChunk(text="kept"),
         StopChunk(finish_reason=FinishReason.stop),
