@@ -493,8 +493,10 @@ def test_compact_keeps_text_and_reasoning_about_one_string_per_run() -> None:
     for i in range(2 * _PACK):
         accumulator.add(ContentChunk(text=str(i % 7)))
         accumulator.add(ReasoningChunk(text=str(i % 5)))
-        if i + 1 in (_PACK, 2 * _PACK):
+        if i + 1 == _PACK:
             accumulator.compact()
+            assert (len(accumulator._text), len(accumulator._reasoning)) == (1, 1)
+    accumulator.compact()
     assert (len(accumulator._text), len(accumulator._reasoning)) == (2, 2)
     assert accumulator.snapshot().text == "".join(str(i % 7) for i in range(2 * _PACK))
     assert accumulator.snapshot().reasoning == "".join(str(i % 5) for i in range(2 * _PACK))
