@@ -24,7 +24,8 @@ from rillet import (
     ToolCallStartChunk,
     Usage,
 )
-from rillet.accumulator import ResponseAccumulator
+from rillet.accumulator import _PACK, ResponseAccumulator, _pack
+from rillet.protocol import LLMResponse, RateLimit
 
 HOSTILE_ARGUMENTS: dict[str, Any] = {
     "path": 'C:\\dir\\"quoted"\\file',
@@ -237,3 +238,265 @@ def test_whitespace_only_arguments_are_an_empty_object(parts: list[str]) -> None
     assert accumulator.failure() is None
     call = accumulator.result().tool_calls[0]
     assert (call.arguments, call.raw_arguments) == ({}, "".join(parts))
+
+
+def test_signature_deltas_are_concatenated_and_each_block_keeps_its_own() -> None:
+    chunks = _wrap(
+        [
+            ReasoningChunk(index=0, text="a", id="rs_0"),
+            ReasoningChunk(index=0, signature="Ab"),
+            ReasoningChunk(index=0, signature="cD=="),
+            ReasoningChunk(index=1, signature="other", encrypted_content="enc-1"),
+        ],
+        FinishReason.stop,
+    )
+    details = StreamingLLMResponse.from_chunks(chunks).reasoning_details
+    assert [(b.id, b.signature, b.encrypted_content, b.provider) for b in details] == [
+        ("rs_0", "AbcD==", None, "test"),
+        (None, "other", "enc-1", "test"),
+    ]
+
+
+def test_a_repeated_start_continues_the_open_call() -> None:
+    for index in (0, None):
+        chunks = _wrap(
+            [
+                ToolCallStartChunk(index=index, id="a", name="f"),
+                ToolCallChunk(index=index, arguments_delta='{"x": '),
+                ToolCallStartChunk(index=index, id="a", name="f"),  # some servers repeat it
+                ToolCallChunk(index=index, arguments_delta="1}"),
+            ]
+        )
+        calls = StreamingLLMResponse.from_chunks(chunks).tool_calls
+        assert [(c.id, c.name, c.arguments) for c in calls] == [("a", "f", {"x": 1})], index
+
+
+def test_a_new_id_at_an_open_index_is_never_merged_into_the_old_call() -> None:
+    chunks = _wrap(
+        [
+            ToolCallStartChunk(index=0, id="a", name="f"),
+            ToolCallChunk(index=0, arguments_delta='{"x": 1}'),
+            ToolCallStartChunk(index=0, id="b", name="g"),
+            ToolCallChunk(index=0, arguments_delta='{"y": 2}'),
+        ]
+    )
+    calls = StreamingLLMResponse.from_chunks(chunks).tool_calls
+    assert ("b", "g", {"y": 2}) in [(c.id, c.name, c.arguments) for c in calls]
+    assert all(c.raw_arguments in ('{"x": 1}', '{"y": 2}') for c in calls)
+
+
+def test_a_start_repeating_an_ended_call_does_not_reopen_it() -> None:
+    chunks = _wrap(
+        [
+            *_call_chunks(['{"x": 1}'], call_id="a"),
+            *_call_chunks(['{"y": 2}'], call_id="a"),
+        ]
+    )
+    calls = StreamingLLMResponse.from_chunks(chunks).tool_calls  # raises if merged
+    assert calls[-1].arguments == {"y": 2} and calls[-1].raw_arguments == '{"y": 2}'
+
+
+def test_ends_and_fragments_find_their_call_by_index_then_by_id() -> None:
+    accumulator = ResponseAccumulator()
+    accumulator.add(StartChunk(provider="p"))
+    accumulator.add(ToolCallStartChunk(index=0, id="a", name="f"))
+    accumulator.add(ToolCallStartChunk(index=1, id="b", name="g"))
+    # index-less fragments and ends with an id go to that call, not to the latest one
+    fragment = accumulator.add(ToolCallChunk(id="a", arguments_delta='{"a": 1}'))
+    assert fragment.type == "tool_call_chunk" and fragment.index == 0
+    end_a = accumulator.add(ToolCallEndChunk(id="a"))
+    assert end_a.type == "tool_call_end"
+    assert (end_a.index, end_a.id, end_a.name, end_a.arguments) == (0, "a", "f", {"a": 1})
+    accumulator.add(ToolCallChunk(index=1, arguments_delta='{"b": 2}'))
+    end_b = accumulator.add(ToolCallEndChunk(index=1))  # by index alone: its id filled in
+    assert end_b.type == "tool_call_end"
+    assert (end_b.index, end_b.id, end_b.name, end_b.arguments) == (1, "b", "g", {"b": 2})
+
+
+def test_an_end_by_index_is_not_taken_for_the_latest_call() -> None:
+    accumulator = ResponseAccumulator()
+    accumulator.add(StartChunk(provider="p"))
+    accumulator.add(ToolCallStartChunk(index=0, id="a", name="f"))
+    accumulator.add(ToolCallStartChunk(index=1, id="b", name="g"))
+    end = accumulator.add(ToolCallEndChunk(index=0, id="b"))  # the index decides
+    assert end.type == "tool_call_end" and (end.index, end.id, end.name) == (0, "a", "f")
+
+
+def test_fragments_of_an_unknown_call_are_kept_as_a_call_of_their_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    accumulator = ResponseAccumulator()
+    accumulator.add(StartChunk(provider="p"))
+    with caplog.at_level("DEBUG", logger="rillet.accumulator"):
+        accumulator.add(ToolCallStartChunk(id="a", name="f"))
+        accumulator.add(ToolCallChunk(id="a", arguments_delta='{"a": 1}'))
+        # an id no call has, no start: a new call, never merged into "a"
+        stray = accumulator.add(ToolCallChunk(id="x", arguments_delta='{"x": '))
+        accumulator.add(ToolCallChunk(arguments_delta="1}"))  # no index, no id: the latest call
+        at_seven = accumulator.add(ToolCallChunk(index=7, arguments_delta='{"s": '))
+        nameless = accumulator.add(ToolCallChunk(arguments_delta="7}"))  # the latest call
+        ignored = ToolCallEndChunk(index=3)
+        assert accumulator.add(ignored) is ignored  # an end of an unknown call: left as it is
+        end_x = accumulator.add(ToolCallEndChunk(id="x"))
+    assert stray.type == "tool_call_chunk" and stray.index == 1
+    assert at_seven.type == "tool_call_chunk" and at_seven.index == 7
+    assert nameless.type == "tool_call_chunk" and nameless.index == 7
+    assert end_x.type == "tool_call_end" and (end_x.index, end_x.name) == (1, "")
+    accumulator.add(StopChunk(finish_reason=FinishReason.tool_calls))
+    response = accumulator.result()
+    assert [(c.id, c.name, c.raw_arguments) for c in response.tool_calls] == [
+        ("a", "f", '{"a": 1}'),
+        ("x", "", '{"x": 1}'),
+        (response.tool_calls[2].id, "", '{"s": 7}'),
+    ]
+    assert response.tool_calls[2].id.startswith("call_")
+    assert [c.arguments for c in response.tool_calls] == [{"a": 1}, {"x": 1}, {"s": 7}]
+    messages = [r.getMessage() for r in caplog.records]
+    assert "tool_call_chunk for an unknown call (index=None); kept as a new call" in messages
+    assert "tool_call_chunk for an unknown call (index=7); kept as a new call" in messages
+    assert "tool_call_end for an unknown call (index=3)" in messages
+
+
+def test_an_id_less_fragment_before_any_call_starts_one_with_a_fresh_id() -> None:
+    accumulator = ResponseAccumulator()
+    fragment = accumulator.add(ToolCallChunk(arguments_delta='{"q": 1}'))
+    assert fragment.type == "tool_call_chunk" and fragment.index == 0
+    end = accumulator.add(ToolCallEndChunk())
+    assert end.type == "tool_call_end" and end.id is not None and end.id.startswith("call_")
+    assert (end.index, end.name, end.arguments) == (0, "", {"q": 1})
+
+
+@pytest.mark.parametrize("streamed", [[], [""], ["", ""]])
+def test_whole_arguments_from_the_end_chunk_give_a_compact_utf8_raw_string(
+    streamed: list[str],
+) -> None:
+    given = {"city": "Zürich", "days": [1, 2], "note": "漢字 😀"}
+    chunks = _wrap(
+        [
+            ToolCallStartChunk(index=0, id="a", name="f"),
+            *[ToolCallChunk(index=0, arguments_delta=text) for text in streamed],
+            ToolCallEndChunk(index=0, arguments=given),
+        ]
+    )
+    call = StreamingLLMResponse.from_chunks(chunks).tool_calls[0]
+    assert call.arguments == given
+    assert call.raw_arguments == '{"city":"Zürich","days":[1,2],"note":"漢字 😀"}'
+
+
+def test_whole_arguments_from_the_end_chunk_keep_the_streamed_text() -> None:
+    chunks = _wrap(
+        [
+            ToolCallStartChunk(index=0, id="a", name="f"),
+            ToolCallChunk(index=0, arguments_delta='{"k": 1}'),
+            ToolCallEndChunk(index=0, arguments={"k": 1}),
+        ]
+    )
+    assert StreamingLLMResponse.from_chunks(chunks).tool_calls[0].raw_arguments == '{"k": 1}'
+
+
+def test_every_invalid_call_is_named_with_its_index_id_and_reason() -> None:
+    accumulator = ResponseAccumulator()
+    chunks = _wrap(
+        [
+            *_call_chunks(['{"ok": 1}'], index=0, call_id="good"),
+            *_call_chunks(["[1]"], index=2, call_id="arr"),
+            *_call_chunks(['{"a": '], index=1, call_id="cut"),
+        ]
+    )
+    ends = [accumulator.add(chunk) for chunk in chunks]
+    # the end chunk of an invalid call carries null arguments
+    assert [c.arguments for c in ends if c.type == "tool_call_end"] == [{"ok": 1}, None, None]
+    error = accumulator.failure()
+    assert isinstance(error, InvalidToolArgumentsError)
+    assert [(c.index, c.id, c.name, c.raw_arguments) for c in error.invalid_calls] == [
+        (1, "cut", "lookup", '{"a": '),
+        (2, "arr", "lookup", "[1]"),
+    ]
+    assert error.invalid_calls[1].reason == "a JSON array, not an object"
+    assert error.invalid_calls[0].reason.startswith("not valid JSON: ")
+    assert (error.index, error.tool_call_id) == (1, "cut")
+    assert [c.arguments for c in error.partial.tool_calls] == [{"ok": 1}, {}, {}]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("raw", ["[1, 2", '"tex', "12", "nul"])
+def test_partial_arguments_that_are_no_object_are_none(raw: str) -> None:
+    accumulator = ResponseAccumulator()
+    accumulator.add(ToolCallStartChunk(index=0, id="a", name="f"))
+    accumulator.add(ToolCallChunk(index=0, arguments_delta=raw))
+    assert accumulator.partial_arguments(0) is None
+    assert accumulator.partial_arguments(1) is None  # no such call
+
+
+def test_partial_arguments_after_the_end_are_the_final_ones() -> None:
+    accumulator = ResponseAccumulator()
+    accumulator.add(ToolCallStartChunk(index=0, id="a", name="f"))
+    accumulator.add(ToolCallEndChunk(index=0, arguments={"given": True}))
+    assert accumulator.partial_arguments(0) == {"given": True}
+
+
+def test_start_metadata_is_kept_and_a_later_bare_start_keeps_it() -> None:
+    accumulator = ResponseAccumulator()
+    assert not accumulator.started and accumulator.terminal is None
+    accumulator.add(StartChunk(provider="p", request_id="req_1"))
+    assert (accumulator.request_id, accumulator.headers) == ("req_1", {})
+    assert accumulator.snapshot().headers == {}
+    accumulator.add(StartChunk(provider="p", request_id="req_2", headers={"x-a": "1"}))
+    accumulator.add(StartChunk(id="r2", model="m2", provider="q"))  # no metadata at all
+    response = accumulator.snapshot()
+    assert (response.id, response.model, response.provider) == ("r2", "m2", "q")
+    assert (response.request_id, response.headers) == ("req_2", {"x-a": "1"})
+    assert accumulator.started and accumulator.chunk_count == 3
+
+
+def test_terminal_is_the_stop_or_error_chunk_once_it_arrives() -> None:
+    accumulator = ResponseAccumulator()
+    accumulator.add(StartChunk(provider="p"))
+    accumulator.add(ContentChunk(text="x"))
+    assert accumulator.terminal is None
+    stop = StopChunk(finish_reason=FinishReason.stop)
+    accumulator.add(stop)
+    assert accumulator.terminal is stop
+    failed = ResponseAccumulator()
+    error = ErrorChunk(code=ErrorCode.overloaded, message="busy")
+    failed.add(error)
+    assert failed.terminal is error
+    assert failed.chunk_count == 1
+
+
+def test_a_snapshot_before_any_chunk_is_the_empty_response() -> None:
+    assert ResponseAccumulator().snapshot() == LLMResponse()
+
+
+def test_the_rate_limit_of_the_start_chunk_reaches_the_response() -> None:
+    limit = RateLimit(retry_after=1.5)
+    accumulator = ResponseAccumulator()
+    accumulator.add(StartChunk(provider="p", rate_limit=limit))
+    assert accumulator.rate_limit == limit
+    assert accumulator.snapshot().rate_limit == limit
+
+
+def test_pack_joins_the_unpacked_parts_once_there_are_pack_of_them() -> None:
+    parts = [str(i % 10) for i in range(_PACK - 1)]
+    assert _pack(parts, 0) == 0 and len(parts) == _PACK - 1  # not yet
+    parts.append("x")
+    assert _pack(parts, 0) == 1 and len(parts) == 1  # a run of _PACK parts: one string
+    run = parts[0]
+    parts += ["y"] * (_PACK - 1)
+    assert _pack(parts, 1) == 1 and len(parts) == _PACK  # the packed run does not count
+    parts.append("z")
+    assert _pack(parts, 1) == 2 and parts == [run, "y" * (_PACK - 1) + "z"]
+    assert _pack(parts, 5) == 2  # never more runs than parts
+
+
+def test_compact_keeps_text_and_reasoning_about_one_string_per_run() -> None:
+    accumulator = ResponseAccumulator()
+    for i in range(2 * _PACK):
+        accumulator.add(ContentChunk(text=str(i % 7)))
+        accumulator.add(ReasoningChunk(text=str(i % 5)))
+        if i + 1 == _PACK:
+            accumulator.compact()
+            assert (len(accumulator._text), len(accumulator._reasoning)) == (1, 1)
+    accumulator.compact()
+    assert (len(accumulator._text), len(accumulator._reasoning)) == (2, 2)
+    assert accumulator.snapshot().text == "".join(str(i % 7) for i in range(2 * _PACK))
+    assert accumulator.snapshot().reasoning == "".join(str(i % 5) for i in range(2 * _PACK))

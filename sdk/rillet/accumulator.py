@@ -95,7 +95,7 @@ class _ToolCallState:
         self.ended = True
         if given is not None:
             self.arguments = given
-            if not self.fragments:
+            if not any(self.fragments):  # no text streamed: the given ones, as compact JSON
                 self.fragments.append(json.dumps(given, ensure_ascii=False, separators=(",", ":")))
             return
         try:
@@ -266,8 +266,9 @@ class ResponseAccumulator:
     def _find_call(self, index: int | None, call_id: str | None) -> _ToolCallState | None:
         if index is not None:
             return self._calls.get(index)
-        if call_id is not None and call_id in self._call_ids:
-            return self._calls[self._call_ids[call_id]]
+        if call_id is not None:  # an id no call has is a call of its own, never the latest one
+            known = self._call_ids.get(call_id)
+            return None if known is None else self._calls[known]
         return self._last_call
 
     def _finish_calls(self) -> None:

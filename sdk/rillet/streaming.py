@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 
 from rillet._closing import AsyncClosing
-from rillet._exceptions import RilletError, StreamInterruptedError
+from rillet._exceptions import ConfigurationError, RilletError, StreamInterruptedError
 from rillet.accumulator import ResponseAccumulator
 from rillet.errors import error_to_chunk, with_response_metadata
 from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, RateLimit, StreamChunk
@@ -48,7 +48,7 @@ class StreamingLLMResponse(AsyncClosing):
         keep_text: bool = True,
     ) -> None:
         if (chunks is None) == (batches is None):
-            raise TypeError("StreamingLLMResponse needs either chunks or batches")
+            raise ConfigurationError("StreamingLLMResponse needs either chunks or batches")
         self._source: AsyncIterator[StreamChunk] | None = chunks
         self._batches: AsyncIterator[Sequence[StreamChunk]] | None = batches
         self._ready: list[StreamChunk] = []  # the rest of the current batch, last chunk first
