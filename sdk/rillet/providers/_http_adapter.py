@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from rillet._arguments import check_base_url, check_max_retries, json_fault
+from rillet._deep_merge import deep_merge
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import (
     ConfigurationError,
@@ -156,6 +157,13 @@ class HTTPAdapter:
     def mapper(self, request: LLMRequest) -> WireMapper:
         raise NotImplementedError
 
+    def model_rules(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body to send: a setting its model is known to refuse is fixed up where the
+        meaning is kept, and otherwise a ``ConfigurationError`` before anything is sent. A
+        model the adapter does not know goes as given, and the API's answer speaks. Here: as
+        given."""
+        return body
+
     # -- the loop ------------------------------------------------------------------------------
 
     def _model_for(self, request: LLMRequest) -> LLMRequest:
@@ -168,10 +176,10 @@ class HTTPAdapter:
         )
 
     def encode(self, request: LLMRequest) -> bytes:
-        """The request body as JSON bytes, ``provider_options`` merged last. A value JSON
-        cannot carry (NaN, infinity, an object) is a ``ConfigurationError`` naming its place."""
-        body = self.body(request)
-        body.update(request.provider_options)
+        """The request body as JSON bytes, ``provider_options`` merged last and deep (objects
+        key by key, anything else replaces), then ``model_rules`` applied. A value JSON cannot
+        carry (NaN, infinity, an object) is a ``ConfigurationError`` naming its place."""
+        body = self.model_rules(deep_merge(self.body(request), request.provider_options))
         try:
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as error:
