@@ -13,7 +13,8 @@ https://ai.google.dev/api/generate-content#request-body. The model goes in the U
   as its OpenAPI subset; a schema using keywords outside it (``$ref``, ``additionalProperties``
   on some models, ...) can be sent as ``parametersJsonSchema`` through ``provider_options``.
 - ``reasoning.effort`` becomes ``thinkingLevel`` (Gemini 3), ``budget_tokens`` becomes
-  ``thinkingBudget`` (Gemini 2.5).
+  ``thinkingBudget`` (Gemini 2.5); Gemini refuses both in one request, so giving both is a
+  ``ConfigurationError`` rather than one silently dropped.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers._unsupported import unsupported
 
 __all__ = ["build_body"]
 
@@ -184,6 +186,13 @@ def _generation_config(request: LLMRequest) -> dict[str, Any]:
 
 def _thinking(options: ReasoningOptions) -> dict[str, Any]:
     thinking: dict[str, Any] = {"includeThoughts": options.include_thoughts}
+    if options.budget_tokens is not None and options.effort:
+        raise unsupported(
+            "reasoning.effort with reasoning.budget_tokens",
+            _PROVIDER,
+            "a request takes thinkingLevel (effort, Gemini 3) or thinkingBudget (Gemini 2.5), "
+            "not both; give one",
+        )
     if options.budget_tokens is not None:
         thinking["thinkingBudget"] = options.budget_tokens
     elif options.effort:

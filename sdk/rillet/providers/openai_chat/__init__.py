@@ -38,7 +38,7 @@ class OpenAIChatAdapter(HTTPAdapter):
 
     def body(self, request: LLMRequest) -> dict[str, Any]:
         field = "max_completion_tokens" if _OPENAI_HOST in self.base_url else "max_tokens"
-        return build_body(request, max_tokens_field=field)
+        return build_body(request, max_tokens_field=field, provider=self.provider_name)
 
     def mapper(self, request: LLMRequest) -> ChatMapper:
         return ChatMapper(self.provider_name)

@@ -16,11 +16,14 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers._unsupported import unsupported
 
 __all__ = ["build_body"]
 
 
-def build_body(request: LLMRequest, *, max_tokens_field: str) -> dict[str, Any]:
+def build_body(
+    request: LLMRequest, *, max_tokens_field: str, provider: str = "openai"
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": request.model,
         "messages": [_message(m) for m in request.messages],
@@ -49,8 +52,15 @@ def build_body(request: LLMRequest, *, max_tokens_field: str) -> dict[str, Any]:
         body["top_p"] = request.top_p
     if request.stop:
         body["stop"] = list(request.stop)
-    if request.reasoning is not None and request.reasoning.effort:
-        body["reasoning_effort"] = request.reasoning.effort
+    if request.reasoning is not None:
+        if request.reasoning.budget_tokens is not None:
+            raise unsupported(
+                "reasoning.budget_tokens",
+                provider,
+                "Chat Completions takes no thinking budget; give reasoning.effort",
+            )
+        if request.reasoning.effort:
+            body["reasoning_effort"] = request.reasoning.effort
     return body
 
 
