@@ -19,18 +19,17 @@ from rillet.protocol import (
     LLMRequest,
     Message,
     ReasoningBlock,
-    ReasoningOptions,
     SystemMessage,
     TextPart,
     ToolCall,
     ToolMessage,
     UserMessage,
 )
+from rillet.providers.anthropic._reasoning import DEFAULT_THINKING_BUDGET, reasoning_settings
 
 __all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_THINKING_BUDGET", "build_body"]
 
 DEFAULT_MAX_TOKENS = 4096
-DEFAULT_THINKING_BUDGET = 1024  # the smallest budget Anthropic accepts
 
 
 def build_body(request: LLMRequest, *, provider: str = "anthropic") -> dict[str, Any]:
@@ -42,11 +41,13 @@ def build_body(request: LLMRequest, *, provider: str = "anthropic") -> dict[str,
     body["messages"] = _messages(request.messages, provider)
     max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
     if request.reasoning is not None:
-        thinking = _thinking(request.reasoning)
-        budget = thinking["budget_tokens"]
+        thinking, output_config = reasoning_settings(request.reasoning, request.model, provider)
+        budget = thinking.get("budget_tokens", 0)
         if max_tokens <= budget:  # Anthropic wants room for the answer beyond the budget
             max_tokens += budget
         body["thinking"] = thinking
+        if output_config:
+            body["output_config"] = output_config
     body["max_tokens"] = max_tokens
     if request.tools:
         body["tools"] = [
@@ -67,16 +68,6 @@ def build_body(request: LLMRequest, *, provider: str = "anthropic") -> dict[str,
         body["stop_sequences"] = list(request.stop)
     body["stream"] = True
     return body
-
-
-def _thinking(options: ReasoningOptions) -> dict[str, Any]:
-    thinking: dict[str, Any] = {
-        "type": "enabled",
-        "budget_tokens": options.budget_tokens or DEFAULT_THINKING_BUDGET,
-    }
-    if not options.include_thoughts:
-        thinking["display"] = "omitted"  # signatures only, no thinking text
-    return thinking
 
 
 def _tool_choice(choice: str) -> dict[str, Any]:

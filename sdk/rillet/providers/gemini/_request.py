@@ -14,7 +14,8 @@ https://ai.google.dev/api/generate-content#request-body. The model goes in the U
   on some models, ...) can be sent as ``parametersJsonSchema`` through ``provider_options``.
 - ``reasoning.effort`` becomes ``thinkingLevel`` (Gemini 3), ``budget_tokens`` becomes
   ``thinkingBudget`` (Gemini 2.5); Gemini refuses both in one request, so giving both is a
-  ``ConfigurationError`` rather than one silently dropped.
+  ``ConfigurationError`` rather than one silently dropped. ``adaptive`` alone is dynamic
+  thinking (``thinkingBudget: -1``); with ``effort``, ``thinkingLevel``, dynamic already.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from rillet.providers._unsupported import unsupported
 __all__ = ["build_body"]
 
 _PROVIDER = "gemini"
+_DYNAMIC_BUDGET = -1  # Gemini's "the model decides how much to think"
 _TOOL_CHOICE_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 
 
@@ -186,6 +188,12 @@ def _generation_config(request: LLMRequest) -> dict[str, Any]:
 
 def _thinking(options: ReasoningOptions) -> dict[str, Any]:
     thinking: dict[str, Any] = {"includeThoughts": options.include_thoughts}
+    if options.budget_tokens is not None and options.adaptive:
+        raise unsupported(
+            "reasoning.adaptive with reasoning.budget_tokens",
+            _PROVIDER,
+            "adaptive (dynamic) thinking takes no budget; give one of them",
+        )
     if options.budget_tokens is not None and options.effort:
         raise unsupported(
             "reasoning.effort with reasoning.budget_tokens",
@@ -197,4 +205,6 @@ def _thinking(options: ReasoningOptions) -> dict[str, Any]:
         thinking["thinkingBudget"] = options.budget_tokens
     elif options.effort:
         thinking["thinkingLevel"] = options.effort
+    elif options.adaptive:
+        thinking["thinkingBudget"] = _DYNAMIC_BUDGET
     return thinking
