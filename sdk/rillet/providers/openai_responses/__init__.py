@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from rillet._error_kinds import ErrorTypes
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers._openai_models import apply_model_rules, responses_effort
 from rillet.providers.openai_responses._errors import ERROR_TYPES
 from rillet.providers.openai_responses._mapper import ResponsesMapper
 from rillet.providers.openai_responses._request import PROVIDER, build_body
@@ -38,3 +39,7 @@ class OpenAIResponsesAdapter(HTTPAdapter):
 
     def mapper(self, request: LLMRequest) -> ResponsesMapper:
         return ResponsesMapper(self.provider_name)
+
+    def model_rules(self, body: dict[str, Any]) -> dict[str, Any]:
+        effort = responses_effort(body)
+        return apply_model_rules(body, base_url=self.base_url, effort=effort)
