@@ -46,7 +46,8 @@ class LLMClient(AsyncClosing):
     override them.
 
     ``options`` are the adapter's own settings, for the adapter the client builds from
-    ``provider`` (ignored when an adapter is given): they become ``AdapterConfig.options``. A
+    ``provider`` (with an adapter given, they, ``api_key`` and ``base_url`` are a
+    ``ConfigurationError``: set on the adapter): they become ``AdapterConfig.options``. A
     built-in adapter takes them as keyword arguments of its class (``{"sse": False}``: Gemini's
     JSON-array form; ``{"anthropic_beta": ...}``: Anthropic's beta header; ``{"headers": {...}}``
     or ``{"session": ...}``: any of them), a registered one as its ``from_config`` reads them.
@@ -94,6 +95,20 @@ class LLMClient(AsyncClosing):
                 ),
             )
         else:
+            ignored = [
+                name
+                for name, value in (
+                    ("api_key", api_key),
+                    ("base_url", base_url),
+                    ("options", options),
+                )
+                if value is not None
+            ]
+            if ignored:  # they configure the adapter built from a provider name; one is given
+                raise ConfigurationError(
+                    f"{', '.join(ignored)} cannot be used with an adapter given: they configure "
+                    "the adapter LLMClient builds from provider=...; give them to the adapter"
+                )
             adapter = as_provider_adapter(adapter)
             if provider is not None and provider != adapter.provider:
                 raise ConfigurationError(

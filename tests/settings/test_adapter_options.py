@@ -5,6 +5,8 @@ spelt out (an unused one would be reported under ``--strict``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from rillet import ConfigurationError, LLMClient
@@ -56,3 +58,16 @@ def test_known_options_still_configure_the_adapter() -> None:
     assert (adapter.sse, adapter.model) == (False, "g")
     client = LLMClient(provider="anthropic", api_key="k", options={"anthropic_beta": "b1"})
     assert client.adapter.headers("k")["anthropic-beta"] == "b1"  # type: ignore[attr-defined]
+
+
+def test_client_settings_that_only_configure_a_built_adapter_are_refused_with_an_adapter() -> None:
+    adapter = OpenAIChatAdapter(api_key="k")
+    settings: list[dict[str, Any]] = [
+        {"api_key": "other"},
+        {"base_url": "https://x.example"},
+        {"options": {}},
+    ]
+    for given in settings:
+        with pytest.raises(ConfigurationError, match="cannot be used with an adapter given"):
+            LLMClient(adapter, **given)
+    assert LLMClient(adapter, model="m", timeout=5, max_retries=1).adapter is adapter
