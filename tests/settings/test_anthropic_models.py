@@ -39,29 +39,46 @@ def test_names_are_read_as_family_and_version(name: str | None, model: ClaudeMod
     assert claude_model(name) == model
 
 
-@pytest.mark.parametrize(
-    ("name", "sampling_refused", "types", "effort"),
-    [
-        ("claude-opus-4-7", True, ADAPTIVE, True),
-        ("claude-opus-5", True, ADAPTIVE, True),
-        ("claude-sonnet-5", True, ADAPTIVE, True),
-        ("claude-mythos-preview", True, ADAPTIVE, True),
-        ("claude-fable-5", True, ADAPTIVE, True),
-        ("claude-opus-4-6", False, BOTH, True),
-        ("claude-sonnet-4-6", False, BOTH, True),
-        ("claude-opus-4-5-20251101", False, ENABLED, True),
-        ("claude-sonnet-4-5", False, ENABLED, False),
-        ("claude-haiku-4-5", False, ENABLED, False),
-        ("claude-opus-4-1", False, ENABLED, False),
-        ("claude-3-7-sonnet-latest", False, ENABLED, False),
-        ("claude-3-5-haiku-latest", False, None, False),
-        ("claude-haiku-5", False, None, None),  # not known yet: nothing refused
-        ("some-local-model", False, None, None),
-    ],
-)
-def test_model_rules_by_name(
-    name: str, sampling_refused: bool, types: frozenset[str] | None, effort: bool | None
-) -> None:
-    assert refuses_sampling(name) is sampling_refused
-    assert thinking_types(name) == types
-    assert takes_effort(name) is effort
+NEWEST = [
+    "claude-opus-4-7",
+    "claude-opus-5",
+    "claude-sonnet-5",
+    "claude-mythos-preview",
+    "claude-fable-5",
+]
+BUDGET_ONLY = [
+    "claude-opus-4-5-20251101",
+    "claude-sonnet-4-5",
+    "claude-haiku-4-5",
+    "claude-opus-4-1",
+]
+OLDER = ["claude-opus-4-6", "claude-sonnet-4-6", *BUDGET_ONLY, "claude-3-7-sonnet-latest"]
+UNKNOWN = ["claude-haiku-5", "some-local-model"]  # nothing is refused for these
+
+
+def test_sampling_is_refused_by_the_newest_models_only() -> None:
+    assert [refuses_sampling(name) for name in NEWEST] == [True] * len(NEWEST)
+    assert not any(refuses_sampling(name) for name in [*OLDER, "claude-3-5-haiku-latest", *UNKNOWN])
+
+
+def test_thinking_types_by_model() -> None:
+    assert {name: thinking_types(name) for name in NEWEST} == dict.fromkeys(NEWEST, ADAPTIVE)
+    assert thinking_types("claude-opus-4-6") == thinking_types("claude-sonnet-4-6") == BOTH
+    budget_only = [*BUDGET_ONLY, "claude-3-7-sonnet-latest"]
+    assert {name: thinking_types(name) for name in budget_only} == dict.fromkeys(
+        budget_only, ENABLED
+    )
+    assert [thinking_types(name) for name in ["claude-3-5-haiku-latest", *UNKNOWN]] == [None] * 3
+
+
+def test_effort_by_model() -> None:
+    takes = [*NEWEST, "claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-5-20251101"]
+    refuses = [
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "claude-opus-4-1",
+        "claude-3-7-sonnet-latest",
+    ]
+    assert [takes_effort(name) for name in takes] == [True] * len(takes)
+    assert [takes_effort(name) for name in refuses] == [False] * len(refuses)
+    assert [takes_effort(name) for name in UNKNOWN] == [None, None]
