@@ -54,8 +54,7 @@ def check_option_names(options: Mapping[str, Any]) -> None:
     if unknown:
         names = ", ".join(repr(name) for name in unknown)
         raise ConfigurationError(
-            f"unknown request option {names}; accepted: {', '.join(REQUEST_OPTION_NAMES)} "
-            "(and timeout, max_retries, keep_frames, keep_text)"
+            f"unknown request option {names}; accepted: {', '.join(REQUEST_OPTION_NAMES)}"
         )
 
 
