@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from rillet import ConfigurationError, LLMClient, LLMRequest, MockAdapter, SyncLLMClient
+from rillet import (
+    ConfigurationError,
+    LLMClient,
+    LLMRequest,
+    MockAdapter,
+    RuntimeBuilder,
+    SyncLLMClient,
+)
 from rillet.protocol import UserMessage
 
 _REQUEST = LLMRequest(messages=[UserMessage(role="user", content="hi")])
@@ -33,3 +40,9 @@ def test_the_sync_client_options_are_typed_too() -> None:
             client.stream(_REQUEST, max_token=5)  # type: ignore[call-arg]
         with pytest.raises(ConfigurationError, match="max_token"):
             client.build_request("hi", max_token=5)  # type: ignore[call-arg]
+
+
+def test_an_agents_request_fields_are_typed_and_checked_when_given() -> None:
+    builder = RuntimeBuilder().with_request_fields(max_tokens=5)
+    with pytest.raises(ConfigurationError, match="max_token"):
+        builder.with_request_fields(max_token=5)  # type: ignore[call-arg]
