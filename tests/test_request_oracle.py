@@ -56,8 +56,8 @@ def _conversation(wire: str) -> LLMRequest:
         {"role": "user", "content": "Thanks"},
     ]
     options: dict[str, Any] = {"max_tokens": 2000, "tools": [_TOOL], "tool_choice": "look"}
-    if wire == "anthropic":  # thinking on: no sampling parameters with it
-        options["reasoning"] = {"budget_tokens": 1024}
+    if wire == "anthropic":  # thinking on: no sampling parameters, no forced tool with it
+        options.update(reasoning={"budget_tokens": 1024}, tool_choice="auto")
         options["stop"] = ["END"]
     elif wire == "openai-responses":  # no stop sequences in this API
         options.update(reasoning={"effort": "low"}, temperature=0.5, top_p=0.9)

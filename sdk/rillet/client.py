@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from typing_extensions import Unpack
 
 from rillet._arguments import check_max_retries, invalid_argument
 from rillet._closing import AsyncClosing
 from rillet._exceptions import ConfigurationError
+from rillet._request_options import (
+    MessagesInput,
+    RequestOptions,
+    ToolsInput,
+    check_option_names,
+    merge_options,
+)
 from rillet.adapter import CallSettings, ProviderAdapter, as_provider_adapter
 from rillet.protocol import (
     LLMRequest,
     LLMResponse,
-    Message,
-    ReasoningOptions,
     ToolDefinition,
     parse_messages,
 )
@@ -25,10 +31,7 @@ from rillet.telemetry import _hooks as _telemetry
 from rillet.telemetry import instrument_from_environment
 from rillet.timeout import Timeout
 
-__all__ = ["LLMClient"]
-
-MessagesInput = Sequence[Message | Mapping[str, Any]] | str
-ToolsInput = Sequence[ToolDefinition | Mapping[str, Any]]
+__all__ = ["LLMClient", "MessagesInput", "RequestOptions", "ToolsInput"]
 
 _TOOLS: TypeAdapter[list[ToolDefinition]] = TypeAdapter(list[ToolDefinition])
 
@@ -43,7 +46,8 @@ class LLMClient(AsyncClosing):
     override them.
 
     ``options`` are the adapter's own settings, for the adapter the client builds from
-    ``provider`` (ignored when an adapter is given): they become ``AdapterConfig.options``. A
+    ``provider`` (with an adapter given, they, ``api_key`` and ``base_url`` are a
+    ``ConfigurationError``: set on the adapter): they become ``AdapterConfig.options``. A
     built-in adapter takes them as keyword arguments of its class (``{"sse": False}``: Gemini's
     JSON-array form; ``{"anthropic_beta": ...}``: Anthropic's beta header; ``{"headers": {...}}``
     or ``{"session": ...}``: any of them), a registered one as its ``from_config`` reads them.
@@ -91,6 +95,20 @@ class LLMClient(AsyncClosing):
                 ),
             )
         else:
+            ignored = [
+                name
+                for name, value in (
+                    ("api_key", api_key),
+                    ("base_url", base_url),
+                    ("options", options),
+                )
+                if value is not None
+            ]
+            if ignored:  # they configure the adapter built from a provider name; one is given
+                raise ConfigurationError(
+                    f"{', '.join(ignored)} cannot be used with an adapter given: they configure "
+                    "the adapter LLMClient builds from provider=...; give them to the adapter"
+                )
             adapter = as_provider_adapter(adapter)
             if provider is not None and provider != adapter.provider:
                 raise ConfigurationError(
@@ -115,21 +133,13 @@ class LLMClient(AsyncClosing):
         return f"LLMClient(provider={self.provider!r}, model={self._model!r})"
 
     def build_request(
-        self,
-        messages: MessagesInput,
-        *,
-        model: str | None = None,
-        tools: ToolsInput | None = None,
-        tool_choice: str | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        stop: Sequence[str] | None = None,
-        reasoning: ReasoningOptions | Mapping[str, Any] | None = None,
-        provider_options: Mapping[str, Any] | None = None,
+        self, messages: MessagesInput, **fields: Unpack[RequestOptions]
     ) -> LLMRequest:
-        """The neutral request for ``messages`` (plain dicts or request models) and the fields;
-        an invalid one is a ``RequestValidationError`` naming it."""
+        """The neutral request for ``messages`` (plain dicts or request models) and the fields
+        (``RequestOptions``: model, tools, tool_choice, max_tokens, temperature, top_p, stop,
+        reasoning, provider_options); an invalid one is a ``RequestValidationError`` naming
+        it, an unknown name a ``ConfigurationError``."""
+        check_option_names(fields)
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         try:
@@ -137,22 +147,22 @@ class LLMClient(AsyncClosing):
         except ValidationError as error:
             raise invalid_argument(error, "messages") from error
         try:
-            definitions = _TOOLS.validate_python(list(tools or ()))
+            definitions = _TOOLS.validate_python(list(fields.get("tools") or ()))
         except ValidationError as error:
             raise invalid_argument(error, "tools") from error
         try:
             return LLMRequest.model_validate(
                 {
-                    "model": model or self._model,
+                    "model": fields.get("model") or self._model,
                     "messages": parsed,
                     "tools": definitions,
-                    "tool_choice": tool_choice,
-                    "max_tokens": max_tokens,
-                    "temperature": temperature,
-                    "top_p": top_p,
-                    "stop": list(stop or ()),
-                    "reasoning": reasoning,
-                    "provider_options": dict(provider_options or {}),
+                    "tool_choice": fields.get("tool_choice"),
+                    "max_tokens": fields.get("max_tokens"),
+                    "temperature": fields.get("temperature"),
+                    "top_p": fields.get("top_p"),
+                    "stop": list(fields.get("stop") or ()),
+                    "reasoning": fields.get("reasoning"),
+                    "provider_options": dict(fields.get("provider_options") or {}),
                 }
             )
         except ValidationError as error:
@@ -166,21 +176,23 @@ class LLMClient(AsyncClosing):
         max_retries: int | None = None,
         keep_frames: bool | None = None,
         keep_text: bool | None = None,
-        **request_fields: Any,
+        **request_fields: Unpack[RequestOptions],
     ) -> StreamingLLMResponse:
         """Stream a response: ``async with client.stream(msgs) as s: async for chunk in s``.
 
         ``request_fields`` are the keyword arguments of ``build_request`` (model, tools,
-        max_tokens, ...).
+        max_tokens, ...); with an ``LLMRequest`` they are merged into it, and one the request
+        already sets to another value is a ``ConfigurationError``. An unknown name is a
+        ``ConfigurationError`` too.
         ``keep_frames=False``: the transport keeps no history of wire frames (errors then
         carry none). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
         text (tool calls, usage and the rest are still kept). None: the client's setting.
         """
-        request = (
-            messages
-            if isinstance(messages, LLMRequest)
-            else self.build_request(messages, **request_fields)
-        )
+        if isinstance(messages, LLMRequest):
+            check_option_names(request_fields)
+            request = self._with_options(messages, request_fields)
+        else:
+            request = self.build_request(messages, **request_fields)
         if request.model is None and self._model is not None:
             request = request.model_copy(update={"model": self._model})
         max_retries = check_max_retries(max_retries)
@@ -202,13 +214,21 @@ class LLMClient(AsyncClosing):
         *,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        **request_fields: Any,
+        **request_fields: Unpack[RequestOptions],
     ) -> LLMResponse:
         """The whole response at once (streamed underneath)."""
         async with self.stream(
             messages, timeout=timeout, max_retries=max_retries, **request_fields
         ) as stream:
             return await stream.get_response()
+
+    def _with_options(self, request: LLMRequest, options: RequestOptions) -> LLMRequest:
+        """``request`` with ``options`` merged in (validated as ``build_request`` would)."""
+        names = [name for name, value in options.items() if value is not None]
+        if not names:
+            return request
+        given = self.build_request([], **options)
+        return merge_options(request, given, names)
 
     async def aclose(self) -> None:
         """Close the adapter's connections (a session passed in by the user stays open)."""

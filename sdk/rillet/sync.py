@@ -28,9 +28,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Protocol, TypeVar
 
+from typing_extensions import Unpack
+
 from rillet.accumulator import ResponseAccumulator
 from rillet.adapter import ProviderAdapter
-from rillet.client import LLMClient, MessagesInput
+from rillet.client import LLMClient, MessagesInput, RequestOptions
 from rillet.protocol import LLMRequest, LLMResponse, StreamChunk
 from rillet.streaming import StreamingLLMResponse
 from rillet.timeout import Timeout
@@ -331,7 +333,9 @@ class SyncLLMClient:
     def __repr__(self) -> str:
         return f"SyncLLMClient(provider={self.provider!r}, model={self._model!r})"
 
-    def build_request(self, messages: MessagesInput, **request_fields: Any) -> LLMRequest:
+    def build_request(
+        self, messages: MessagesInput, **request_fields: Unpack[RequestOptions]
+    ) -> LLMRequest:
         """The neutral request, as ``LLMClient.build_request`` builds it."""
         return self._client.build_request(messages, **request_fields)
 
@@ -343,7 +347,7 @@ class SyncLLMClient:
         max_retries: int | None = None,
         keep_frames: bool | None = None,
         keep_text: bool | None = None,
-        **request_fields: Any,
+        **request_fields: Unpack[RequestOptions],
     ) -> SyncStream:
         """Stream a response: ``with client.stream(msgs) as s: for chunk in s: ...``.
 
@@ -367,7 +371,7 @@ class SyncLLMClient:
         *,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        **request_fields: Any,
+        **request_fields: Unpack[RequestOptions],
     ) -> LLMResponse:
         """The whole response at once (streamed underneath)."""
         return self._runner.run(

@@ -499,8 +499,10 @@ _REFUSED_REQUESTS: list[tuple[str, LLMRequest, str]] = [
         {"role": "user", "content": "Hi"},
         {"role": "tool", "tool_call_id": "call_9", "content": "1"}])),
      "No tool call found for function call output with call_id call_9."),
-    ("anthropic", LLMRequest(model="claude-opus-4-7", messages=parse_messages([{"role": "user", "content": "Hi"}]),
-                                 temperature=0.5), "`temperature` is deprecated for this model."),
+    ("anthropic", LLMRequest(model="claude-opus-4-7", messages=parse_messages([
+        {"role": "user", "content": "Hi"},
+        {"role": "tool", "tool_call_id": "toolu_9", "content": "1"}])),
+     "unexpected `tool_use_id` found in `tool_result` blocks: toolu_9."),
     ("gemini", LLMRequest(model="gemini-3-pro", messages=parse_messages([
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "f"}]},
@@ -555,6 +557,9 @@ _STRICT_MODELS = {
 }
 
 
+_REASONING: dict[str, dict[str, Any]] = {"anthropic": {"budget_tokens": 1024}}  # no effort on 4.5
+
+
 @pytest.mark.parametrize(("provider", "options", "wire"), CLIENTS, ids=[w for *_, w in CLIENTS])
 async def test_an_agent_turn_after_tool_calls_with_reasoning_passes_every_rule(
     no_leaks: None, provider: str, options: dict[str, Any], wire: str
@@ -590,7 +595,7 @@ async def test_an_agent_turn_after_tool_calls_with_reasoning_passes_every_rule(
             .with_client(client)
             .with_tools(lookup)
             .with_max_steps(2)
-            .with_request_fields(reasoning={"effort": "low"}, temperature=1)
+            .with_request_fields(reasoning=_REASONING.get(wire, {"effort": "low"}), temperature=1)
             .build()
         )
         with pytest.raises(MaxStepsExceededError):

@@ -73,12 +73,11 @@ def test_request_body_for_a_whole_conversation() -> None:
     assert "reasoning" not in body and "include" not in body
 
 
-def test_request_body_reasoning_choices_and_ignored_stop() -> None:
-    body = build_body(_request(reasoning={"effort": "high"}, stop=["END"], tool_choice="required"))
+def test_request_body_reasoning_and_choices() -> None:
+    body = build_body(_request(reasoning={"effort": "high"}, tool_choice="required"))
     assert body["reasoning"] == {"effort": "high", "summary": "auto"}
     assert body["include"] == ["reasoning.encrypted_content"]
     assert body["tool_choice"] == "required"
-    assert "stop" not in body
     quiet = build_body(_request(reasoning={"effort": "low", "include_thoughts": False}))
     assert quiet["reasoning"] == {"effort": "low"}
 
@@ -157,7 +156,7 @@ async def test_adapter_against_a_local_server() -> None:
         _serve(app) as url,
         LLMClient(provider="openai-responses", api_key="sk-local", base_url=url) as client,
     ):
-        response = await client.call("hi", model="gpt-5.5", stop=["x"])
+        response = await client.call("hi", model="gpt-5.5")
     assert response.text == entry["expected"]["text"]
     assert seen[0].path == "/v1/responses"
     assert seen[0].headers["authorization"] == "Bearer sk-local"

@@ -219,7 +219,6 @@ _OPTIONS: dict[str, dict[str, Any]] = {
             "format": {"type": "json_schema", "schema": _JSON_SCHEMA},
         },
         "metadata": {"user_id": "u-1"},
-        "top_k": 40,
         "service_tier": "auto",
         "diagnostics": {"previous_message_id": "msg_1"},
         "system": [

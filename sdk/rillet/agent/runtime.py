@@ -28,9 +28,12 @@ import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+from typing_extensions import Unpack
+
 from rillet._closing import AsyncClosing
 from rillet._deprecation import RenamedAttribute, warn_renamed
 from rillet._exceptions import ConfigurationError, RilletError
+from rillet._request_options import check_option_names
 from rillet.agent.context import RunContext
 from rillet.agent.events import (
     AgentCancelledEvent,
@@ -44,7 +47,7 @@ from rillet.agent.result import AgentResult
 from rillet.agent.strategy import Strategy, ToolLoopStrategy
 from rillet.agent.sync import SyncRuntime
 from rillet.agent.tools import AgentTool, ToolInput, as_tool
-from rillet.client import LLMClient
+from rillet.client import LLMClient, RequestOptions
 from rillet.protocol import Message, SystemMessage, UserMessage, parse_messages
 from rillet.sync import SyncLLMClient
 from rillet.telemetry import _hooks as _telemetry
@@ -306,8 +309,10 @@ class RuntimeBuilder:
         self._strategy = strategy
         return self
 
-    def with_request_fields(self, **fields: Any) -> RuntimeBuilder:
-        """Fields of every turn's request (``LLMClient.build_request``): model, max_tokens, ..."""
+    def with_request_fields(self, **fields: Unpack[RequestOptions]) -> RuntimeBuilder:
+        """Fields of every turn's request (``LLMClient.build_request``): model, max_tokens, ...;
+        typed, and an unknown name is a ``ConfigurationError`` here, not at the first turn."""
+        check_option_names(fields)
         self._request_fields.update(fields)
         return self
 

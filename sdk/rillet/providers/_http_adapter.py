@@ -10,7 +10,10 @@ from contextlib import aclosing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
+from typing_extensions import Self
+
 from rillet._arguments import check_base_url, check_max_retries, json_fault
+from rillet._deep_merge import deep_merge
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import (
     ConfigurationError,
@@ -43,6 +46,14 @@ class HTTPAdapter:
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str]
     error_types: ClassVar[ErrorTypes] = NO_ERROR_TYPES
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # Before any __init__ runs: a misspelt keyword would otherwise be Python's TypeError,
+        # naming neither the provider nor what it accepts.
+        if args:
+            raise ConfigurationError(f"{cls.__name__} takes keyword arguments only")
+        _check_options(cls, kwargs)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -102,19 +113,7 @@ class HTTPAdapter:
     def from_config(cls, config: AdapterConfig) -> HTTPAdapter:
         """Built by ``LLMClient(provider=...)``; an option the class does not take is a
         ``ConfigurationError`` naming those it does."""
-        accepted = cls.accepted_options()
-        unknown = sorted(set(config.options) - set(accepted))
-        if unknown:
-            names = ", ".join(repr(name) for name in unknown)
-            hint = (
-                "; model, api_key, base_url, timeout and max_retries are LLMClient's own arguments"
-                if _CONFIG_FIELDS.intersection(unknown)
-                else ""
-            )
-            raise ConfigurationError(
-                f"unknown option {names} for provider {cls.provider_name!r}; accepted: "
-                f"{', '.join(accepted)}{hint}"
-            )
+        _check_options(cls, config.options, config_given=True)
         return cls(
             model=config.model,
             api_key=config.api_key,
@@ -157,6 +156,13 @@ class HTTPAdapter:
     def mapper(self, request: LLMRequest) -> WireMapper:
         raise NotImplementedError
 
+    def model_rules(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body to send: a setting its model is known to refuse is fixed up where the
+        meaning is kept, and otherwise a ``ConfigurationError`` before anything is sent. A
+        model the adapter does not know goes as given, and the API's answer speaks. Here: as
+        given."""
+        return body
+
     # -- the loop ------------------------------------------------------------------------------
 
     def _model_for(self, request: LLMRequest) -> LLMRequest:
@@ -169,10 +175,10 @@ class HTTPAdapter:
         )
 
     def encode(self, request: LLMRequest) -> bytes:
-        """The request body as JSON bytes, ``provider_options`` merged last. A value JSON
-        cannot carry (NaN, infinity, an object) is a ``ConfigurationError`` naming its place."""
-        body: dict[str, Any] = dict(self.body(request))
-        body.update(request.provider_options)
+        """The request body as JSON bytes, ``provider_options`` merged last and deep (objects
+        key by key, anything else replaces), then ``model_rules`` applied. A value JSON cannot
+        carry (NaN, infinity, an object) is a ``ConfigurationError`` naming its place."""
+        body = self.model_rules(deep_merge(self.body(request), request.provider_options))
         try:
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as error:
@@ -288,6 +294,33 @@ def _carry_metadata(chunks: list[StreamChunk], frames: FrameStream) -> None:
 
 _NAMED = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 _CONFIG_FIELDS = frozenset({"model", "api_key", "base_url", "timeout", "max_retries"})
+
+
+def _check_options(
+    cls: type[HTTPAdapter], options: Mapping[str, Any], *, config_given: bool = False
+) -> None:
+    """A ``ConfigurationError`` naming every option of ``options`` the adapter class does not
+    take, and those it does. ``config_given``: ``options`` came from ``LLMClient(options=...)``,
+    beside the client's own model, key, URL, timeout and retries."""
+    accepted = cls.accepted_options()
+    allowed = set(accepted) if config_given else set(accepted) | _CONFIG_FIELDS
+    unknown = sorted(set(options) - allowed)
+    if not unknown:
+        return
+    names = ", ".join(repr(name) for name in unknown)
+    if config_given:
+        hint = (
+            "; model, api_key, base_url, timeout and max_retries are LLMClient's own arguments"
+            if _CONFIG_FIELDS.intersection(unknown)
+            else ""
+        )
+        shown = accepted
+    else:
+        hint, shown = "", sorted(allowed)
+    raise ConfigurationError(
+        f"unknown option {names} for provider {cls.provider_name!r}; accepted: "
+        f"{', '.join(shown)}{hint}"
+    )
 
 
 def _frames_up_to(

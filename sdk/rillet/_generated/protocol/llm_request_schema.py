@@ -112,7 +112,7 @@ class ToolDefinition(BaseModel):
 
 class ReasoningOptions(BaseModel):
     """
-    Thinking settings, mapped to each provider's own (OpenAI reasoning.effort, Anthropic thinking.budget_tokens, Gemini thinkingConfig).
+    Thinking settings, mapped to each provider's own (OpenAI reasoning.effort, Anthropic thinking and output_config.effort, Gemini thinkingConfig). A setting the provider cannot express is a ConfigurationError, never dropped.
     """
 
     model_config = ConfigDict(
@@ -121,11 +121,15 @@ class ReasoningOptions(BaseModel):
     )
     effort: str | None = None
     """
-    low, medium or high.
+    How hard to think: low, medium or high (some providers take more: OpenAI minimal or none, Anthropic xhigh or max). OpenAI reasoning effort, Anthropic output_config.effort, Gemini thinkingLevel.
     """
     budget_tokens: int | None = None
     """
-    A thinking token budget.
+    A thinking token budget: Anthropic thinking.budget_tokens (at least 1024), Gemini thinkingBudget. OpenAI takes none.
+    """
+    adaptive: bool = False
+    """
+    Let the model decide whether and how much to think, guided by effort: Anthropic thinking type adaptive (Claude Opus 4.6, Sonnet 4.6 and later), Gemini dynamic thinking (thinkingBudget -1 when no effort is given); OpenAI reasoning models always do. Not with budget_tokens.
     """
     include_thoughts: bool = True
     """

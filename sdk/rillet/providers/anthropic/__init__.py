@@ -12,6 +12,7 @@ from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.anthropic._errors import ERROR_TYPES
 from rillet.providers.anthropic._mapper import AnthropicMapper
 from rillet.providers.anthropic._request import build_body
+from rillet.providers.anthropic._rules import apply_model_rules
 
 __all__ = ["DEFAULT_ANTHROPIC_VERSION", "AnthropicAdapter"]
 
@@ -58,3 +59,6 @@ class AnthropicAdapter(HTTPAdapter):
 
     def mapper(self, request: LLMRequest) -> AnthropicMapper:
         return AnthropicMapper(self.provider_name)
+
+    def model_rules(self, body: dict[str, Any]) -> dict[str, Any]:
+        return apply_model_rules(body)

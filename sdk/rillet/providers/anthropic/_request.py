@@ -20,7 +20,6 @@ from rillet.protocol import (
     LLMRequest,
     Message,
     ReasoningBlock,
-    ReasoningOptions,
     SystemMessage,
     TextPart,
     ToolCall,
@@ -28,11 +27,11 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers.anthropic._reasoning import DEFAULT_THINKING_BUDGET, reasoning_settings
 
 __all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_THINKING_BUDGET", "build_body"]
 
 DEFAULT_MAX_TOKENS = 4096
-DEFAULT_THINKING_BUDGET = 1024  # the smallest budget Anthropic accepts
 
 _Block = (
     wire.TextBlock
@@ -58,11 +57,13 @@ def build_body(request: LLMRequest, *, provider: str = "anthropic") -> wire.Mess
     if system:
         body["system"] = system
     if request.reasoning is not None:
-        thinking = _thinking(request.reasoning)
-        budget = thinking["budget_tokens"]
+        thinking, output_config = reasoning_settings(request.reasoning, request.model, provider)
+        budget = thinking.get("budget_tokens", 0)
         if body["max_tokens"] <= budget:  # Anthropic wants room for the answer beyond the budget
             body["max_tokens"] += budget
         body["thinking"] = thinking
+        if output_config:
+            body["output_config"] = output_config
     if request.tools:
         body["tools"] = [_tool(tool) for tool in request.tools]
     if request.tool_choice is not None:
@@ -75,16 +76,6 @@ def build_body(request: LLMRequest, *, provider: str = "anthropic") -> wire.Mess
         body["stop_sequences"] = list(request.stop)
     body["stream"] = True
     return body
-
-
-def _thinking(options: ReasoningOptions) -> wire.ThinkingEnabled:
-    thinking: wire.ThinkingEnabled = {
-        "type": "enabled",
-        "budget_tokens": options.budget_tokens or DEFAULT_THINKING_BUDGET,
-    }
-    if not options.include_thoughts:
-        thinking["display"] = "omitted"  # signatures only, no thinking text
-    return thinking
 
 
 def _tool(tool: ToolDefinition) -> wire.CustomTool:

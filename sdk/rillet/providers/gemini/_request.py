@@ -13,7 +13,9 @@ https://ai.google.dev/api/generate-content#request-body. The model goes in the U
   as its OpenAPI subset; a schema using keywords outside it (``$ref``, ``additionalProperties``
   on some models, ...) can be sent as ``parametersJsonSchema`` through ``provider_options``.
 - ``reasoning.effort`` becomes ``thinkingLevel`` (Gemini 3), ``budget_tokens`` becomes
-  ``thinkingBudget`` (Gemini 2.5).
+  ``thinkingBudget`` (Gemini 2.5); Gemini refuses both in one request, so giving both is a
+  ``ConfigurationError`` rather than one silently dropped. ``adaptive`` alone is dynamic
+  thinking (``thinkingBudget: -1``); with ``effort``, ``thinkingLevel``, dynamic already.
 - The body is typed by ``schema/providers/gemini_request.schema.json``: mypy checks it.
 """
 
@@ -37,10 +39,12 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers._unsupported import unsupported
 
 __all__ = ["build_body"]
 
 _PROVIDER = "gemini"
+_DYNAMIC_BUDGET = -1  # Gemini's "the model decides how much to think"
 _Mode = Literal["AUTO", "NONE", "ANY"]
 _TOOL_CHOICE_MODES: dict[str, _Mode] = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 
@@ -187,8 +191,23 @@ def _generation_config(request: LLMRequest) -> wire.GenerationConfig:
 
 def _thinking(options: ReasoningOptions) -> wire.ThinkingConfig:
     thinking: wire.ThinkingConfig = {"includeThoughts": options.include_thoughts}
+    if options.budget_tokens is not None and options.adaptive:
+        raise unsupported(
+            "reasoning.adaptive with reasoning.budget_tokens",
+            _PROVIDER,
+            "adaptive (dynamic) thinking takes no budget; give one of them",
+        )
+    if options.budget_tokens is not None and options.effort:
+        raise unsupported(
+            "reasoning.effort with reasoning.budget_tokens",
+            _PROVIDER,
+            "a request takes thinkingLevel (effort, Gemini 3) or thinkingBudget (Gemini 2.5), "
+            "not both; give one",
+        )
     if options.budget_tokens is not None:
         thinking["thinkingBudget"] = options.budget_tokens
     elif options.effort:
         thinking["thinkingLevel"] = options.effort
+    elif options.adaptive:
+        thinking["thinkingBudget"] = _DYNAMIC_BUDGET
     return thinking

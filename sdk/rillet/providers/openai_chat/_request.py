@@ -21,16 +21,21 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers._unsupported import unsupported
 
-__all__ = ["build_body"]
+__all__ = ["MaxTokensField", "build_body"]
 
+MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 _Mode = Literal["none", "auto", "required"]
 _MODES: dict[str, _Mode] = {"auto": "auto", "none": "none", "required": "required"}
 _WireMessage = wire.SystemMessage | wire.UserMessage | wire.AssistantMessage | wire.ToolMessage
 
 
 def build_body(
-    request: LLMRequest, *, max_tokens_field: Literal["max_tokens", "max_completion_tokens"]
+    request: LLMRequest,
+    *,
+    max_tokens_field: MaxTokensField,
+    provider: str = "openai",
 ) -> wire.ChatCompletionRequest:
     body: wire.ChatCompletionRequest = {
         "model": request.model or "",  # HTTPAdapter fills it in before a body is built
@@ -50,8 +55,15 @@ def build_body(
         body["top_p"] = request.top_p
     if request.stop:
         body["stop"] = list(request.stop)
-    if request.reasoning is not None and request.reasoning.effort:
-        body["reasoning_effort"] = request.reasoning.effort
+    if request.reasoning is not None:
+        if request.reasoning.budget_tokens is not None:
+            raise unsupported(
+                "reasoning.budget_tokens",
+                provider,
+                "Chat Completions takes no thinking budget; give reasoning.effort",
+            )
+        if request.reasoning.effort:
+            body["reasoning_effort"] = request.reasoning.effort
     return body
 
 

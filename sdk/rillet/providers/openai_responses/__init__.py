@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rillet._error_kinds import ErrorTypes
 from rillet._generated.wire_dicts.openai_responses_request_schema import ResponseCreateRequest
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers._openai_models import apply_model_rules, responses_effort
 from rillet.providers.openai_responses._errors import ERROR_TYPES
 from rillet.providers.openai_responses._mapper import ResponsesMapper
 from rillet.providers.openai_responses._request import PROVIDER, build_body
@@ -39,3 +40,7 @@ class OpenAIResponsesAdapter(HTTPAdapter):
 
     def mapper(self, request: LLMRequest) -> ResponsesMapper:
         return ResponsesMapper(self.provider_name)
+
+    def model_rules(self, body: dict[str, Any]) -> dict[str, Any]:
+        effort = responses_effort(body)
+        return apply_model_rules(body, base_url=self.base_url, effort=effort)

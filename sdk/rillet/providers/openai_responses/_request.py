@@ -11,8 +11,9 @@ Choices, each for a reason:
   its ``id`` is left out: the API refuses a reasoning item without one).
 - Function tools are sent with ``strict: false``: without it the Responses API turns every
   strict-compatible schema strict (all properties required), unlike Chat Completions.
-- Stop sequences do not exist in the Responses API: ignored, with a debug log. A failed tool
-  result has no flag here; its content says why.
+- Stop sequences and thinking budgets do not exist in the Responses API: either is a
+  ``ConfigurationError`` (``unsupported``), never silently dropped. A failed tool result has no
+  flag here; its content says why.
 - The body is typed by ``schema/providers/openai_responses_request.schema.json``: mypy checks
   it. A reasoning item goes back only with the ``id`` the API gave it (the API requires one).
 """
@@ -20,7 +21,6 @@ Choices, each for a reason:
 from __future__ import annotations
 
 import json
-import logging
 from typing import Literal
 
 from rillet._generated.wire_dicts import openai_responses_request_schema as wire
@@ -35,10 +35,9 @@ from rillet.protocol import (
     ToolDefinition,
     UserMessage,
 )
+from rillet.providers._unsupported import unsupported
 
 __all__ = ["build_body"]
-
-_log = logging.getLogger("rillet.providers.openai_responses")
 
 PROVIDER = "openai-responses"
 
@@ -74,7 +73,7 @@ def build_body(request: LLMRequest) -> wire.ResponseCreateRequest:
     if request.top_p is not None:
         body["top_p"] = request.top_p
     if request.stop:
-        _log.debug("stop sequences are not supported by the Responses API; ignored")
+        raise unsupported("stop", PROVIDER, "the Responses API has no stop sequences")
     if request.reasoning is not None:
         body["reasoning"] = _reasoning(request.reasoning)
         body["include"] = ["reasoning.encrypted_content"]
@@ -165,12 +164,15 @@ def _tool_choice(choice: str) -> _Mode | wire.FunctionToolChoice:
     return {"type": "function", "name": choice}
 
 
+_EFFORT_INSTEAD = "it takes no thinking budget; give reasoning.effort (low, medium, high)"
+
+
 def _reasoning(options: ReasoningOptions) -> wire.Reasoning:
     out: wire.Reasoning = {}
+    if options.budget_tokens is not None:
+        raise unsupported("reasoning.budget_tokens", PROVIDER, _EFFORT_INSTEAD)
     if options.effort:
         out["effort"] = options.effort
-    elif options.budget_tokens is not None:
-        _log.debug("reasoning.budget_tokens has no Responses API equivalent; give effort")
     if options.include_thoughts:
         out["summary"] = "auto"
     return out
