@@ -164,8 +164,7 @@ class SSEDecoder:
                     )
                 data, event, retry = [], "", None
                 continue
-            if line[0] == ":":
-                continue  # comment, e.g. a keep-alive
+            # A comment (":" first, e.g. a keep-alive) has the empty field name: ignored below.
             name, colon, value = line.partition(":")
             if colon and value[:1] == " ":
                 value = value[1:]
