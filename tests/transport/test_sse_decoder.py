@@ -317,3 +317,21 @@ def test_common_event_shapes_skip_the_general_field_loop(monkeypatch: pytest.Mon
     assert decoder.feed(body) == expected
     assert decoder.feed(b"event: h\ndata: ") == []
     assert decoder.feed(b"6\n\n") == [Frame("h", "6")]
+
+
+def test_a_read_of_one_line_data_events_is_cut_with_one_split(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Speed (the module doc): OpenAI's and Gemini's reads, one-line "data: " events only, skip
+    # even the per-block loop.
+    def no_block_loop(self: SSEDecoder, text: str) -> list[Frame]:
+        raise AssertionError(f"the block loop decoded {text!r}")
+
+    decoder = SSEDecoder()
+    monkeypatch.setattr(SSEDecoder, "_decode", no_block_loop)
+    assert decoder.feed(b"data: a\n\ndata: {}\n\ndata: \n\ndata: c") == [
+        Frame(data="a"),
+        Frame(data="{}"),
+        Frame(data=""),
+    ]
+    assert decoder.feed(b"\n\ndata: d\n\n") == [Frame(data="c"), Frame(data="d")]
