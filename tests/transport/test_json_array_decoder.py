@@ -103,6 +103,9 @@ def test_single_object_body_is_one_element() -> None:
 
 def test_bom_before_the_array() -> None:
     assert elements(b'\xef\xbb\xbf[{"a": 1}]') == ['{"a": 1}']
+    # Found by the fuzzer: a BOM waiting alone for the "[" is not an element, whatever the limit.
+    body = b"\xef\xbb\xbf[{}]"
+    assert elements(body, tuple(range(1, len(body))), max_event_bytes=2) == ["{}"]
 
 
 def test_missing_closing_bracket_keeps_the_last_complete_element() -> None:

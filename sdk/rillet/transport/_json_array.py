@@ -93,8 +93,8 @@ class JSONArrayDecoder:
             return []
         buf = self._buf
         buf += chunk
-        if self._state == _START:
-            self._open()
+        if self._state == _START and not self._open():
+            return []  # blanks or a BOM only so far: nothing to size-check, nothing decided
         if self._state == _SINGLE:
             self._check_pending(buf)
             return []
@@ -134,17 +134,17 @@ class JSONArrayDecoder:
         self._check_gap(scalar)
         return [Frame("message", scalar.decode("utf-8", "replace"))]
 
-    def _open(self) -> None:
-        """At stream start: find the ``[``, or decide the body is a single value (blanks only so
-        far: decided at a later read)."""
+    def _open(self) -> bool:
+        """At stream start: find the ``[``, or decide the body is a single value."""
         stripped = self._buf.lstrip(_SPACE + b"\xef\xbb\xbf")
         if not stripped:
-            return
+            return False
         if stripped[0] == _OPEN_ARRAY:
             self._pos = self._elem = len(self._buf) - len(stripped) + 1
             self._state = _ARRAY
         else:
             self._state = _SINGLE
+        return True
 
     def _take_complete(self, out: list[Frame]) -> None:
         """Between elements: hand out every complete element at C speed, up to the first one
