@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from itertools import combinations, pairwise
 
 import pytest
 
 from rillet import EventTooLargeError, MalformedStreamError
-from rillet.transport import Frame, JSONArrayDecoder
+from rillet.transport import Frame, JSONArrayDecoder, _json_array
 
 
 def elements(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[str]:
@@ -101,6 +103,9 @@ def test_single_object_body_is_one_element() -> None:
 
 def test_bom_before_the_array() -> None:
     assert elements(b'\xef\xbb\xbf[{"a": 1}]') == ['{"a": 1}']
+    # Found by the fuzzer: a BOM waiting alone for the "[" is not an element, whatever the limit.
+    body = b"\xef\xbb\xbf[{}]"
+    assert elements(body, tuple(range(1, len(body))), max_event_bytes=2) == ["{}"]
 
 
 def test_missing_closing_bracket_keeps_the_last_complete_element() -> None:
@@ -149,9 +154,9 @@ def test_long_string_in_many_chunks() -> None:
 
 
 def test_backslash_at_chunk_end() -> None:
+    # Pairs of cuts too: a read holding only the backslash of an escape inside a string.
     body = b'["a\\"b", "c\\\\", "d"]'
-    for cut in range(1, len(body)):
-        assert elements(body, (cut,)) == ['"a\\"b"', '"c\\\\"', '"d"']
+    assert_every_split(body, ['"a\\"b"', '"c\\\\"', '"d"'])
 
 
 def test_max_event_bytes_must_be_positive_and_is_an_inclusive_limit() -> None:
@@ -166,6 +171,7 @@ def test_max_event_bytes_must_be_positive_and_is_an_inclusive_limit() -> None:
 def test_a_last_bare_scalar_without_its_closing_bracket() -> None:
     assert_every_split(b"[1, true, 2.5", ["1", "true", "2.5"])
     assert elements(b"[1, 2\xff") == ["1", "2\ufffd"]
+    assert elements(b"[1, 2\xff, 3]") == ["1", "2\ufffd", "3"]
 
 
 def test_eof_inside_an_object_outside_any_string_is_malformed() -> None:
@@ -219,6 +225,8 @@ ONE_OF_EACH = {
     "string": '"xxxxxxxxxxxxxxxxxxxx"',
     "number": "12345678901234567890",
     "array": '["xxxxxxxxxxxxxxxxxxxx"]',
+    "compact object, non-ASCII": '{"t": "ééééééééé€"}',
+    "string, non-ASCII": '"ééééééééé€"',
 }
 
 
@@ -226,7 +234,7 @@ ONE_OF_EACH = {
 def test_an_element_of_exactly_max_event_bytes_passes_one_more_byte_does_not(kind: str) -> None:
     element = ONE_OF_EACH[kind]
     body = f"[{element},\n{element}]".encode()
-    limit = len(element)
+    limit = len(element.encode())  # bytes, not characters
     for cuts in [(), (1,), (len(body) // 2,), tuple(range(1, len(body)))]:  # whole, split, drip
         assert elements(body, cuts, max_event_bytes=limit) == [element] * 2, f"cuts {cuts}"
         with pytest.raises(EventTooLargeError):
@@ -250,3 +258,163 @@ def test_bytes_before_an_element_give_the_same_error_whatever_the_split() -> Non
             elements(body, cuts, max_event_bytes=1)
         with pytest.raises(MalformedStreamError, match="unexpected bytes before"):
             elements(body, cuts, max_event_bytes=10)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[1}", "unbalanced '}' in a JSON array"),
+        (b'[{"a": 1}}]', "unbalanced '}' in a JSON array"),
+        (b"[,1]", "empty element in a JSON array"),
+        (b"[1,,2]", "empty element in a JSON array"),
+        (b"[1,]", "empty element in a JSON array"),
+        (b'[{"a": 1} x]', "unexpected bytes after a JSON array element"),
+        (b'[{"a": 1} x{"b": 2}]', "unexpected bytes after a JSON array element"),
+        (b'[{"a": 1} x', "unexpected bytes after a JSON array element"),
+        (b'[x{"a": 1}]', "unexpected bytes before a JSON array element"),
+        (b'[X{"a": 1}]', "unexpected bytes before a JSON array element"),
+        (b'[\x0c{"a": 1}]', "unexpected bytes before a JSON array element"),  # not JSON blank
+        (b'[{\n"a": 1\n}\n,\x0c{\n"b": 2\n}]', "unexpected bytes before a JSON array element"),
+        (b"[{}{}]", "two JSON array elements without a comma between them"),
+        (b'[{\n"a": 1\n}{\n"b": 2\n}]', "two JSON array elements without a comma between them"),
+        (b'[{"a": 1}]x', "bytes after the end of the JSON array"),
+        (b"[1]x", "bytes after the end of the JSON array"),
+    ],
+)
+def test_a_malformed_array_says_what_is_wrong_whatever_the_split(body: bytes, message: str) -> None:
+    for cuts in [(), *((cut,) for cut in range(1, len(body)))]:
+        with pytest.raises(MalformedStreamError, match=f"^{re.escape(message)}$"):
+            elements(body, cuts)
+
+
+def test_an_element_is_handed_out_before_the_junk_after_it_is_reported() -> None:
+    decoder = JSONArrayDecoder()
+    assert decoder.feed(b'[{"a": 1} x') == [Frame(data='{"a": 1}')]
+    with pytest.raises(
+        MalformedStreamError, match=r"^unexpected bytes after a JSON array element$"
+    ):
+        decoder.feed(b"]")
+
+
+def test_a_read_hands_out_every_element_it_completes_after_a_bare_scalar() -> None:
+    body = b'[1, "a", {"b": 2}, [3], "c", 4]'
+    expected = ["1", '"a"', '{"b": 2}', "[3]", '"c"', "4"]
+    decoder = JSONArrayDecoder()
+    assert decoder.feed(body[:-1]) == [Frame(data=data) for data in expected[:-1]]
+    assert decoder.feed(b"]") == [Frame(data="4")]
+    assert_every_split(body, expected, pairs=False)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"[1\x0c, 2\x0c]", ["1\x0c", "2\x0c"]),
+        (b"[1, 2\x0c", ["1", "2\x0c"]),
+        (b'\x0c{"a": 1}\x0c', ['\x0c{"a": 1}\x0c']),
+    ],
+)
+def test_only_json_blanks_are_trimmed_around_an_element(body: bytes, expected: list[str]) -> None:
+    # A form feed is not JSON whitespace: it stays, so the adapter reports the element invalid.
+    assert_every_split(body, expected, pairs=False)
+
+
+@pytest.mark.parametrize("body", [b"X[1]", b"x[1]", b"\x0c[1]", b'"[1]"', b"null"])
+def test_a_body_not_opening_with_a_bracket_is_one_element(body: bytes) -> None:
+    assert_every_split(body, [body.decode()], pairs=False)
+
+
+def test_a_single_body_loses_its_bom_and_blanks_and_replaces_invalid_utf8() -> None:
+    body = b'\xef\xbb\xbf {"error": "\xff"}\r\n'
+    assert_every_split(body, ['{"error": "\ufffd"}'], pairs=False)
+
+
+@pytest.fixture
+def scans(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How often each scanner runs: layout proofs (pydantic-core), C scans (``raw_decode``, which
+    builds Python objects), tokenizer passes (a Python loop per token)."""
+    counts: Counter[str] = Counter()
+    prove, scan_once, tokenize = (
+        _json_array._ONE_OBJECT.validate_json,
+        _json_array._SCAN_ONCE,
+        JSONArrayDecoder._tokenize,
+    )
+
+    class CountingProver:
+        def validate_json(self, data: bytes | bytearray) -> object:
+            counts["proofs"] += 1
+            return prove(data)
+
+    def counting_scan(text: str, at: int) -> tuple[object, int]:
+        counts["raw_decode"] += 1
+        return scan_once(text, at)
+
+    def counting_tokenize(self: JSONArrayDecoder, out: list[Frame]) -> bool:
+        counts["tokenize"] += 1
+        return tokenize(self, out)
+
+    monkeypatch.setattr(_json_array, "_ONE_OBJECT", CountingProver())
+    monkeypatch.setattr(_json_array, "_SCAN_ONCE", counting_scan)
+    monkeypatch.setattr(JSONArrayDecoder, "_tokenize", counting_tokenize)
+    return counts
+
+
+GEMINI = [
+    json.dumps({"candidates": [{"content": {"parts": [{"text": f"part {i}"}]}}]}, indent=2)
+    for i in range(3)
+]
+NESTED = [json.dumps({"a": {"b": i}}, indent=0) for i in range(3)]  # "}" opens inner lines too
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected", "work"),
+    [
+        # Gemini's layout, as the API sends it (each element in its own read), or all at once.
+        (
+            ["[" + GEMINI[0], "\n,\r\n" + GEMINI[1], "\n,\r\n" + GEMINI[2], "\n]"],
+            GEMINI,
+            {"proofs": 3},
+        ),
+        (["[", GEMINI[0], "\n,\r\n" + "\n,\r\n".join(GEMINI[1:]) + "\n]"], GEMINI, {"proofs": 3}),
+        (["[" + "\n,\r\n".join(GEMINI) + "\n]"], GEMINI, {"proofs": 3}),
+        # A CR after an element: the brace just before it ends the element, not an inner one.
+        (
+            ["[" + "\n,\r\n".join(NESTED) + "\n,\r\n", '"s"]'],
+            [*NESTED, '"s"'],
+            {"proofs": 3, "raw_decode": 1},
+        ),
+        # Compact elements: the C scanner alone.
+        (['[{"a": 1}, ["b"], "c"]'], ['{"a": 1}', '["b"]', '"c"'], {"raw_decode": 3}),
+        # Where the proofs stop, the C scanner starts: no element is parsed twice.
+        (
+            ["[" + GEMINI[0] + "\n,\r\n" + GEMINI[1] + '\n, "s", {"b": 2}]'],
+            [*GEMINI[:2], '"s"', '{"b": 2}'],
+            {"proofs": 2, "raw_decode": 2},
+        ),
+        (
+            ["[" + GEMINI[0] + '\n,\r\n{"b": 2}]'],
+            [GEMINI[0], '{"b": 2}'],
+            {"proofs": 1, "raw_decode": 1},
+        ),
+        (
+            ["[" + GEMINI[0] + "\n,\r\n" + NESTED[0] + "]"],
+            [GEMINI[0], NESTED[0]],
+            {"proofs": 2, "raw_decode": 1},
+        ),
+    ],
+)
+def test_each_element_is_scanned_once_by_the_cheapest_scanner(
+    scans: Counter[str], chunks: list[str], expected: list[str], work: dict[str, int]
+) -> None:
+    # Speed (the module doc): the scanners split the work, none redoes another's.
+    decoder = JSONArrayDecoder()
+    out = [frame for chunk in chunks for frame in decoder.feed(chunk.encode())]
+    assert [frame.data for frame in out + decoder.flush()] == expected
+    assert scans == Counter(work)
+
+
+def test_a_stream_of_another_layout_stops_trying_the_layout_scanner(scans: Counter[str]) -> None:
+    decoder = JSONArrayDecoder()
+    decoder.feed(b"[")
+    for i, element in enumerate(NESTED * 4):  # each read ends where no proof can succeed
+        assert decoder.feed(((",\n" if i else "") + element).encode()) == [Frame(data=element)]
+    assert scans["proofs"] == 4  # four misses, then no more proofs

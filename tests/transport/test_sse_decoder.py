@@ -289,3 +289,49 @@ def test_an_event_too_large_is_dropped_not_kept() -> None:
     # The refused bytes are gone: nothing of them comes out at the end or after.
     assert decoder.feed(b"\n\ndata: next\n\n") == [Frame(data="next")]
     assert decoder.flush() == []
+
+
+def test_an_event_closed_by_three_line_ends_keeps_its_id_retry_and_data_lines() -> None:
+    # The read's last blank line leaves a line end inside the block: the field loop dispatches.
+    body = b"data: a\ndata: b\nid: 5\nretry: 7\n\n\ndata: c\n\n"
+    expected = [Frame(data="a\nb", id="5", retry=7), Frame(data="c", id="5")]
+    assert_every_split(body, expected, pairs=False)
+
+
+def test_comments_are_ignored_wherever_they_stand() -> None:
+    body = b": hi\ndata: a\n:data: b\n: event: x\ndata: c\n:\n\n:only a comment\n\n"
+    assert_every_split(body, [Frame(data="a\nc")], pairs=False)
+
+
+def test_common_event_shapes_skip_the_general_field_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Speed (the module doc): one-line "data:" events and "event:" + "data:" pairs, the shapes
+    # every provider sends, are cut out directly; the field loop costs several times more.
+    def no_field_loop(self: SSEDecoder, block: str, out: list[object]) -> None:
+        raise AssertionError(f"the field loop decoded {block!r}")
+
+    decoder = SSEDecoder()
+    monkeypatch.setattr(SSEDecoder, "_parse_block", no_field_loop)
+    assert decoder.feed(b"data: a\n\ndata: b\n\n") == [Frame(data="a"), Frame(data="b")]
+    body = b"event: e\ndata: 1\n\nevent:f\ndata:2\n\ndata:3\n\nevent: g\ndata: 4\n\ndata: 5\n\n"
+    expected = [Frame("e", "1"), Frame("f", "2"), Frame(data="3"), Frame("g", "4"), Frame(data="5")]
+    assert decoder.feed(body) == expected
+    assert decoder.feed(b"event: h\ndata: ") == []
+    assert decoder.feed(b"6\n\n") == [Frame("h", "6")]
+
+
+def test_a_read_of_one_line_data_events_is_cut_with_one_split(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Speed (the module doc): OpenAI's and Gemini's reads, one-line "data: " events only, skip
+    # even the per-block loop.
+    def no_block_loop(self: SSEDecoder, text: str) -> list[Frame]:
+        raise AssertionError(f"the block loop decoded {text!r}")
+
+    decoder = SSEDecoder()
+    monkeypatch.setattr(SSEDecoder, "_decode", no_block_loop)
+    assert decoder.feed(b"data: a\n\ndata: {}\n\ndata: \n\ndata: c") == [
+        Frame(data="a"),
+        Frame(data="{}"),
+        Frame(data=""),
+    ]
+    assert decoder.feed(b"\n\ndata: d\n\n") == [Frame(data="c"), Frame(data="d")]

@@ -94,7 +94,7 @@ class JSONArrayDecoder:
         buf = self._buf
         buf += chunk
         if self._state == _START and not self._open():
-            return []
+            return []  # blanks or a BOM only so far: nothing to size-check, nothing decided
         if self._state == _SINGLE:
             self._check_pending(buf)
             return []
@@ -150,13 +150,11 @@ class JSONArrayDecoder:
         """Between elements: hand out every complete element at C speed, up to the first one
         that is incomplete (or not plain JSON), which the tokenizer then takes over."""
         start = self._pos
-        if start > self._elem and self._buf[self._elem : start].strip(_SPACE):
+        if self._buf[self._elem : start].strip(_SPACE):
             return  # a bare number or literal is waiting for its delimiter: tokenizer's job
         if self._misses < _LAYOUT_MISSES:
             self._take_by_layout(out)
             start = self._pos
-            if start >= len(self._buf):
-                return
         raw = self._buf[start:]
         try:
             text = raw.decode("utf-8")
@@ -215,7 +213,8 @@ class JSONArrayDecoder:
                 self._misses += 1  # incomplete, or another layout: the general scanners
                 break
             self._check_size(end - i)
-            found.append(UnsealedFrame("message", element.decode("utf-8", "replace"), None, None))
+            # Proved JSON, so valid UTF-8 (pydantic-core rejects invalid bytes, in any key).
+            found.append(UnsealedFrame("message", element.decode(), None, None))
             gap, pos = b",", end
         if found:
             self._top = _DELIM
@@ -302,7 +301,6 @@ class JSONArrayDecoder:
             self._check_gap(scalar)
             self._check_size(len(scalar))
             out.append(Frame("message", scalar.decode("utf-8", "replace")))
-            self._top = _DELIM
         elif self._top == _VALUE or (self._top == _FIRST and not closing):
             # "[," or "[1,]" or "[1,,2]": an empty element is not JSON.
             raise MalformedStreamError("empty element in a JSON array")

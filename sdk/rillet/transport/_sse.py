@@ -95,18 +95,16 @@ class SSEDecoder:
 
     def flush(self) -> list[Frame]:
         """End of stream: dispatch what is left, even without the closing blank line."""
-        rest = self._head + bytes(self._buf)
+        rest = self._head + bytes(self._buf)  # line ends already normalised by feed
         self._head = b""
         self._buf.clear()
         self._started = True
-        if not rest.strip(b"\n"):
-            return []
         out: list[UnsealedFrame] = []
-        self._parse_block(rest.replace(b"\r", b"\n").decode("utf-8", "replace"), out)
+        self._parse_block(rest.decode("utf-8", "replace"), out)
         return seal(out)
 
     def _strip_bom(self, chunk: bytes) -> bytes:
-        data = self._head + chunk if self._head else chunk
+        data = self._head + chunk
         if len(data) < len(_BOM) and _BOM.startswith(data):
             self._head = data  # could still be a BOM split across reads
             return b""
@@ -164,8 +162,7 @@ class SSEDecoder:
                     )
                 data, event, retry = [], "", None
                 continue
-            if line[0] == ":":
-                continue  # comment, e.g. a keep-alive
+            # A comment (":" first, e.g. a keep-alive) has the empty field name: ignored below.
             name, colon, value = line.partition(":")
             if colon and value[:1] == " ":
                 value = value[1:]
