@@ -20,6 +20,8 @@ from rillet.agent import MaxStepsExceededError, RuntimeBuilder
 from rillet.emulator import Emulator, Scenario, ToolCallSpec
 from rillet.emulator.rules import (
     BUILTIN_RULES,
+    PROVIDER_RULES,
+    SCHEMA_RULES,
     Refusal,
     anthropic,
     first_refusal,
@@ -361,7 +363,8 @@ def test_every_rule_has_a_refusing_case_and_runs_in_its_wire() -> None:
             rule for rule in rules if list(inspect.signature(rule).parameters) == ["body", "model"]
         ]
         assert set(rules) == set(module.RULES) <= tested
-        assert all(tuple(BUILTIN_RULES[wire]) == module.RULES for wire in wires)
+        assert all(tuple(PROVIDER_RULES[wire]) == module.RULES for wire in wires)
+        assert all(BUILTIN_RULES[wire] == (SCHEMA_RULES[wire], *module.RULES) for wire in wires)
 
 
 @pytest.mark.parametrize(
@@ -433,7 +436,7 @@ def test_rules_run_in_order_and_a_first_rule_can_be_put_before_them() -> None:
     def schema(body: Body, model: str) -> Refusal | None:
         return Refusal("schema says no") if "messages" not in body else None
 
-    rules = with_first(BUILTIN_RULES, {"anthropic": schema})
+    rules = with_first(PROVIDER_RULES, {"anthropic": schema})
     assert rules["anthropic"] == (schema, *anthropic.RULES)
     assert rules["gemini"] == gemini.RULES
     body = _claude(thinking=_THINKING_ON, temperature=0.5, top_k=5)
@@ -457,7 +460,7 @@ _WIRE_PATHS = {
 async def test_a_refusal_is_the_providers_own_400_body(no_leaks: None, wire: str) -> None:
     bodies: dict[str, Body] = {
         "openai": {"model": "o3-mini", "messages": [_USER], "max_tokens": 5},
-        "anthropic": {"model": "claude-opus-4-7", "messages": [_USER], "top_k": 5},
+        "anthropic": {"model": "claude-opus-4-7", "messages": [_USER], "max_tokens": 9, "top_k": 5},
         "gemini": {"contents": [_GEMINI_TOOL_TURN[0], {"role": "model", "parts": [_FUNCTION_CALL]},
                                 _GEMINI_TOOL_TURN[2]]},
     }  # fmt: skip

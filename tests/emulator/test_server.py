@@ -41,6 +41,18 @@ def _path(wire: str, model: str) -> str:
     return f"/v1beta/models/{model}:streamGenerateContent{query}"
 
 
+def _body(wire: str, model: str) -> dict[str, Any]:
+    """The smallest request body each wire's schema takes."""
+    hi = "Hi"
+    if wire == "openai":
+        return {"model": model, "messages": [{"role": "user", "content": hi}]}
+    if wire == "openai-responses":
+        return {"model": model, "input": hi}
+    if wire == "anthropic":
+        return {"model": model, "messages": [{"role": "user", "content": hi}], "max_tokens": 16}
+    return {"contents": [{"role": "user", "parts": [{"text": hi}]}]}
+
+
 async def _post(
     emulator: Emulator, wire: str, headers: dict[str, str], model: str
 ) -> tuple[int, Any]:
@@ -49,7 +61,7 @@ async def _post(
     async with (
         aiohttp.ClientSession() as session,
         session.post(
-            emulator.url + _path(wire, model), json={"model": model}, headers=sent
+            emulator.url + _path(wire, model), json=_body(wire, model), headers=sent
         ) as response,
     ):
         return response.status, json.loads(await response.read())
@@ -120,7 +132,8 @@ async def test_anthropic_takes_the_key_as_x_api_key_or_bearer(no_leaks: None) ->
         ):
             sent = {"anthropic-version": "2023-06-01", **headers}
             url = emulator.url + "/v1/messages"
-            async with session.post(url, json={"model": "text-plain"}, headers=sent) as response:
+            body = _body("anthropic", "text-plain")
+            async with session.post(url, json=body, headers=sent) as response:
                 await response.read()
                 statuses.append(response.status)
     assert statuses == [200, 200, 401, 401]
@@ -259,7 +272,7 @@ async def test_openai_sends_usage_only_when_asked(no_leaks: None) -> None:
     bodies = []
     async with Emulator() as emulator, aiohttp.ClientSession() as session:
         for extra in ({}, {"stream_options": {"include_usage": True}}):
-            payload = {"model": "text-plain", "stream": True, **extra}
+            payload = {**_body("openai", "text-plain"), "stream": True, **extra}
             url = emulator.base_url("openai") + "/chat/completions"
             async with session.post(url, json=payload, headers=headers) as response:
                 bodies.append(await response.read())

@@ -277,9 +277,9 @@ class FunctionTool(BaseModel):
     """
     A JSON Schema object, passed on as given.
     """
-    strict: bool | None
+    strict: bool | None = None
     """
-    Enforce the schema (the API then makes it strict: rillet sends `false`).
+    Enforce the schema (the API then makes it strict: rillet sends `false`). Optional: the API takes a function tool without it, as the recorded real requests show.
     """
     defer_loading: bool | None = None
     """

@@ -243,9 +243,9 @@ class FunctionTool(TypedDict, total=False, closed=True):
     """
     A JSON Schema object, passed on as given.
     """
-    strict: Required[bool | None]
+    strict: bool | None
     """
-    Enforce the schema (the API then makes it strict: rillet sends `false`).
+    Enforce the schema (the API then makes it strict: rillet sends `false`). Optional: the API takes a function tool without it, as the recorded real requests show.
     """
     defer_loading: bool
     """

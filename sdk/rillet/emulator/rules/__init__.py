@@ -9,9 +9,9 @@ rules in order and answers the first refusal with that provider's own 400 body
 
 A rule checks one documented constraint and nothing else: a field it does not find, or finds
 in a shape it does not know, is not its business (it accepts), so that a schema check run
-first, not the rules, owns the body's shape. ``Emulator(rules=...)`` takes the lists per wire;
-``with_first(BUILTIN_RULES, schema_rules)`` puts a per-wire rule (a schema check) before the
-rest.
+first, not the rules, owns the body's shape: ``BUILTIN_RULES`` is ``PROVIDER_RULES`` with the
+request-schema check (``SCHEMA_RULES``) first. ``Emulator(rules=...)`` takes the lists per wire;
+``with_first(rules, first)`` puts a per-wire rule before the rest.
 
 One module per provider, each rule named for what it requires: ``openai_chat``,
 ``openai_responses``, ``anthropic``, ``gemini``.
@@ -24,17 +24,26 @@ from typing import Any
 
 from rillet.emulator.rules import anthropic, gemini, openai_chat, openai_responses
 from rillet.emulator.rules._refusal import Refusal, Rule
+from rillet.emulator.rules.schema import SCHEMA_RULES
 
-__all__ = ["BUILTIN_RULES", "Refusal", "Rule", "first_refusal", "with_first"]
+__all__ = [
+    "BUILTIN_RULES",
+    "PROVIDER_RULES",
+    "SCHEMA_RULES",
+    "Refusal",
+    "Rule",
+    "first_refusal",
+    "with_first",
+]
 
-BUILTIN_RULES: Mapping[str, tuple[Rule, ...]] = {
+PROVIDER_RULES: Mapping[str, tuple[Rule, ...]] = {
     "openai": openai_chat.RULES,
     "openai-responses": openai_responses.RULES,
     "anthropic": anthropic.RULES,
     "gemini": gemini.RULES,
     "gemini-json": gemini.RULES,
 }
-"""Each wire's rules, in the order they run."""
+"""Each wire's documented rules, in the order they run."""
 
 
 def first_refusal(rules: Sequence[Rule], body: object, model: str) -> Refusal | None:
@@ -60,3 +69,8 @@ def with_first(
         wire: ((first[wire], *wire_rules) if wire in first else tuple(wire_rules))
         for wire, wire_rules in rules.items()
     }
+
+
+BUILTIN_RULES: Mapping[str, tuple[Rule, ...]] = with_first(PROVIDER_RULES, SCHEMA_RULES)
+"""Each wire's checks, in the order they run: the request schema first
+(``rillet.emulator.rules.schema``), then the provider's documented rules."""
