@@ -30,6 +30,7 @@ from rillet._exceptions import ConfigurationError
 from rillet.adapter import CallSettings, ProviderAdapter
 from rillet.client import LLMClient
 from rillet.conformance.cases import Case
+from rillet.conformance.multiturn import converse
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import TIMEOUT_SLACK, check
 from rillet.emulator import WIRES, Emulator, RecordedRequest
@@ -322,6 +323,16 @@ async def run_case(
     is recordable: vcrpy reads a body whole before the client sees it)."""
     if not case.applies_to(target.wire):
         return CaseResult(target.label, case.name, "skip", 0.0, reason=f"not for {target.wire}")
+    if case.conversation is not None:
+        seen, violations = await converse(
+            case.conversation,
+            target.wire,
+            target.factory,
+            dict(target.options),
+            emulator,
+            api_key=case.api_key or EMULATOR_KEY,
+        )
+        return CaseResult.judged(target, case, seen, violations)
     emulator.reset()  # request ids and status sequences start afresh: cassettes stay the same
     emulator.add(case.scenario_for(target.wire))
     recording: contextlib.AbstractContextManager[object] = contextlib.nullcontext()

@@ -1,0 +1,150 @@
+"""Runs a multi-turn case: the agent loop over the emulator, one scenario per turn.
+
+The adapter sits behind a tap that, before each request, has the emulator play the next turn
+(all turns share one model name) and records every chunk the adapter yields. The agent runs the
+case's tools (scripted: each returns what it was asked, a ``failing`` one raises), so the next
+request carries real tool results. Every request the emulator received is then judged by
+``rillet.conformance.history``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncGenerator, Sequence
+from typing import Any
+
+from rillet.adapter import CallSettings, ProviderAdapter
+from rillet.agent import RuntimeBuilder
+from rillet.client import LLMClient
+from rillet.conformance.conversation import TOOL_FAILURE, Conversation
+from rillet.conformance.history import SentRequest, judge
+from rillet.conformance.observation import Observation, Violation
+from rillet.emulator import Emulator, RecordedRequest
+from rillet.protocol import LLMRequest, StreamChunk
+from rillet.registry import AdapterConfig, create_adapter
+
+__all__ = ["converse"]
+
+_MAX_TOKENS = 2048
+_GUARD = 20.0
+"""Seconds a whole conversation may take before it counts as hung."""
+
+
+class _ScriptedTool:
+    """A tool the agent runs: answers with its arguments, or raises when it is to fail."""
+
+    def __init__(self, name: str, fails: bool) -> None:
+        self.name = name
+        self.description: str | None = f"the {name} tool"
+        self.parameters: dict[str, Any] = {"type": "object", "properties": {}}
+        self._fails = fails
+
+    async def run(self, arguments: dict[str, Any]) -> object:
+        if self._fails:
+            raise RuntimeError(TOOL_FAILURE)
+        return {"tool": self.name, "asked": arguments, "answer": "found"}
+
+
+class _TurnTap:
+    """Wraps the adapter: each request first has the emulator play the next turn."""
+
+    def __init__(
+        self,
+        inner: ProviderAdapter,
+        emulator: Emulator,
+        conversation: Conversation,
+        seen: Observation,
+    ) -> None:
+        self._inner = inner
+        self._emulator = emulator
+        self._turns = conversation.turns
+        self._seen = seen
+        self._count = 0
+
+    @property
+    def provider(self) -> str:
+        return self._inner.provider
+
+    async def stream_batches(
+        self, request: LLMRequest, settings: CallSettings
+    ) -> AsyncGenerator[Sequence[StreamChunk], None]:
+        self._emulator.add(self._turns[min(self._count, len(self._turns) - 1)])
+        self._count += 1
+        source = self._inner.stream_batches(request, settings)
+        try:
+            async for batch in source:
+                self._seen.chunks.extend(batch)
+                yield batch
+        except Exception as error:
+            self._seen.raised = error
+            raise
+        finally:
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def converse(
+    conversation: Conversation,
+    wire: str,
+    factory: str,
+    options: dict[str, Any],
+    emulator: Emulator,
+    *,
+    api_key: str,
+) -> tuple[Observation, list[Violation]]:
+    """Run ``conversation`` through the adapter ``factory`` makes, on ``emulator``; the run
+    and its violations of the multi-turn rules."""
+    seen = Observation()
+    model = conversation.turns[0].name
+    emulator.reset()
+    config = AdapterConfig(
+        model=model, api_key=api_key, base_url=emulator.base_url(wire), options=options
+    )
+    started = time.perf_counter()
+    try:
+        adapter = create_adapter(factory, config)
+    except Exception as error:  # a broken factory fails the case, not the whole run
+        seen.error = error
+        return seen, judge(wire, conversation, [], error)
+    client = LLMClient(_TurnTap(adapter, emulator, conversation, seen), model=model)
+    failing = conversation.failing
+    runtime = (
+        RuntimeBuilder()
+        .with_client(client)
+        .with_tools(*(_ScriptedTool(name, name in failing) for name in conversation.tool_names))
+        .with_system_prompt(conversation.system)
+        .with_max_steps(len(conversation.turns))
+        .with_request_fields(max_tokens=_MAX_TOKENS, **conversation.fields_for(wire))
+        .build()
+    )
+    prompt = conversation.prompt_for(wire)
+    run_input: Any = prompt if isinstance(prompt, str) else [{"role": "user", "content": prompt}]
+    try:
+        result = await asyncio.wait_for(runtime.run(run_input), _GUARD)
+        seen.response = result.response
+    except asyncio.TimeoutError:
+        seen.hung = True
+    except Exception as error:
+        seen.error = error
+    finally:
+        seen.seconds = time.perf_counter() - started
+        with contextlib.suppress(asyncio.TimeoutError):
+            await emulator.wait_finished(timeout=1.0)
+        await client.aclose()
+    sent = [_sent(record) for record in emulator.requests]
+    return seen, judge(wire, conversation, sent, seen.error)
+
+
+def _sent(record: RecordedRequest) -> SentRequest:
+    try:
+        body = json.loads(record.body or b"{}")
+    except ValueError:
+        body = None
+    return SentRequest(body, record.reply.status, record.reply.body)
