@@ -1,14 +1,17 @@
 """Adapters whose request bodies each break one multi-turn rule (named by ``breaks``).
 
-Each subclasses a built-in adapter and spoils the body it sends in one way, so the multi-turn
-case named by ``case`` fails that rule and no other: proof that each rule is able to fail.
+Each subclasses a built-in adapter and spoils the body it sends in one way (its ``spoil``), so
+the multi-turn case named by ``case`` fails that rule and no other: proof that each rule is
+able to fail.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any
 
 from rillet import LLMRequest
+from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.anthropic import AnthropicAdapter
 from rillet.providers.gemini import GeminiAdapter
 from rillet.providers.openai_chat import OpenAIChatAdapter
@@ -16,147 +19,153 @@ from rillet.providers.openai_responses import OpenAIResponsesAdapter
 
 __all__ = ["BROKEN_REQUESTS"]
 
+_WIRES = {
+    AnthropicAdapter: "anthropic",
+    GeminiAdapter: "gemini",
+    OpenAIChatAdapter: "openai",
+    OpenAIResponsesAdapter: "openai-responses",
+}
 
-class SmallThinkingBudget(AnthropicAdapter):
+
+def _broken(
+    name: str, base: type[HTTPAdapter], breaks: str, case: str, spoil: Callable[[Any], None]
+) -> type[Any]:
+    """A subclass of ``base`` whose bodies ``spoil`` changes in place; ``spoil``'s docstring
+    says how."""
+
+    def body(self: HTTPAdapter, request: LLMRequest) -> Any:
+        sent: Any = base.body(self, request)
+        spoil(sent)
+        return sent
+
+    namespace = {
+        "__doc__": spoil.__doc__,
+        "__module__": __name__,
+        "breaks": breaks,
+        "case": case,
+        "conformance_wire": _WIRES[base],
+        "body": body,
+    }
+    return type(name, (base,), namespace)
+
+
+def _blocks(body: Any, role: str) -> list[Any]:
+    messages = [m for m in body["messages"] if m["role"] == role]
+    return [b for m in messages if isinstance(m["content"], list) for b in m["content"]]
+
+
+def _small_thinking_budget(body: Any) -> None:
     """Thinking with a budget below 1024: the emulator answers Anthropic's own 400."""
-
-    breaks: ClassVar[str] = "request_valid"
-    case: ClassVar[str] = "multi-turn-reasoning"
-    conformance_wire: ClassVar[str] = "anthropic"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        body["thinking"] = {"type": "enabled", "budget_tokens": 512}
-        return body
+    body["thinking"] = {"type": "enabled", "budget_tokens": 512}
 
 
-class ForgetsAssistantText(OpenAIChatAdapter):
+def _forget_assistant_text(body: Any) -> None:
     """Replays the model's tool calls without the text it said with them."""
-
-    breaks: ClassVar[str] = "history_roundtrip"
-    case: ClassVar[str] = "multi-turn-tool"
-    conformance_wire: ClassVar[str] = "openai"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        for message in body["messages"]:
-            if message["role"] == "assistant":
-                message["content"] = None
-        return body
+    for message in body["messages"]:
+        if message["role"] == "assistant":
+            message["content"] = None
 
 
-class SwapsReasoningIds(OpenAIResponsesAdapter):
+def _swap_reasoning_ids(body: Any) -> None:
     """Replays every reasoning item under one made-up id."""
-
-    breaks: ClassVar[str] = "history_roundtrip"
-    case: ClassVar[str] = "multi-turn-reasoning"
-    conformance_wire: ClassVar[str] = "openai-responses"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        for item in body["input"]:
-            if item.get("type") == "reasoning":
-                item["id"] = "rs_made_up"
-        return body
+    for item in body["input"]:
+        if item.get("type") == "reasoning":
+            item["id"] = "rs_made_up"
 
 
-class ReplaysCallsWithoutArguments(GeminiAdapter):
+def _empty_replayed_arguments(body: Any) -> None:
     """Replays the model's function calls with their arguments emptied."""
-
-    breaks: ClassVar[str] = "history_roundtrip"
-    case: ClassVar[str] = "multi-turn-parallel-tools"
-    conformance_wire: ClassVar[str] = "gemini"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        for content in body["contents"]:
-            for part in content["parts"]:
-                if "functionCall" in part:
-                    part["functionCall"]["args"] = {}
-        return body
+    for content in body["contents"]:
+        for part in content["parts"]:
+            if "functionCall" in part:
+                part["functionCall"]["args"] = {}
 
 
-class ResignsThinking(AnthropicAdapter):
+def _resign_thinking(body: Any) -> None:
     """Replays the model's thinking blocks under another signature."""
-
-    breaks: ClassVar[str] = "history_roundtrip"
-    case: ClassVar[str] = "multi-turn-reasoning"
-    conformance_wire: ClassVar[str] = "anthropic"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        for message in body["messages"]:
-            for block in message["content"] if isinstance(message["content"], list) else []:
-                if block["type"] == "thinking":
-                    block["signature"] = "c2lnLW5ldw=="
-        return body
+    for block in _blocks(body, "assistant"):
+        if block["type"] == "thinking":
+            block["signature"] = "c2lnLW5ldw=="
 
 
-class HidesToolErrors(OpenAIChatAdapter):
+def _hide_tool_errors(body: Any) -> None:
     """Sends every tool result as a plain "done", a failed one included."""
-
-    breaks: ClassVar[str] = "history_roundtrip"
-    case: ClassVar[str] = "multi-turn-failed-tool"
-    conformance_wire: ClassVar[str] = "openai"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        for message in body["messages"]:
-            if message["role"] == "tool":
-                message["content"] = "done"
-        return body
+    for message in body["messages"]:
+        if message["role"] == "tool":
+            message["content"] = "done"
 
 
-class DropsStop(OpenAIChatAdapter):
+def _drop_stop(body: Any) -> None:
     """Leaves the stop sequences out."""
-
-    breaks: ClassVar[str] = "settings_sent"
-    case: ClassVar[str] = "multi-turn-stop"
-    conformance_wire: ClassVar[str] = "openai"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        body.pop("stop", None)
-        return body
+    body.pop("stop", None)
 
 
-class DropsDocuments(AnthropicAdapter):
+def _drop_documents(body: Any) -> None:
     """Leaves the user's document blocks out."""
-
-    breaks: ClassVar[str] = "settings_sent"
-    case: ClassVar[str] = "multi-turn-media"
-    conformance_wire: ClassVar[str] = "anthropic"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        for message in body["messages"]:
-            if message["role"] == "user" and isinstance(message["content"], list):
-                message["content"] = [b for b in message["content"] if b["type"] != "document"]
-        return body
+    for message in body["messages"]:
+        if message["role"] == "user" and isinstance(message["content"], list):
+            message["content"] = [b for b in message["content"] if b["type"] != "document"]
 
 
-class LosesToolChoiceAfterTheFirstTurn(GeminiAdapter):
+def _tool_choice_once(body: Any) -> None:
     """Sends the tool_choice on the first request only."""
-
-    breaks: ClassVar[str] = "settings_sent"
-    case: ClassVar[str] = "multi-turn-tool-choice-lookup"
-    conformance_wire: ClassVar[str] = "gemini"
-
-    def body(self, request: LLMRequest) -> Any:
-        body: Any = super().body(request)
-        if len(body["contents"]) > 1:
-            body.pop("toolConfig", None)
-        return body
+    if len(body["contents"]) > 1:
+        body.pop("toolConfig", None)
 
 
 BROKEN_REQUESTS: tuple[type[Any], ...] = (
-    SmallThinkingBudget,
-    ForgetsAssistantText,
-    SwapsReasoningIds,
-    ReplaysCallsWithoutArguments,
-    ResignsThinking,
-    HidesToolErrors,
-    DropsStop,
-    DropsDocuments,
-    LosesToolChoiceAfterTheFirstTurn,
+    _broken(
+        "SmallThinkingBudget",
+        AnthropicAdapter,
+        "request_valid",
+        "multi-turn-reasoning",
+        _small_thinking_budget,
+    ),
+    _broken(
+        "ForgetsAssistantText",
+        OpenAIChatAdapter,
+        "history_roundtrip",
+        "multi-turn-tool",
+        _forget_assistant_text,
+    ),
+    _broken(
+        "SwapsReasoningIds",
+        OpenAIResponsesAdapter,
+        "history_roundtrip",
+        "multi-turn-reasoning",
+        _swap_reasoning_ids,
+    ),
+    _broken(
+        "ReplaysCallsWithoutArguments",
+        GeminiAdapter,
+        "history_roundtrip",
+        "multi-turn-parallel-tools",
+        _empty_replayed_arguments,
+    ),
+    _broken(
+        "ResignsThinking",
+        AnthropicAdapter,
+        "history_roundtrip",
+        "multi-turn-reasoning",
+        _resign_thinking,
+    ),
+    _broken(
+        "HidesToolErrors",
+        OpenAIChatAdapter,
+        "history_roundtrip",
+        "multi-turn-failed-tool",
+        _hide_tool_errors,
+    ),
+    _broken("DropsStop", OpenAIChatAdapter, "settings_sent", "multi-turn-stop", _drop_stop),
+    _broken(
+        "DropsDocuments", AnthropicAdapter, "settings_sent", "multi-turn-media", _drop_documents
+    ),
+    _broken(
+        "LosesToolChoiceAfterTheFirstTurn",
+        GeminiAdapter,
+        "settings_sent",
+        "multi-turn-tool-choice-lookup",
+        _tool_choice_once,
+    ),
 )
+globals().update({adapter.__name__: adapter for adapter in BROKEN_REQUESTS})  # module:Class

@@ -1,7 +1,7 @@
 """Runs a multi-turn case: the agent loop over the emulator, one scenario per turn.
 
-The adapter sits behind a tap that, before each request, has the emulator play the next turn
-(all turns share one model name) and records every chunk the adapter yields. The agent runs the
+The adapter sits behind the suite's tap (``rillet.conformance.tap``), which here also has the
+emulator play the next turn before each request (all turns share one model name). The agent runs the
 case's tools (scripted: each returns what it was asked, a ``failing`` one raises), so the next
 request carries real tool results. Every request the emulator received is then judged by
 ``rillet.conformance.history``.
@@ -22,6 +22,7 @@ from rillet.client import LLMClient
 from rillet.conformance.conversation import TOOL_FAILURE, Conversation
 from rillet.conformance.history import SentRequest, judge
 from rillet.conformance.observation import Observation, Violation
+from rillet.conformance.tap import Tap
 from rillet.emulator import Emulator, RecordedRequest
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.registry import AdapterConfig, create_adapter
@@ -48,46 +49,27 @@ class _ScriptedTool:
         return {"tool": self.name, "asked": arguments, "answer": "found"}
 
 
-class _TurnTap:
-    """Wraps the adapter: each request first has the emulator play the next turn."""
+class _TurnTap(Tap):
+    """The tap, where each request first has the emulator play the next turn."""
 
     def __init__(
         self,
         inner: ProviderAdapter,
+        seen: Observation,
         emulator: Emulator,
         conversation: Conversation,
-        seen: Observation,
     ) -> None:
-        self._inner = inner
+        super().__init__(inner, seen)
         self._emulator = emulator
         self._turns = conversation.turns
-        self._seen = seen
         self._count = 0
 
-    @property
-    def provider(self) -> str:
-        return self._inner.provider
-
-    async def stream_batches(
+    def stream_batches(
         self, request: LLMRequest, settings: CallSettings
     ) -> AsyncGenerator[Sequence[StreamChunk], None]:
         self._emulator.add(self._turns[min(self._count, len(self._turns) - 1)])
         self._count += 1
-        source = self._inner.stream_batches(request, settings)
-        try:
-            async for batch in source:
-                self._seen.chunks.extend(batch)
-                yield batch
-        except Exception as error:
-            self._seen.raised = error
-            raise
-        finally:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+        return super().stream_batches(request, settings)
 
 
 async def converse(
@@ -113,7 +95,7 @@ async def converse(
     except Exception as error:  # a broken factory fails the case, not the whole run
         seen.error = error
         return seen, judge(wire, conversation, [], error)
-    client = LLMClient(_TurnTap(adapter, emulator, conversation, seen), model=model)
+    client = LLMClient(_TurnTap(adapter, seen, emulator, conversation), model=model)
     failing = conversation.failing
     runtime = (
         RuntimeBuilder()
