@@ -8,6 +8,7 @@ requests the family sends are the ones it claims to check.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from rillet.conformance.catalogue import CASES, select
 from rillet.conformance.conversations import CONVERSATION_CASES
 from rillet.conformance.history import HISTORY_RULES
+from rillet.conformance.replay import recorder, replayer
 from rillet.conformance.runner import BUILTIN_TARGETS, EMULATOR_KEY, Target, run_case
 from rillet.emulator import Emulator
 
@@ -72,7 +74,16 @@ async def test_a_failed_tool_goes_back_as_an_error_result() -> None:
     assert "the dictionary service is down" in block["content"]
 
 
-def test_a_multi_turn_case_cannot_claim_a_cassette() -> None:
-    [case] = select(["multi-turn-tool"])
-    with pytest.raises(ValueError, match="emulator only"):
-        type(case)(case.name, case.description, case.scenario, conversation=case.conversation)
+async def test_a_cassette_replay_judges_the_requests_the_adapter_sends(tmp_path: Path) -> None:
+    """Replayed from the recorded turns, a body that drops the stop sequences still fails."""
+    [case] = select(["multi-turn-stop"])
+    [openai] = [t for t in BUILTIN_TARGETS if t.label == "openai"]
+    async with Emulator(api_key=EMULATOR_KEY, builtins=False) as emulator:
+        await run_case(case, openai, emulator, recorder=recorder(tmp_path))
+    [drops_stop] = [a for a in BROKEN_REQUESTS if a.__name__ == "DropsStop"]
+    replay = replayer(tmp_path)
+    [passing] = await replay(case, openai)
+    [failing] = await replay(case, _target(drops_stop))
+    assert passing.source == "cassette" and passing.status == "pass", passing.violations
+    assert failing.rules_failed == ["settings_sent"]
+    assert {v.message.split("]")[0] for v in failing.violations} == {"[1-byte", "[random splits"}

@@ -83,8 +83,6 @@ class Case:
     multi-turn rules (``rillet.conformance.history``) judge every request."""
 
     def __post_init__(self) -> None:
-        if self.conversation is not None and self.cassette:
-            raise ValueError(f"case {self.name!r}: multi-turn cases run on the emulator only")
         if self.cassette and (self.fault_at is not None or self.cancel_after is not None):
             raise ValueError(
                 f"case {self.name!r}: a cut, stalled or cancelled stream cannot be recorded"

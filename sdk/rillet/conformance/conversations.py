@@ -2,8 +2,7 @@
 
 Each case is a ``Case`` whose ``conversation`` holds the model's turns; the catalogue lists
 them with the single-turn cases (``CASES``), so ``--case``, ``--list`` and third-party adapters
-see them the same way. They run on the emulator only (no cassette: a replay would need one
-cassette interaction per turn, matched by body).
+see them the same way. Their cassettes hold one interaction per turn, replayed in order.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ def _case(
     name: str, description: str, conversation: Conversation, wires: tuple[str, ...] = WIRES
 ) -> Case:
     first = conversation.turns[0]
-    return Case(name, description, first, cassette=False, wires=wires, conversation=conversation)
+    return Case(name, description, first, wires=wires, conversation=conversation)
 
 
 def _reasoning_turns(name: str) -> tuple[Scenario, ...]:

@@ -24,6 +24,7 @@ from rillet.conformance.history import SentRequest, judge
 from rillet.conformance.observation import Observation, Violation
 from rillet.conformance.tap import Tap
 from rillet.emulator import Emulator, RecordedRequest
+from rillet.emulator.reply_server import ReplyServer
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.registry import AdapterConfig, create_adapter
 
@@ -77,25 +78,31 @@ async def converse(
     wire: str,
     factory: str,
     options: dict[str, Any],
-    emulator: Emulator,
     *,
+    base_url: str,
     api_key: str,
+    server: ReplyServer | None,
+    emulator: Emulator | None = None,
 ) -> tuple[Observation, list[Violation]]:
-    """Run ``conversation`` through the adapter ``factory`` makes, on ``emulator``; the run
-    and its violations of the multi-turn rules."""
+    """Run ``conversation`` through the adapter ``factory`` makes, against ``base_url``; the
+    run and its violations of the multi-turn rules, judged on the requests ``server`` received
+    (None: a vcrpy replay, where no server sees them: no violations). ``emulator`` (when it is
+    the server) plays the turns; a fault server replaying a cassette plays its script."""
     seen = Observation()
     model = conversation.turns[0].name
-    emulator.reset()
-    config = AdapterConfig(
-        model=model, api_key=api_key, base_url=emulator.base_url(wire), options=options
-    )
+    if emulator is not None:
+        emulator.reset()
+    config = AdapterConfig(model=model, api_key=api_key, base_url=base_url, options=options)
     started = time.perf_counter()
     try:
         adapter = create_adapter(factory, config)
     except Exception as error:  # a broken factory fails the case, not the whole run
         seen.error = error
         return seen, judge(wire, conversation, [], error)
-    client = LLMClient(_TurnTap(adapter, seen, emulator, conversation), model=model)
+    tap = (
+        Tap(adapter, seen) if emulator is None else _TurnTap(adapter, seen, emulator, conversation)
+    )
+    client = LLMClient(tap, model=model)
     failing = conversation.failing
     runtime = (
         RuntimeBuilder()
@@ -117,10 +124,13 @@ async def converse(
         seen.error = error
     finally:
         seen.seconds = time.perf_counter() - started
-        with contextlib.suppress(asyncio.TimeoutError):
-            await emulator.wait_finished(timeout=1.0)
+        if server is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await server.wait_finished(timeout=1.0)
         await client.aclose()
-    sent = [_sent(record) for record in emulator.requests]
+    if server is None:
+        return seen, []
+    sent = [_sent(record) for record in server.requests]
     return seen, judge(wire, conversation, sent, seen.error)
 
 

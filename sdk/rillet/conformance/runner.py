@@ -276,21 +276,24 @@ async def run_case(
     is recordable: vcrpy reads a body whole before the client sees it)."""
     if not case.applies_to(target.wire):
         return CaseResult(target.label, case.name, "skip", 0.0, reason=f"not for {target.wire}")
-    if case.conversation is not None:
-        seen, violations = await converse(
-            case.conversation,
-            target.wire,
-            target.factory,
-            dict(target.options),
-            emulator,
-            api_key=case.api_key or EMULATOR_KEY,
-        )
-        return CaseResult.judged(target, case, seen, violations)
-    emulator.reset()  # request ids and status sequences start afresh: cassettes stay the same
-    emulator.add(case.scenario_for(target.wire))
     recording: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if recorder is not None and case.cassette:
         recording = recorder(case, target)
+    if case.conversation is not None:
+        with recording:
+            seen, violations = await converse(
+                case.conversation,
+                target.wire,
+                target.factory,
+                dict(target.options),
+                base_url=emulator.base_url(target.wire),
+                api_key=case.api_key or EMULATOR_KEY,
+                server=emulator,
+                emulator=emulator,
+            )
+        return CaseResult.judged(target, case, seen, violations)
+    emulator.reset()  # request ids and status sequences start afresh: cassettes stay the same
+    emulator.add(case.scenario_for(target.wire))
     with recording:
         seen = await observe(
             case,
