@@ -107,7 +107,7 @@ def _said(wire: str, turn: Scenario, model: list[Any], reply: bytes) -> Iterator
             yield f"the call {call.name}({json.dumps(call.arguments)}) is not replayed"
         if wire in ID_WIRES and call.id is not None and call.id not in strings:
             yield f"the call id {call.id!r} is not replayed"
-    if not carries_reasoning(wire) or wire == "openai":
+    if not carries_reasoning(wire):  # OpenAI Chat shows no reasoning to replay
         return
     signature = turn.reasoning_signature
     if signature is not None and signature not in strings:
