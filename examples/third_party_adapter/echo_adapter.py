@@ -113,6 +113,10 @@ class EchoAdapter(ChunkAdapter):
             ]
         if request.max_tokens is not None:
             body["max_tokens"] = request.max_tokens
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if request.tool_choice is not None:
+            body["tool_choice"] = _tool_choice(request.tool_choice)
         return body
 
     async def aclose(self) -> None:
@@ -120,10 +124,53 @@ class EchoAdapter(ChunkAdapter):
 
 
 def _message(message: dict[str, Any]) -> dict[str, Any]:
+    """One conversation message in the OpenAI Chat form: the model's earlier tool calls and
+    the results answering them go back with their ids (the multi-turn conformance cases)."""
+    role = message["role"]
+    if role == "tool":
+        return {
+            "role": "tool",
+            "tool_call_id": message["tool_call_id"],
+            "content": message["content"],
+        }
     content = message.get("content", "")
     if isinstance(content, list):
-        content = "".join(part.get("text", "") for part in content)
-    return {"role": message["role"], "content": content}
+        content = [_part(part) for part in content]
+    out: dict[str, Any] = {"role": role, "content": content}
+    if role == "assistant" and message.get("tool_calls"):
+        out["content"] = content or None
+        out["tool_calls"] = [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {
+                    "name": call["name"],
+                    "arguments": call.get("raw_arguments") or json.dumps(call["arguments"]),
+                },
+            }
+            for call in message["tool_calls"]
+        ]
+    return out
+
+
+def _part(part: dict[str, Any]) -> dict[str, Any]:
+    media_type = part.get("media_type")
+    if part["type"] == "image":
+        url = part.get("url") or f"data:{media_type or 'image/png'};base64,{part.get('data')}"
+        return {"type": "image_url", "image_url": {"url": url}}
+    if part["type"] == "document":
+        data = f"data:{media_type};base64,{part.get('data')}"
+        return {
+            "type": "file",
+            "file": {"file_data": data, "filename": part.get("filename") or "file"},
+        }
+    return {"type": "text", "text": part["text"]}
+
+
+def _tool_choice(choice: str) -> Any:
+    if choice in ("auto", "none", "required"):
+        return choice
+    return {"type": "function", "function": {"name": choice}}
 
 
 class _Stream:

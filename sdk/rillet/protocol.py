@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from rillet._generated.protocol import stream_chunk_schema
 from rillet._generated.protocol.llm_request_schema import (
     AssistantMessage,
+    DocumentPart,
     ImagePart,
     LLMRequest,
     ReasoningOptions,
@@ -48,6 +49,7 @@ __all__ = [
     "AssistantMessage",
     "ContentChunk",
     "ContentPart",
+    "DocumentPart",
     "ErrorChunk",
     "ErrorCode",
     "FinishReason",
@@ -88,7 +90,7 @@ else:
 Message: TypeAlias = SystemMessage | UserMessage | AssistantMessage | ToolMessage
 """One message of a conversation, by ``role``."""
 
-ContentPart: TypeAlias = TextPart | ImagePart
+ContentPart: TypeAlias = TextPart | ImagePart | DocumentPart
 """A part of a user message."""
 
 TERMINAL_CHUNK_TYPES = frozenset({StreamChunkType.stop.value, StreamChunkType.error.value})

@@ -133,7 +133,9 @@ def test_a_provider_registered_by_entry_point_is_found(
     monkeypatch.setattr(
         registry, "entry_points", lambda group: [echo] if group == echo.group else []
     )
-    assert main(["conformance", "--provider", "echo", "--case", "*tool*", "--no-cassettes"]) == 0
+    assert (
+        main(["conformance", "--provider", "echo", "--case", "*tool-call*", "--no-cassettes"]) == 0
+    )
     out = capsys.readouterr().out
     assert "echo" in out and "parallel-tool-calls" in out and "3 passed" in out
 

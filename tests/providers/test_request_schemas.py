@@ -98,6 +98,31 @@ _CASES: dict[str, tuple[dict[str, Any], frozenset[str] | None]] = {
         },
         None,
     ),
+    "documents": (
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "Summarize."},
+                        {"type": "document", "data": "JVBERi0xLjQ=", "filename": "r.pdf"},
+                    ],
+                }
+            ]
+        },
+        None,
+    ),
+    "document_by_url": (
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "document", "url": "https://example.com/r.pdf"}],
+                }
+            ]
+        },
+        frozenset({"openai-responses", "anthropic", "gemini"}),  # Chat takes inline files only
+    ),
     **{
         f"tool_choice_{choice}": (
             {

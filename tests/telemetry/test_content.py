@@ -29,6 +29,7 @@ CONVERSATION: list[dict[str, Any]] = [
             {"type": "text", "text": "What is this?"},
             {"type": "image", "url": "https://example.com/cat.png", "media_type": "image/png"},
             {"type": "image", "data": "aGk=", "media_type": "image/jpeg"},
+            {"type": "document", "url": "https://example.com/r.pdf"},
         ],
     },
     {
@@ -51,6 +52,12 @@ USER = {
             "mime_type": "image/png",
         },
         {"type": "blob", "modality": "image", "content": "aGk=", "mime_type": "image/jpeg"},
+        {
+            "type": "uri",
+            "modality": "document",
+            "uri": "https://example.com/r.pdf",
+            "mime_type": "application/pdf",
+        },
     ],
 }
 ASSISTANT = {

@@ -289,6 +289,7 @@ def _print_catalogue(console: Console) -> None:
     from rich.table import Table
 
     from rillet.conformance.catalogue import CASES
+    from rillet.conformance.history import HISTORY_RULES
     from rillet.conformance.properties import RULES
 
     cases = Table(title="cases")
@@ -298,6 +299,8 @@ def _print_catalogue(console: Console) -> None:
         expects = case.error.__name__ if case.error is not None else "a response"
         if case.fault_at is not None and case.fault_at.kind == "stall":
             expects = "IdleTimeoutError"
+        if case.conversation is not None:
+            expects = f"{len(case.conversation.turns)} turns, every request judged"
         cases.add_row(case.name, case.description, expects, "yes" if case.cassette else "no")
     rules = Table(title="rules")
     rules.add_column("rule")
@@ -305,5 +308,7 @@ def _print_catalogue(console: Console) -> None:
     for name, (summary_text, _) in RULES.items():
         rules.add_row(name, summary_text)
     rules.add_row("replay_identical", "(cassettes) whole, 1-byte and random-split replays agree")
+    for name, summary_text in HISTORY_RULES.items():
+        rules.add_row(name, f"(multi-turn) {summary_text}")
     console.print(cases)
     console.print(rules)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rillet._exceptions import IdleTimeoutError, RilletError
+from rillet.conformance.conversation import Conversation
 from rillet.conformance.expectation import Expectation, ExpectedCall
 from rillet.emulator import (
     WIRES,
@@ -77,6 +78,9 @@ class Case:
     cassette: bool = True
     """Recordable: a finite exchange (faults that cut or stall a stream are not)."""
     wires: tuple[str, ...] = WIRES
+    conversation: Conversation | None = None
+    """A multi-turn case: the agent loop runs these turns (``scenario`` is the first), and the
+    multi-turn rules (``rillet.conformance.history``) judge every request."""
 
     def __post_init__(self) -> None:
         if self.cassette and (self.fault_at is not None or self.cancel_after is not None):

@@ -20,6 +20,7 @@ from rillet._exceptions import (
     StreamInterruptedError,
 )
 from rillet.conformance.cases import CONNECT_TIMEOUT, Case, FaultAt, Pace
+from rillet.conformance.conversations import CONVERSATION_CASES
 from rillet.emulator import WIRES, Faults, Scenario, StreamError, ToolCallSpec
 from rillet.transport import Timeout
 
@@ -206,6 +207,7 @@ CASES: tuple[Case, ...] = (
         cancel_after=1,
         cassette=False,
     ),
+    *CONVERSATION_CASES,
 )
 
 

@@ -23,7 +23,9 @@ from rillet.conformance.cassettes import (
     recording,
     replaying,
 )
+from rillet.conformance.conversation import Conversation
 from rillet.conformance.live import LIVE_MATCH_ON, LIVE_RULES
+from rillet.conformance.multiturn import converse
 from rillet.conformance.observation import Observation, RequestSeen, Violation, describe
 from rillet.conformance.properties import check
 from rillet.conformance.runner import (
@@ -139,6 +141,8 @@ async def replay_cassette(
     rules: Collection[str] | None = None,
 ) -> CaseResult:
     """The three replays of one cassette, judged together (by ``rules`` only, if given)."""
+    if case.conversation is not None:
+        return await _replay_conversation(case, case.conversation, target, path, seed)
     runs: dict[str, Observation] = {}
     with replaying(path, match_on=match_on) as cassette:
         whole = await observe(
@@ -167,6 +171,48 @@ async def replay_cassette(
         violations += _differences(mode, fingerprint(whole), fingerprint(runs[mode]))
     seconds = sum(seen.seconds for seen in runs.values())
     return CaseResult.judged(target, case, whole, violations, source=source, seconds=seconds)
+
+
+async def _replay_conversation(
+    case: Case, conversation: Conversation, target: Target, path: Path, seed: int
+) -> CaseResult:
+    """A multi-turn cassette's three replays: the agent loop runs again over the recorded
+    replies (one per turn, in order); the split replays are judged by the multi-turn rules on
+    the requests the fault server saw, and all three must give the same chunks."""
+    options = dict(target.options)
+    with replaying(path, match_on=CONFORMANCE_MATCH_ON):
+        whole, _ = await converse(
+            conversation,
+            target.wire,
+            target.factory,
+            options,
+            base_url=base_url(_NOWHERE, target.wire),
+            api_key=EMULATOR_KEY,
+            server=None,
+        )
+    violations: list[Violation] = []
+    if whole.error is not None:
+        message = f"[whole] the run raised {type(whole.error).__name__}: {whole.error}"
+        violations.append(Violation("request_valid", message))
+    recorded = interactions(path)
+    rng = random.Random(f"{seed}:{target.wire}:{case.name}")
+    seconds = whole.seconds
+    for mode in MODES:
+        async with FaultServer() as server:
+            server.script(*[_reply(exchange, mode, rng) for exchange in recorded])
+            seen, found = await converse(
+                conversation,
+                target.wire,
+                target.factory,
+                options,
+                base_url=base_url(server.url, target.wire),
+                api_key=EMULATOR_KEY,
+                server=server,
+            )
+        seconds += seen.seconds
+        violations += [dataclasses.replace(v, message=f"[{mode}] {v.message}") for v in found]
+        violations += _differences(mode, fingerprint(whole), fingerprint(seen))
+    return CaseResult.judged(target, case, whole, violations, source="cassette", seconds=seconds)
 
 
 def fingerprint(seen: Observation) -> list[str]:

@@ -15,8 +15,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import (
-    AsyncGenerator,
-    AsyncIterator,
     Awaitable,
     Callable,
     Collection,
@@ -27,13 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from rillet._exceptions import ConfigurationError
-from rillet.adapter import CallSettings, ProviderAdapter
 from rillet.client import LLMClient
 from rillet.conformance.cases import Case
+from rillet.conformance.multiturn import converse
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import TIMEOUT_SLACK, check
+from rillet.conformance.tap import Tap
 from rillet.emulator import WIRES, Emulator, RecordedRequest
-from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMRequest, StreamChunk, ToolDefinition
+from rillet.protocol import ToolDefinition
 from rillet.registry import AdapterConfig, create_adapter, load_adapter_factory
 
 __all__ = [
@@ -56,7 +55,6 @@ EMULATOR_KEY = "emulator-key"
 PROMPT = "Say hello, then answer with what the scenario says."
 SETTLE = 1.0
 """Seconds to wait, after a run, for the emulator's replies to end."""
-_DRAIN_LIMIT = 1000
 
 Status = Literal["pass", "fail", "skip"]
 
@@ -165,50 +163,6 @@ class _Server(Protocol):
     async def wait_finished(self, count: int | None = None, timeout: float = 2.0) -> None: ...
 
 
-class _Tap:
-    """Wraps an adapter where ``LLMClient`` calls it (``stream_batches``); records every chunk
-    it yields, and what it raises, into ``seen``."""
-
-    def __init__(self, inner: ProviderAdapter, seen: Observation) -> None:
-        self._inner = inner
-        self._seen = seen
-
-    @property
-    def provider(self) -> str:
-        return self._inner.provider
-
-    async def stream_batches(
-        self, request: LLMRequest, settings: CallSettings
-    ) -> AsyncGenerator[Sequence[StreamChunk], None]:
-        source = self._inner.stream_batches(request, settings)
-        try:
-            async for batch in source:
-                self._seen.chunks.extend(batch)
-                if any(chunk.type in TERMINAL_CHUNK_TYPES for chunk in batch):
-                    await self._drain(source)
-                yield batch
-        except Exception as error:
-            self._seen.raised = error
-            raise
-        finally:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    async def _drain(self, source: AsyncIterator[Sequence[StreamChunk]]) -> None:
-        """Read on after the terminal chunk: whatever the adapter still yields is a violation."""
-        try:
-            async for extra in source:
-                self._seen.chunks.extend(extra)
-                if len(self._seen.chunks) > _DRAIN_LIMIT:
-                    break
-        except Exception:  # an error after the terminal chunk never reaches the consumer
-            pass
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 def _tools(case: Case) -> list[ToolDefinition]:
     names = dict.fromkeys(spec.name for spec in case.scenario.tool_calls)
     return [ToolDefinition(name=name, description=f"the {name} tool") for name in names]
@@ -267,7 +221,7 @@ async def observe(
     except Exception as error:  # a broken factory fails the case, not the whole run
         seen.error = error
         return seen
-    client = LLMClient(_Tap(adapter, seen), model=case.request_model)
+    client = LLMClient(Tap(adapter, seen), model=case.request_model)
     try:
         chosen = _tools(case) if tools is None else tools
         await asyncio.wait_for(_consume(client, case, seen, prompt, chosen), guard)
@@ -322,11 +276,24 @@ async def run_case(
     is recordable: vcrpy reads a body whole before the client sees it)."""
     if not case.applies_to(target.wire):
         return CaseResult(target.label, case.name, "skip", 0.0, reason=f"not for {target.wire}")
-    emulator.reset()  # request ids and status sequences start afresh: cassettes stay the same
-    emulator.add(case.scenario_for(target.wire))
     recording: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if recorder is not None and case.cassette:
         recording = recorder(case, target)
+    if case.conversation is not None:
+        with recording:
+            seen, violations = await converse(
+                case.conversation,
+                target.wire,
+                target.factory,
+                dict(target.options),
+                base_url=emulator.base_url(target.wire),
+                api_key=case.api_key or EMULATOR_KEY,
+                server=emulator,
+                emulator=emulator,
+            )
+        return CaseResult.judged(target, case, seen, violations)
+    emulator.reset()  # request ids and status sequences start afresh: cassettes stay the same
+    emulator.add(case.scenario_for(target.wire))
     with recording:
         seen = await observe(
             case,

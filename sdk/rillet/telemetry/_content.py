@@ -14,11 +14,13 @@ from typing import Any
 
 from rillet.protocol import (
     AssistantMessage,
+    DocumentPart,
     ImagePart,
     LLMResponse,
     Message,
     ReasoningBlock,
     SystemMessage,
+    TextPart,
     ToolCall,
     ToolMessage,
 )
@@ -72,8 +74,7 @@ def _parts(message: Message) -> list[Part]:
     if isinstance(message.content, str):
         return [_text(message.content)]
     return [
-        _text(part.text) if not isinstance(part, ImagePart) else _image(part)
-        for part in message.content
+        _text(part.text) if isinstance(part, TextPart) else _media(part) for part in message.content
     ]
 
 
@@ -95,11 +96,12 @@ def _tool_call(call_id: str, name: str, arguments: Mapping[str, Any]) -> Part:
     return {"type": "tool_call", "id": call_id, "name": name, "arguments": dict(arguments)}
 
 
-def _image(part: ImagePart) -> Part:
+def _media(part: ImagePart | DocumentPart) -> Part:
+    modality = "image" if isinstance(part, ImagePart) else "document"
     if part.url is not None:
-        image: Part = {"type": "uri", "modality": "image", "uri": part.url}
+        media: Part = {"type": "uri", "modality": modality, "uri": part.url}
     else:
-        image = {"type": "blob", "modality": "image", "content": part.data or ""}
+        media = {"type": "blob", "modality": modality, "content": part.data or ""}
     if part.media_type is not None:
-        image["mime_type"] = part.media_type
-    return image
+        media["mime_type"] = part.media_type
+    return media

@@ -93,6 +93,31 @@ class ImagePart(BaseModel):
     """
 
 
+class DocumentPart(BaseModel):
+    """
+    A document such as a PDF: by URL, or inline as base64 data, with its media type. A provider that cannot take the form given refuses it with ConfigurationError (OpenAI Chat takes no document URL; Anthropic takes inline PDFs only).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+    )
+    type: Literal["document"] = "document"
+    url: str | None = None
+    data: str | None = None
+    """
+    Base64 document bytes.
+    """
+    media_type: str = "application/pdf"
+    """
+    application/pdf, text/plain, ...
+    """
+    filename: str | None = None
+    """
+    The file's name (OpenAI needs one with inline data; rillet uses 'document' when unset).
+    """
+
+
 class ToolDefinition(BaseModel):
     """
     A tool the model may call: its name, what it does, and its arguments as JSON Schema.
@@ -156,7 +181,7 @@ class AssistantMessage(BaseModel):
 
 class UserMessage(BaseModel):
     """
-    What the user says: text, or a list of text and image parts.
+    What the user says: text, or a list of text, image and document parts.
     """
 
     model_config = ConfigDict(
@@ -164,7 +189,7 @@ class UserMessage(BaseModel):
         frozen=True,
     )
     role: Literal["user"] = "user"
-    content: str | list[Annotated[TextPart | ImagePart, Field(discriminator="type")]]
+    content: str | list[Annotated[TextPart | ImagePart | DocumentPart, Field(discriminator="type")]]
 
 
 class LLMRequest(BaseModel):

@@ -16,6 +16,7 @@ from rillet._generated.wire_dicts import anthropic_request_schema as wire
 from rillet._tool_arguments import arguments_to_send
 from rillet.protocol import (
     AssistantMessage,
+    DocumentPart,
     ImagePart,
     LLMRequest,
     Message,
@@ -27,6 +28,7 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers._unsupported import unsupported
 from rillet.providers.anthropic._reasoning import DEFAULT_THINKING_BUDGET, reasoning_settings
 
 __all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_THINKING_BUDGET", "build_body"]
@@ -125,9 +127,13 @@ def _user_content(message: UserMessage) -> str | list[_Block]:
     return [_part(part) for part in message.content]
 
 
-def _part(part: TextPart | ImagePart) -> wire.TextBlock | wire.ImageBlock:
+def _part(
+    part: TextPart | ImagePart | DocumentPart,
+) -> wire.TextBlock | wire.ImageBlock | wire.DocumentBlock:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
+    if isinstance(part, DocumentPart):
+        return _document(part)
     url = part.url
     if url is not None and url.startswith("data:") and ";base64," in url:
         head, _, data = url.partition(";base64,")
@@ -135,6 +141,22 @@ def _part(part: TextPart | ImagePart) -> wire.TextBlock | wire.ImageBlock:
     if url is not None:
         return {"type": "image", "source": {"type": "url", "url": url}}
     return _base64_image(part.media_type, part.data or "")
+
+
+def _document(part: DocumentPart) -> wire.DocumentBlock:
+    # Anthropic's document sources: a PDF inline or by URL (plain text goes as a text part).
+    if part.media_type != "application/pdf":
+        raise unsupported(
+            f"a {part.media_type} document", "anthropic", "Anthropic takes PDF documents only"
+        )
+    if part.url is not None:
+        return {"type": "document", "source": {"type": "url", "url": part.url}}
+    source: wire.Base64PDFSource = {
+        "type": "base64",
+        "media_type": "application/pdf",
+        "data": part.data or "",
+    }
+    return {"type": "document", "source": source}
 
 
 def _base64_image(media_type: str | None, data: str) -> wire.ImageBlock:

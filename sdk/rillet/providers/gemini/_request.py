@@ -29,6 +29,7 @@ from rillet._generated.wire_dicts import gemini_request_schema as wire
 from rillet._tool_arguments import arguments_to_send
 from rillet.protocol import (
     AssistantMessage,
+    DocumentPart,
     ImagePart,
     LLMRequest,
     ReasoningOptions,
@@ -101,7 +102,7 @@ def _user_parts(message: UserMessage) -> list[wire.Part]:
     return [_part(p) for p in message.content]
 
 
-def _part(part: TextPart | ImagePart) -> wire.Part:
+def _part(part: TextPart | ImagePart | DocumentPart) -> wire.Part:
     if isinstance(part, TextPart):
         return {"text": part.text}
     media_type = part.media_type

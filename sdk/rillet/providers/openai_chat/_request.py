@@ -11,6 +11,7 @@ from typing import Literal
 from rillet._generated.wire_dicts import openai_chat_request_schema as wire
 from rillet.protocol import (
     AssistantMessage,
+    DocumentPart,
     ImagePart,
     LLMRequest,
     Message,
@@ -98,11 +99,28 @@ def _message(message: Message) -> _WireMessage:
     return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
 
 
-def _part(part: TextPart | ImagePart) -> wire.TextPart | wire.ImagePart:
+def _part(
+    part: TextPart | ImagePart | DocumentPart,
+) -> wire.TextPart | wire.ImagePart | wire.FilePart:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
+    if isinstance(part, DocumentPart):
+        return _file(part)
     url = part.url or f"data:{part.media_type or 'image/png'};base64,{part.data or ''}"
     return {"type": "image_url", "image_url": {"url": url}}
+
+
+def _file(part: DocumentPart) -> wire.FilePart:
+    # Chat Completions takes a file inline (data URL plus a name) or by upload id, never by URL.
+    if part.data is None:
+        raise unsupported(
+            "a document by URL", "openai", "Chat Completions takes documents as inline data only"
+        )
+    file: wire.File = {
+        "file_data": f"data:{part.media_type};base64,{part.data}",
+        "filename": part.filename or "document",
+    }
+    return {"type": "file", "file": file}
 
 
 def _tool_call(call: ToolCall) -> wire.FunctionToolCall:

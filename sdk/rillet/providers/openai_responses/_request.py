@@ -26,6 +26,7 @@ from typing import Literal
 from rillet._generated.wire_dicts import openai_responses_request_schema as wire
 from rillet.protocol import (
     AssistantMessage,
+    DocumentPart,
     ImagePart,
     LLMRequest,
     ReasoningOptions,
@@ -100,17 +101,31 @@ def _input(request: LLMRequest) -> list[_InputItem]:
     return items
 
 
-def _user_content(content: str | list[TextPart | ImagePart]) -> str | list[_InputPart]:
+def _user_content(
+    content: str | list[TextPart | ImagePart | DocumentPart],
+) -> str | list[_InputPart]:
     if isinstance(content, str):
         return content
     return [_part(part) for part in content]
 
 
-def _part(part: TextPart | ImagePart) -> wire.InputText | wire.InputImage:
+def _part(part: TextPart | ImagePart | DocumentPart) -> _InputPart:
     if isinstance(part, TextPart):
         return {"type": "input_text", "text": part.text}
+    if isinstance(part, DocumentPart):
+        return _file(part)
     url = part.url or f"data:{part.media_type or 'image/png'};base64,{part.data or ''}"
     return {"type": "input_image", "image_url": url, "detail": "auto"}
+
+
+def _file(part: DocumentPart) -> wire.InputFile:
+    if part.url is not None:
+        return {"type": "input_file", "file_url": part.url}
+    return {
+        "type": "input_file",
+        "file_data": f"data:{part.media_type};base64,{part.data or ''}",
+        "filename": part.filename or "document",
+    }
 
 
 def _assistant_items(message: AssistantMessage) -> list[_InputItem]:
