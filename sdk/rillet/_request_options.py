@@ -39,7 +39,8 @@ class RequestOptions(TypedDict, total=False):
     max_tokens: int | None
     temperature: float | None
     top_p: float | None
-    stop: Sequence[str] | None
+    stop: str | Sequence[str] | None
+    """One stop sequence, or several."""
     reasoning: ReasoningOptions | Mapping[str, Any] | None
     provider_options: Mapping[str, Any] | None
 

@@ -150,6 +150,7 @@ class LLMClient(AsyncClosing):
             definitions = _TOOLS.validate_python(list(fields.get("tools") or ()))
         except ValidationError as error:
             raise invalid_argument(error, "tools") from error
+        stop = fields.get("stop")
         try:
             return LLMRequest.model_validate(
                 {
@@ -160,7 +161,7 @@ class LLMClient(AsyncClosing):
                     "max_tokens": fields.get("max_tokens"),
                     "temperature": fields.get("temperature"),
                     "top_p": fields.get("top_p"),
-                    "stop": list(fields.get("stop") or ()),
+                    "stop": [stop] if isinstance(stop, str) else list(stop or ()),
                     "reasoning": fields.get("reasoning"),
                     "provider_options": dict(fields.get("provider_options") or {}),
                 }

@@ -92,3 +92,13 @@ def test_the_sync_client_merges_options_into_a_request() -> None:
         with pytest.raises(ConfigurationError, match="max_tokens"):
             client.call(LLMRequest(messages=_HI, max_tokens=1), max_tokens=7)
     assert [r.max_tokens for r in adapter.requests] == [7]
+
+
+@pytest.mark.parametrize(("given", "sent"), [("END", ["END"]), (["A", "B"], ["A", "B"])])
+async def test_a_single_stop_string_is_one_stop_sequence(given: Any, sent: list[str]) -> None:
+    built, built_adapter = _client()
+    merged, merged_adapter = _client()
+    await built.call("hi", stop=given)
+    await merged.call(LLMRequest(messages=_HI), stop=given)
+    assert built_adapter.requests[0].stop == sent  # never ["E", "N", "D"]
+    assert merged_adapter.requests[0].stop == sent
