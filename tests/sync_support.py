@@ -71,9 +71,11 @@ class HeldServer:
             self.release.set()
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        await response.write(self.body[: self.hold_after])
+        # Counted before the first bytes leave: the client may read them (and look at ``held``)
+        # before this coroutine resumes after the write.
         self.held += 1
         try:
+            await response.write(self.body[: self.hold_after])
             while not self.release.is_set():
                 transport = request.transport
                 if transport is None or transport.is_closing():
