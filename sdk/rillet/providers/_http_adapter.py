@@ -46,6 +46,9 @@ class HTTPAdapter:
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str]
     error_types: ClassVar[ErrorTypes] = NO_ERROR_TYPES
+    requires_api_key: ClassVar[bool] = True
+    """False where credentials may come another way (AWS credentials, a token callable): a
+    missing key is then the subclass's to judge, and ``authorize`` adds what it chose."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         # Before any __init__ runs: a misspelt keyword would otherwise be Python's TypeError,
@@ -68,9 +71,9 @@ class HTTPAdapter:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         key = api_key or next((os.environ[v] for v in self.api_key_env if os.environ.get(v)), None)
-        if not key:
+        if not key and self.requires_api_key:
             raise MissingAPIKeyError(self.provider_name, self.api_key_env)
-        self._api_key = key
+        self._api_key = key or ""
         self.base_url = self._checked_base_url(base_url)
         parts = urlsplit(self.base_url)
         self._base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
@@ -156,6 +159,11 @@ class HTTPAdapter:
     def mapper(self, request: LLMRequest) -> WireMapper:
         raise NotImplementedError
 
+    async def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
+        """Add credentials to ``headers`` just before the request goes out: a token fetched or
+        refreshed now, or a signature over the exact ``url`` and ``body``. Retries resend the
+        same headers. Here: nothing (the key went in through ``headers()``)."""
+
     def model_rules(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body to send: a setting its model is known to refuse is fixed up where the
         meaning is kept, and otherwise a ``ConfigurationError`` before anything is sent. A
@@ -222,6 +230,7 @@ class HTTPAdapter:
         """
         request = self._model_for(request)
         url, headers, body = self.url(request), self._checked_headers(), self.encode(request)
+        await self.authorize("POST", url, headers, body)
         mapper = self.mapper(request)
         feed = mapper.feed
         async with self._transport.stream(
