@@ -122,6 +122,9 @@ class Scenario:
     faults: Faults = field(default_factory=Faults)
     model: str = "emulated-model"
     """The model name the response reports (the request's model is ``name``)."""
+    streamed_arguments: bool = False
+    """Gemini: stream call arguments as ``partialArgs`` (the server sets it when the request
+    asks with ``streamFunctionCallArguments``)."""
 
     def __post_init__(self) -> None:
         signature = self.reasoning_signature

@@ -124,6 +124,8 @@ class Emulator(ReplyServer):
             return self._status_reply(wire, error_status, scenario)
         if wire == "openai" and not _wants_usage(payload):
             scenario = replace(scenario, usage=None)  # OpenAI sends usage only when asked
+        if wire.startswith("gemini") and _wants_streamed_arguments(payload):
+            scenario = replace(scenario, streamed_arguments=True)
         content_type, data = render(wire, scenario)
         faults = scenario.faults
         return Reply(
@@ -222,6 +224,13 @@ def _wants_usage(payload: object) -> bool:
     """Whether an OpenAI Chat request asked for usage (``stream_options.include_usage``)."""
     options = payload.get("stream_options") if isinstance(payload, dict) else None
     return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _wants_streamed_arguments(payload: object) -> bool:
+    """Whether a Gemini request asked for ``partialArgs`` (Gemini 3's streamed arguments)."""
+    config = payload.get("toolConfig") if isinstance(payload, dict) else None
+    calling = config.get("functionCallingConfig") if isinstance(config, dict) else None
+    return isinstance(calling, dict) and calling.get("streamFunctionCallArguments") is True
 
 
 def _body_model(payload: object) -> str:

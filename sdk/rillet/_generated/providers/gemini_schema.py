@@ -8,25 +8,37 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 
-class FunctionCall(BaseModel):
+class PartialArg(BaseModel):
     """
-    A function call predicted by the model.
+    One value of a streamed call's arguments, at a JSON path (RFC 9535, e.g. `$.a.b[0].c`).
     """
 
     model_config = ConfigDict(
         extra="allow",
     )
-    id: str | None = None
+    jsonPath: str | None = None
     """
-    Call id, sometimes sent; echo it in the `functionResponse`.
+    Where the value sits in the arguments object.
     """
-    name: str | None = None
+    stringValue: str | None = None
     """
-    Function name.
+    A string value, or one piece of it while `willContinue` is true.
     """
-    args: dict[str, Any] | None = None
+    numberValue: float | None = None
     """
-    Arguments as a JSON object.
+    A number value.
+    """
+    boolValue: bool | None = None
+    """
+    A boolean value.
+    """
+    nullValue: str | None = None
+    """
+    `NULL_VALUE`: the value is JSON null.
+    """
+    willContinue: bool | None = None
+    """
+    More pieces of the same string value follow.
     """
 
 
@@ -238,57 +250,33 @@ class GeminiError(BaseModel):
     """
 
 
-class Part(BaseModel):
+class FunctionCall(BaseModel):
     """
-    One part of a content; exactly one of the data fields is usually set.
+    A function call predicted by the model.
     """
 
     model_config = ConfigDict(
         extra="allow",
     )
-    text: str | None = None
+    id: str | None = None
     """
-    Text; thinking summary text when `thought` is true.
+    Call id, sometimes sent; echo it in the `functionResponse`.
     """
-    thought: bool | None = None
+    name: str | None = None
     """
-    True when `text` is a thinking summary rather than answer text.
+    Function name.
     """
-    thoughtSignature: str | None = None
+    args: dict[str, Any] | None = None
     """
-    Opaque signature (base64); must be sent back with this part on the next turn.
+    Arguments as a JSON object.
     """
-    functionCall: FunctionCall | None = None
+    partialArgs: list[PartialArg] | None = None
     """
-    A function call; arrives whole in one chunk.
+    Streamed arguments (Gemini 3 with `streamFunctionCallArguments`): values at JSON paths, in order.
     """
-    functionResponse: FunctionResponse | None = None
+    willContinue: bool | None = None
     """
-    A function result (in requests).
-    """
-    inlineData: Blob | None = None
-    """
-    Inline media bytes.
-    """
-    fileData: FileData | None = None
-    """
-    Media referenced by URI.
-    """
-    executableCode: ExecutableCode | None = None
-    """
-    Code the model wrote for the code execution tool.
-    """
-    codeExecutionResult: CodeExecutionResult | None = None
-    """
-    Result of running `executableCode`.
-    """
-    videoMetadata: dict[str, Any] | None = None
-    """
-    Video clipping metadata.
-    """
-    partMetadata: dict[str, Any] | None = None
-    """
-    Custom metadata of the part.
+    More parts of this call follow; a `functionCall` without it (or false) ends a streamed call.
     """
 
 
@@ -371,6 +359,60 @@ class GeminiErrorBody(BaseModel):
     error: GeminiError | None = None
     """
     What went wrong.
+    """
+
+
+class Part(BaseModel):
+    """
+    One part of a content; exactly one of the data fields is usually set.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    text: str | None = None
+    """
+    Text; thinking summary text when `thought` is true.
+    """
+    thought: bool | None = None
+    """
+    True when `text` is a thinking summary rather than answer text.
+    """
+    thoughtSignature: str | None = None
+    """
+    Opaque signature (base64); must be sent back with this part on the next turn.
+    """
+    functionCall: FunctionCall | None = None
+    """
+    A function call: whole, or (Gemini 3 with `streamFunctionCallArguments`) one piece of a streamed call.
+    """
+    functionResponse: FunctionResponse | None = None
+    """
+    A function result (in requests).
+    """
+    inlineData: Blob | None = None
+    """
+    Inline media bytes.
+    """
+    fileData: FileData | None = None
+    """
+    Media referenced by URI.
+    """
+    executableCode: ExecutableCode | None = None
+    """
+    Code the model wrote for the code execution tool.
+    """
+    codeExecutionResult: CodeExecutionResult | None = None
+    """
+    Result of running `executableCode`.
+    """
+    videoMetadata: dict[str, Any] | None = None
+    """
+    Video clipping metadata.
+    """
+    partMetadata: dict[str, Any] | None = None
+    """
+    Custom metadata of the part.
     """
 
 

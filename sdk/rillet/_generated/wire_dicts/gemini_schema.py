@@ -8,22 +8,34 @@ from typing import Any
 from typing_extensions import TypedDict
 
 
-class FunctionCall(TypedDict, total=False):
+class PartialArg(TypedDict, total=False):
     """
-    A function call predicted by the model.
+    One value of a streamed call's arguments, at a JSON path (RFC 9535, e.g. `$.a.b[0].c`).
     """
 
-    id: str | None
+    jsonPath: str
     """
-    Call id, sometimes sent; echo it in the `functionResponse`.
+    Where the value sits in the arguments object.
     """
-    name: str | None
+    stringValue: str | None
     """
-    Function name.
+    A string value, or one piece of it while `willContinue` is true.
     """
-    args: dict[str, Any] | None
+    numberValue: float | None
     """
-    Arguments as a JSON object.
+    A number value.
+    """
+    boolValue: bool | None
+    """
+    A boolean value.
+    """
+    nullValue: str | None
+    """
+    `NULL_VALUE`: the value is JSON null.
+    """
+    willContinue: bool | None
+    """
+    More pieces of the same string value follow.
     """
 
 
@@ -205,54 +217,30 @@ class GeminiError(TypedDict, total=False):
     """
 
 
-class Part(TypedDict, total=False):
+class FunctionCall(TypedDict, total=False):
     """
-    One part of a content; exactly one of the data fields is usually set.
+    A function call predicted by the model.
     """
 
-    text: str | None
+    id: str | None
     """
-    Text; thinking summary text when `thought` is true.
+    Call id, sometimes sent; echo it in the `functionResponse`.
     """
-    thought: bool | None
+    name: str | None
     """
-    True when `text` is a thinking summary rather than answer text.
+    Function name.
     """
-    thoughtSignature: str | None
+    args: dict[str, Any] | None
     """
-    Opaque signature (base64); must be sent back with this part on the next turn.
+    Arguments as a JSON object.
     """
-    functionCall: FunctionCall | None
+    partialArgs: list[PartialArg] | None
     """
-    A function call; arrives whole in one chunk.
+    Streamed arguments (Gemini 3 with `streamFunctionCallArguments`): values at JSON paths, in order.
     """
-    functionResponse: FunctionResponse | None
+    willContinue: bool | None
     """
-    A function result (in requests).
-    """
-    inlineData: Blob | None
-    """
-    Inline media bytes.
-    """
-    fileData: FileData | None
-    """
-    Media referenced by URI.
-    """
-    executableCode: ExecutableCode | None
-    """
-    Code the model wrote for the code execution tool.
-    """
-    codeExecutionResult: CodeExecutionResult | None
-    """
-    Result of running `executableCode`.
-    """
-    videoMetadata: dict[str, Any] | None
-    """
-    Video clipping metadata.
-    """
-    partMetadata: dict[str, Any] | None
-    """
-    Custom metadata of the part.
+    More parts of this call follow; a `functionCall` without it (or false) ends a streamed call.
     """
 
 
@@ -326,6 +314,57 @@ class GeminiErrorBody(TypedDict, total=False):
     error: GeminiError | None
     """
     What went wrong.
+    """
+
+
+class Part(TypedDict, total=False):
+    """
+    One part of a content; exactly one of the data fields is usually set.
+    """
+
+    text: str | None
+    """
+    Text; thinking summary text when `thought` is true.
+    """
+    thought: bool | None
+    """
+    True when `text` is a thinking summary rather than answer text.
+    """
+    thoughtSignature: str | None
+    """
+    Opaque signature (base64); must be sent back with this part on the next turn.
+    """
+    functionCall: FunctionCall | None
+    """
+    A function call: whole, or (Gemini 3 with `streamFunctionCallArguments`) one piece of a streamed call.
+    """
+    functionResponse: FunctionResponse | None
+    """
+    A function result (in requests).
+    """
+    inlineData: Blob | None
+    """
+    Inline media bytes.
+    """
+    fileData: FileData | None
+    """
+    Media referenced by URI.
+    """
+    executableCode: ExecutableCode | None
+    """
+    Code the model wrote for the code execution tool.
+    """
+    codeExecutionResult: CodeExecutionResult | None
+    """
+    Result of running `executableCode`.
+    """
+    videoMetadata: dict[str, Any] | None
+    """
+    Video clipping metadata.
+    """
+    partMetadata: dict[str, Any] | None
+    """
+    Custom metadata of the part.
     """
 
 

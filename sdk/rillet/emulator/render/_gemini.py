@@ -4,19 +4,23 @@ As generativelanguage.googleapis.com sends them: one element per delta (thought 
 ``thought: true``, text parts, each ``functionCall`` whole in its own element), the
 ``thoughtSignature`` on the first ``functionCall`` part (else the first text part),
 ``usageMetadata`` as running totals in every element, and the ``finishReason`` on the last
-element (no terminal event: the stream just ends). With ``alt=sse`` each element is a ``data:`` line followed by
+element (no terminal event: the stream just ends). When the request asked for
+``streamFunctionCallArguments`` (``Scenario.streamed_arguments``), each call comes as Gemini 3
+streams it: the name with ``willContinue``, one element per value as ``partialArgs`` at its
+JSON path (a string in two pieces), then an empty ``functionCall``. With ``alt=sse`` each element is a ``data:`` line followed by
 CRLF CRLF; without it the elements form one pretty-printed JSON array.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rillet.emulator._errors import stream_error
 from rillet.emulator.render._events import Event, ident, json_array, sse
-from rillet.emulator.scenario import Finish, Scenario, StreamError
+from rillet.emulator.scenario import Finish, Scenario, StreamError, ToolCallSpec
 
 __all__ = [
     "CONTENT_TYPE",
@@ -40,6 +44,7 @@ RAW_FINISH: dict[Finish, str] = {
     "error": "MALFORMED_FUNCTION_CALL",
 }
 _CALLS_MESSAGE = "Model generated function call(s)."
+_MEMBER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # written $.name; any other as $['name']
 
 
 def events(scenario: Scenario) -> list[Event]:
@@ -90,6 +95,9 @@ def _parts(scenario: Scenario) -> list[tuple[list[dict[str, Any]], bool]]:
     ]
     answer: list[dict[str, Any]] = [{"text": text} for text in scenario.text]
     for call in scenario.tool_calls:
+        if scenario.streamed_arguments:
+            answer.extend(_streamed_call(call))
+            continue
         function: dict[str, Any] = {"name": call.name, "args": call.arguments}
         if call.id is not None:
             function["id"] = call.id
@@ -105,6 +113,56 @@ def _parts(scenario: Scenario) -> list[tuple[list[dict[str, Any]], bool]]:
         answer.append({"text": ""})
     groups += [([part], False) for part in answer]
     return groups
+
+
+def _streamed_call(call: ToolCallSpec) -> list[dict[str, Any]]:
+    """The parts of one call with ``partialArgs``: name, a value per part, an empty end."""
+    start: dict[str, Any] = {"name": call.name, "willContinue": True}
+    if call.id is not None:
+        start["id"] = call.id
+    parts = [{"functionCall": start}]
+    for path, value in _leaves("$", call.arguments):
+        if isinstance(value, str) and len(value) > 1:
+            half = len(value) // 2
+            pieces = [(value[:half], True), (value[half:], False)]
+        else:
+            pieces = [(value, False)]
+        for piece, more in pieces:
+            arg = {"jsonPath": path, **_partial_value(piece)}
+            if more:
+                arg["willContinue"] = True
+            parts.append({"functionCall": {"partialArgs": [arg], "willContinue": True}})
+    parts.append({"functionCall": {}})
+    return parts
+
+
+def _leaves(path: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """Every scalar of ``value`` with its JSON path, in document order (empty containers have
+    none: ``partialArgs`` cannot say them)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f".{key}" if _MEMBER_NAME.fullmatch(key) else f"['{_quoted(key)}']"
+            yield from _leaves(path + name, item)
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from _leaves(f"{path}[{number}]", item)
+    else:
+        yield path, value
+
+
+def _quoted(key: str) -> str:
+    """``key`` inside single quotes (RFC 9535): JSON escapes, ``'`` escaped, ``"`` not."""
+    return json.dumps(key, ensure_ascii=False)[1:-1].replace('\\"', '"').replace("'", "\\'")
+
+
+def _partial_value(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if value is None:
+        return {"nullValue": "NULL_VALUE"}
+    return {"numberValue": value}
 
 
 def _usage_counts(

@@ -3,7 +3,11 @@
 Each frame (an SSE ``data:`` event with ``alt=sse``, or one element of the JSON array without
 it) is one ``GenerateContentResponse``. Gemini has no terminal event: the stream ends at EOF
 after the frame with a ``finishReason``, and usage may come in a later frame, so the ``stop``
-chunk is held until ``finish()``. Function calls arrive whole. ``thoughtSignature`` may sit on
+chunk is held until ``finish()``. A function call arrives whole (``args``), or, from Gemini 3
+with ``streamFunctionCallArguments``, streamed: a ``functionCall`` with the name and
+``willContinue``, then nameless ones with ``partialArgs`` (written out as JSON text by
+``ArgumentsWriter``), then one without ``willContinue`` (usually empty) that ends it; either way
+one ``tool_call_start``, its argument text, one ``tool_call_end``. ``thoughtSignature`` may sit on
 any part: on a ``functionCall`` it becomes that call's ``signature``; on a text or thought part
 it closes the current reasoning block (one signature per block, never concatenated). The
 non-streamed answer (``generateContent``, or a server that does not stream) is one such frame
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
 
@@ -26,6 +31,7 @@ from rillet._generated.wire_dicts.gemini_schema import (
     FunctionCall,
     GenerateContentResponse,
     Part,
+    PartialArg,
     UsageMetadata,
 )
 from rillet._ids import new_tool_call_id
@@ -44,6 +50,7 @@ from rillet.protocol import (
 from rillet.providers._mapper import NO_CHUNKS, decode_dict, not_a_response, skip_unknown
 from rillet.providers.gemini._errors import blocked_chunk, error_chunk_from_gemini
 from rillet.providers.gemini._finish import unified_finish_reason
+from rillet.providers.gemini._partial_args import NULL, ArgumentsWriter, Scalar, parse_json_path
 from rillet.transport import Frame
 
 __all__ = ["GeminiMapper", "usage_from_gemini"]
@@ -63,6 +70,15 @@ def usage_from_gemini(usage: UsageMetadata) -> Usage:
     )
 
 
+@dataclass
+class _StreamedCall:
+    """A call whose arguments come as ``partialArgs``, until the part that ends it."""
+
+    index: int
+    id: str
+    arguments: ArgumentsWriter = field(default_factory=ArgumentsWriter)
+
+
 class GeminiMapper:
     """One response's state: the reasoning block being filled, calls so far, finish, usage."""
 
@@ -74,6 +90,7 @@ class GeminiMapper:
         self._finish_reason: str | None = None
         self._usage: UsageMetadata | None = None
         self._calls = 0
+        self._streamed: _StreamedCall | None = None  # a call still streaming its arguments
         self._block = 0  # the reasoning block that thought text and signatures go to
         self._block_signed = False  # that block holds its signature: the next one opens a new block
 
@@ -148,15 +165,19 @@ class GeminiMapper:
             )
         self._done = True
         usage = self._usage
-        return (
+        out: list[StreamChunk] = []
+        if self._streamed is not None:
+            self._end_streamed_call(self._streamed, out)  # its end part never came
+        out.append(
             StopChunk(
                 finish_reason=unified_finish_reason(
                     self._finish_reason, has_tool_calls=self._calls > 0
                 ),
                 provider_finish_reason=self._finish_reason,
                 usage=usage_from_gemini(usage) if usage is not None else None,
-            ),
+            )
         )
+        return out
 
     # -- handlers ------------------------------------------------------------------------------
 
@@ -193,15 +214,28 @@ class GeminiMapper:
     def _on_function_call(
         self, call: FunctionCall, signature: str | None, out: list[StreamChunk]
     ) -> None:
+        name = call.get("name")
+        streamed = self._streamed
+        if streamed is not None:
+            if not name:
+                self._continue_streamed_call(streamed, call, out)
+                return
+            self._end_streamed_call(streamed, out)  # a new call: the open one is complete
+        elif not name and not call.get("args") and not call.get("partialArgs"):
+            skip_unknown("Gemini functionCall", "empty")  # an end part with no call to end
+            return
         index = self._calls
         self._calls += 1
         call_id = call.get("id") or new_tool_call_id()
-        args = call.get("args") or {}
         out.append(
-            ToolCallStartChunk(
-                index=index, id=call_id, name=call.get("name") or "", signature=signature
-            )
+            ToolCallStartChunk(index=index, id=call_id, name=name or "", signature=signature)
         )
+        if call.get("willContinue") or call.get("partialArgs") is not None:
+            streamed = _StreamedCall(index, call_id)
+            self._streamed = streamed
+            self._continue_streamed_call(streamed, call, out)
+            return
+        args = call.get("args") or {}
         out.append(
             ToolCallChunk(
                 index=index,
@@ -209,3 +243,42 @@ class GeminiMapper:
             )
         )
         out.append(ToolCallEndChunk(index=index, id=call_id, arguments=args))
+
+    def _continue_streamed_call(
+        self, streamed: _StreamedCall, call: FunctionCall, out: list[StreamChunk]
+    ) -> None:
+        writer = streamed.arguments
+        text = "".join(
+            writer.write(
+                parse_json_path(arg.get("jsonPath") or ""),
+                _partial_value(arg),
+                more=bool(arg.get("willContinue")),
+            )
+            for arg in call.get("partialArgs") or ()
+        )
+        if text:
+            out.append(ToolCallChunk(index=streamed.index, arguments_delta=text))
+        if not call.get("willContinue"):
+            self._end_streamed_call(streamed, out)
+
+    def _end_streamed_call(self, streamed: _StreamedCall, out: list[StreamChunk]) -> None:
+        """The rest of the argument text, then the end (the accumulator parses the text)."""
+        self._streamed = None
+        out.append(ToolCallChunk(index=streamed.index, arguments_delta=streamed.arguments.close()))
+        out.append(ToolCallEndChunk(index=streamed.index, id=streamed.id))
+
+
+def _partial_value(arg: PartialArg) -> Scalar | None:
+    """The value one ``partialArgs`` entry holds; None when it holds none (a string's end)."""
+    string = arg.get("stringValue")
+    if string is not None:
+        return string
+    boolean = arg.get("boolValue")
+    if boolean is not None:
+        return boolean
+    number = arg.get("numberValue")
+    if number is not None:
+        return number
+    if arg.get("nullValue") is not None:
+        return NULL
+    return None
