@@ -23,7 +23,12 @@ class AnthropicAdapter(HTTPAdapter):
     """``POST {base_url}/v1/messages``; ``base_url`` has no ``/v1``, as in the official SDK.
 
     The key goes in ``x-api-key``. ``anthropic_version`` sets the ``anthropic-version`` header;
-    ``anthropic_beta`` (one name or several) sets ``anthropic-beta``. Every other keyword is
+    ``anthropic_beta`` (one name or several) sets ``anthropic-beta``.
+    ``eager_input_streaming=True`` asks for fine-grained tool streaming on every tool: input
+    streamed without Anthropic's buffering and JSON validation, so the complete input may not
+    be JSON (after ``max_tokens``, say), which the response raises as
+    ``InvalidToolArgumentsError`` with the raw text. One tool alone: send ``tools`` whole in
+    ``provider_options`` with ``"eager_input_streaming": true`` on it. Every other keyword is
     the ``HTTPAdapter``'s (``headers=`` still overrides any header set here).
     """
 
@@ -38,9 +43,11 @@ class AnthropicAdapter(HTTPAdapter):
         *,
         anthropic_version: str = DEFAULT_ANTHROPIC_VERSION,
         anthropic_beta: str | Sequence[str] | None = None,
+        eager_input_streaming: bool = False,
         **options: Any,
     ) -> None:
         super().__init__(**options)
+        self._eager_input_streaming = eager_input_streaming
         self._version = anthropic_version
         beta = [anthropic_beta] if isinstance(anthropic_beta, str) else list(anthropic_beta or ())
         self._beta = ",".join(beta)
@@ -55,7 +62,11 @@ class AnthropicAdapter(HTTPAdapter):
         return headers
 
     def body(self, request: LLMRequest) -> MessageCreateRequest:
-        return build_body(request, provider=self.provider_name)
+        return build_body(
+            request,
+            provider=self.provider_name,
+            eager_input_streaming=self._eager_input_streaming,
+        )
 
     def mapper(self, request: LLMRequest) -> AnthropicMapper:
         return AnthropicMapper(self.provider_name)

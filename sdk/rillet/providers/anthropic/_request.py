@@ -48,8 +48,11 @@ _Block = (
 _ToolChoice = wire.ToolChoiceAuto | wire.ToolChoiceAny | wire.ToolChoiceTool | wire.ToolChoiceNone
 
 
-def build_body(request: LLMRequest, *, provider: str = "anthropic") -> wire.MessageCreateRequest:
-    """The body for ``request``; reasoning blocks are replayed only from ``provider`` (or None)."""
+def build_body(
+    request: LLMRequest, *, provider: str = "anthropic", eager_input_streaming: bool = False
+) -> wire.MessageCreateRequest:
+    """The body for ``request``; reasoning blocks are replayed only from ``provider`` (or None).
+    ``eager_input_streaming`` asks it on every tool (fine-grained tool streaming)."""
     body: wire.MessageCreateRequest = {
         "model": request.model or "",  # HTTPAdapter fills it in before a body is built
         "messages": _messages(request.messages, provider),
@@ -67,7 +70,7 @@ def build_body(request: LLMRequest, *, provider: str = "anthropic") -> wire.Mess
         if output_config:
             body["output_config"] = output_config
     if request.tools:
-        body["tools"] = [_tool(tool) for tool in request.tools]
+        body["tools"] = [_tool(tool, eager_input_streaming) for tool in request.tools]
     if request.tool_choice is not None:
         body["tool_choice"] = _tool_choice(request.tool_choice)
     if request.temperature is not None:
@@ -80,10 +83,12 @@ def build_body(request: LLMRequest, *, provider: str = "anthropic") -> wire.Mess
     return body
 
 
-def _tool(tool: ToolDefinition) -> wire.CustomTool:
+def _tool(tool: ToolDefinition, eager_input_streaming: bool) -> wire.CustomTool:
     out: wire.CustomTool = {"name": tool.name, "input_schema": tool.parameters}
     if tool.description:
         out["description"] = tool.description
+    if eager_input_streaming:
+        out["eager_input_streaming"] = True
     return out
 
 
