@@ -76,7 +76,7 @@ async def test_one_tool_asks_for_it_in_provider_options(
 def _tool_stream(pieces: list[str], stop_reason: str) -> bytes:
     """A Messages stream of one ``tool_use`` block whose input comes in ``pieces``."""
     block = {"type": "tool_use", "id": "toolu_01", "name": "make_file", "input": {}}
-    message = {
+    message: dict[str, Any] = {
         "id": "msg_01",
         "type": "message",
         "role": "assistant",
