@@ -121,6 +121,17 @@ CASES: tuple[Case, ...] = (
         Scenario("parallel-tool-calls", tool_calls=(WEATHER, CLOCK, NOOP), finish="tool_calls"),
     ),
     Case(
+        "streamed-tool-arguments",
+        "Gemini 3 streamed arguments: partialArgs at JSON paths, strings in pieces",
+        Scenario(
+            "streamed-tool-arguments",
+            tool_calls=(WEATHER, CLOCK, NOOP),
+            finish="tool_calls",
+            streamed_arguments=True,
+        ),
+        wires=("gemini", "gemini-json"),
+    ),
+    Case(
         "text-and-tool-call",
         "text, then a tool call",
         Scenario(
