@@ -16,16 +16,26 @@ from rillet.testing.fault_server import FaultServer, Reply
 _TOOL = {"name": "get_weather", "parameters": {"type": "object"}}
 
 
+def _client(base_url: str, api_key: str | None, model: str, **options: Any) -> LLMClient:
+    """An Anthropic client of ``base_url``, no retries, the adapter's ``options``."""
+    return LLMClient(
+        provider="anthropic",
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        max_retries=0,
+        options=options,
+    )
+
+
 async def test_every_tool_asks_for_it_with_the_adapter_option(no_leaks: None) -> None:
     async with (
         Emulator() as emulator,
-        LLMClient(
-            provider="anthropic",
-            base_url=emulator.base_url("anthropic"),
-            api_key=emulator.api_key,
-            model="tool-call",
-            max_retries=0,
-            options={"eager_input_streaming": True},
+        _client(
+            emulator.base_url("anthropic"),
+            emulator.api_key,
+            "tool-call",
+            eager_input_streaming=True,
         ) as client,
     ):
         response = await client.call("Weather?", tools=[_TOOL, {"name": "now"}])
@@ -53,13 +63,7 @@ async def test_one_tool_asks_for_it_in_provider_options(
     ]
     async with (
         Emulator() as emulator,
-        LLMClient(
-            provider="anthropic",
-            base_url=emulator.base_url("anthropic"),
-            api_key=emulator.api_key,
-            model="tool-call",
-            max_retries=0,
-        ) as client,
+        _client(emulator.base_url("anthropic"), emulator.api_key, "tool-call") as client,
     ):
         if accepted:
             response = await client.call(
@@ -133,13 +137,8 @@ async def test_input_that_is_not_json_is_a_typed_error_with_the_raw_text(
         server.script(
             Reply(body=_tool_stream(pieces, stop_reason), content_type="text/event-stream")
         )
-        async with LLMClient(
-            provider="anthropic",
-            api_key="k",
-            base_url=server.url,
-            model="claude-sonnet-4-6",
-            max_retries=0,
-            options={"eager_input_streaming": True},
+        async with _client(
+            server.url, "k", "claude-sonnet-4-6", eager_input_streaming=True
         ) as client:
             with pytest.raises(InvalidToolArgumentsError, match=reason) as caught:
                 await client.call("Write a poem", tools=[{"name": "make_file"}])

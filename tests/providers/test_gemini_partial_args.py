@@ -258,15 +258,12 @@ def test_any_arguments_cut_anywhere_read_back_equal(
 async def test_the_emulator_streams_partial_args_when_asked(no_leaks: None) -> None:
     responses, deltas = [], []
     async with Emulator() as emulator:
-        async with LLMClient(
-            provider="gemini",
-            base_url=emulator.base_url("gemini"),
-            api_key=emulator.api_key,
-            model="tool-calls-parallel",
-            max_retries=0,
-        ) as client:
+        url, key = emulator.base_url("gemini"), emulator.api_key
+        client = LLMClient(provider="gemini", base_url=url, api_key=key, max_retries=0)
+        async with client:
             for options in (_STREAM_ARGUMENTS, {}):
-                async with client.stream("Go", provider_options=options) as stream:
+                stream = client.stream("Go", model="tool-calls-parallel", provider_options=options)
+                async with stream:
                     chunks = [chunk async for chunk in stream]
                     responses.append(await stream.get_response())
                 deltas.append(sum(isinstance(c, ToolCallChunk) and c.index == 0 for c in chunks))
