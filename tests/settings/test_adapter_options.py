@@ -21,8 +21,8 @@ def test_a_misspelt_constructor_option_names_the_accepted_ones() -> None:
         AnthropicAdapter(api_key="k", anthropic_betaa="x")
     assert str(error.value) == (
         "unknown option 'anthropic_betaa' for provider 'anthropic'; accepted: anthropic_beta, "
-        "anthropic_version, api_key, base_url, headers, max_retries, model, session, timeout, "
-        "transport"
+        "anthropic_version, api_key, base_url, eager_input_streaming, headers, max_retries, "
+        "model, session, timeout, transport"
     )
 
 
