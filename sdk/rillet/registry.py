@@ -37,6 +37,10 @@ _BUILTIN: Mapping[str, str] = {
     "openai-responses": "rillet.providers.openai_responses:OpenAIResponsesAdapter",
     "anthropic": "rillet.providers.anthropic:AnthropicAdapter",
     "gemini": "rillet.providers.gemini:GeminiAdapter",
+    "vertex": "rillet.providers.vertex:VertexAdapter",
+    "vertex-anthropic": "rillet.providers.vertex:VertexAnthropicAdapter",
+    "azure": "rillet.providers.azure:AzureChatAdapter",
+    "azure-responses": "rillet.providers.azure:AzureResponsesAdapter",
     "mock": "rillet.mock:MockAdapter",
 }
 
