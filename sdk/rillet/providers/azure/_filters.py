@@ -6,7 +6,8 @@ Azure opens a stream with a chunk of its own: empty ``choices``, empty ``id`` an
 and model come with the next one); the prompt's verdict, and the verdict on the choice that
 ended with ``finish_reason: content_filter`` (which category, ``filtered``, ``severity``), go
 on the stop chunk's ``provider_details`` as Azure sent them. Verdicts that filtered nothing on
-an answer that was not filtered are left out: they repeat on every chunk and say "safe".
+an answer that was not filtered are left out: they repeat on every chunk and say "safe"
+(the prompt's verdict is kept whatever it says: it comes once).
 """
 
 from __future__ import annotations
