@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from rillet import AuthenticationError, ConfigurationError, LLMClient, LLMRequest
+from rillet import AuthenticationError, ConfigurationError, LLMClient, LLMRequest, UserMessage
 from rillet._redact import REDACTED, redact_headers, redact_text
 from rillet.emulator import Emulator, RecordedRequest
 from rillet.providers.vertex import VertexAdapter, VertexAnthropicAdapter
@@ -128,7 +128,7 @@ async def test_a_wrong_express_key_gets_googles_400(emulator: Emulator) -> None:
 
 
 def _url(adapter: Any, model: str = "gemini-2.5-flash") -> str:
-    url: str = adapter.url(LLMRequest(model=model, messages=[{"role": "user", "content": "x"}]))
+    url: str = adapter.url(LLMRequest(model=model, messages=[UserMessage(content="x")]))
     return url
 
 
