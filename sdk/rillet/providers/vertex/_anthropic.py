@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from rillet._exceptions import ConfigurationError
 from rillet.protocol import LLMRequest
 from rillet.providers.anthropic import AnthropicAdapter
-from rillet.providers.vertex._auth import AccessToken, vertex_auth
+from rillet.providers.vertex._auth import VertexAuthorized
 
 __all__ = ["VERTEX_ANTHROPIC_VERSION", "VertexAnthropicAdapter"]
 
@@ -20,7 +20,7 @@ VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
 
 
-class VertexAnthropicAdapter(AnthropicAdapter):
+class VertexAnthropicAdapter(VertexAuthorized, AnthropicAdapter):
     """``POST https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/
     {location}/publishers/anthropic/models/{model}:streamRawPredict``.
 
@@ -31,41 +31,20 @@ class VertexAnthropicAdapter(AnthropicAdapter):
     """
 
     provider_name: ClassVar[str] = "vertex-anthropic"
-    api_key_env: ClassVar[tuple[str, ...]] = ()
-    base_url_env: ClassVar[str | None] = None
-    requires_api_key: ClassVar[bool] = False
 
     def __init__(
         self,
         *,
-        project: str | None = None,
-        location: str | None = None,
-        access_token: AccessToken | None = None,
         anthropic_version: str = VERTEX_ANTHROPIC_VERSION,
         anthropic_beta: str | Sequence[str] | None = None,
         **options: Any,
     ) -> None:
-        auth, _ = vertex_auth(
-            api_key=options.pop("api_key", None),
-            project=project,
-            location=location,
-            access_token=access_token,
-            express_allowed=False,
-        )
-        if auth.place is None:  # vertex_auth gives no express mode here: never
-            raise ConfigurationError("Claude on Vertex AI needs a project and a location")
-        self._auth = auth
-        self._place = auth.place
-        base_url = options.pop("base_url", None) or auth.place.host
         super().__init__(
-            anthropic_version=anthropic_version,
-            anthropic_beta=anthropic_beta,
-            base_url=base_url,
-            **options,
+            anthropic_version=anthropic_version, anthropic_beta=anthropic_beta, **options
         )
-
-    def _repr_more(self) -> str:
-        return f", auth={self._auth!r}"
+        if self._auth.place is None:  # vertex_auth gives no express mode here: never
+            raise ConfigurationError("Claude on Vertex AI needs a project and a location")
+        self._place = self._auth.place
 
     def url(self, request: LLMRequest) -> str:
         model = request.model or ""
@@ -86,6 +65,3 @@ class VertexAnthropicAdapter(AnthropicAdapter):
         body = super().model_rules(body)
         body.pop("model", None)
         return {"anthropic_version": self._version, **body}
-
-    async def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
-        await self._auth.add_to(headers)

@@ -11,7 +11,8 @@ is built:
   token is missing or within ``_REFRESH_MARGIN`` of its expiry, and cached until then.
 
 Express mode (an API key, sent as ``x-goog-api-key``) needs no token and names no project.
-No token reaches a repr, a log line or an error message.
+No token reaches a repr, a log line or an error message. ``VertexAuthorized`` puts all this in
+front of a wire's own adapter.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import asyncio
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from rillet._exceptions import AuthenticationError, ConfigurationError
+from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers._token_callable import TokenCallable, call_token
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "AccessToken",
     "TokenSource",
     "VertexAuth",
+    "VertexAuthorized",
     "VertexPlace",
     "token_source",
     "vertex_auth",
@@ -37,6 +40,7 @@ __all__ = [
 ]
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+_EXPRESS_HOST = "https://aiplatform.googleapis.com"  # express mode names no location
 _REFRESH_MARGIN = timedelta(minutes=5)  # google-auth's own clock skew is 3m20s: refresh before
 
 AccessToken = str | TokenCallable
@@ -258,3 +262,39 @@ def vertex_auth(
         return VertexAuth(None, None), env_key
     place = vertex_place(project, location)
     return VertexAuth(place, token_source(access_token)), None
+
+
+class VertexAuthorized(HTTPAdapter):
+    """What a Vertex adapter adds to the wire's own adapter (``class VertexAdapter(
+    VertexAuthorized, GeminiAdapter)``): ``project``, ``location`` and ``access_token``
+    options, the host they choose, and the bearer token on every request."""
+
+    express_allowed: ClassVar[bool] = False
+    api_key_env: ClassVar[tuple[str, ...]] = ()  # GOOGLE_API_KEY is read by vertex_auth
+    base_url_env: ClassVar[str | None] = None
+    requires_api_key: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *,
+        project: str | None = None,
+        location: str | None = None,
+        access_token: AccessToken | None = None,
+        **options: Any,
+    ) -> None:
+        self._auth, key = vertex_auth(
+            api_key=options.pop("api_key", None),
+            project=project,
+            location=location,
+            access_token=access_token,
+            express_allowed=self.express_allowed,
+        )
+        place = self._auth.place
+        host = _EXPRESS_HOST if place is None else place.host
+        super().__init__(api_key=key, base_url=options.pop("base_url", None) or host, **options)
+
+    def _repr_more(self) -> str:
+        return f"{super()._repr_more()}, auth={self._auth!r}"
+
+    async def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
+        await self._auth.add_to(headers)
