@@ -313,3 +313,24 @@ async def test_tokens_never_reach_a_repr_an_error_or_a_log(
     assert all(secret not in text for text in shown)
     assert redact_headers({"Authorization": f"Bearer {secret}"}) == {"Authorization": REDACTED}
     assert secret not in redact_text(f"sent Authorization: Bearer {secret} to Vertex")
+
+
+async def test_the_json_array_form_at_vertex(emulator: Emulator) -> None:
+    options = {**PLACE, "access_token": TOKEN, "sse": False}
+    assert await _call("vertex", emulator, options=options) == "Hello, world!"
+    sent = _last(emulator)
+    assert "alt" not in sent.query
+    assert sent.reply.content_type.startswith("application/json")
+
+
+async def test_the_emulator_wants_a_bearer_token_at_vertex_paths(emulator: Emulator) -> None:
+    import aiohttp
+
+    path = "/v1/projects/p/locations/l/publishers/google/models/text-plain:streamGenerateContent"
+    async with (
+        aiohttp.ClientSession() as session,
+        # a key where Vertex wants a token: as good as none
+        session.post(emulator.url + path, json={}, headers={"x-goog-api-key": TOKEN}) as reply,
+    ):
+        assert reply.status == 401
+        assert (await reply.json())["error"]["status"] == "UNAUTHENTICATED"
