@@ -320,7 +320,7 @@ async def test_the_json_array_form_at_vertex(emulator: Emulator) -> None:
     assert await _call("vertex", emulator, options=options) == "Hello, world!"
     sent = _last(emulator)
     assert "alt" not in sent.query
-    assert sent.reply.content_type.startswith("application/json")
+    assert (sent.reply.content_type or "").startswith("application/json")
 
 
 async def test_the_emulator_wants_a_bearer_token_at_vertex_paths(emulator: Emulator) -> None:
