@@ -51,6 +51,7 @@ from rillet.providers.openai_chat import OpenAIChatAdapter
 from rillet.providers.openai_chat import _request as chat_request
 from rillet.providers.openai_responses import OpenAIResponsesAdapter
 from rillet.providers.openai_responses import _request as responses_request
+from rillet.providers.vertex import VertexAnthropicAdapter
 
 __all__ = [
     "FAULTS",
@@ -381,10 +382,23 @@ _VALIDATORS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[str]]]] = {
     ),
     "gemini": ("google-genai Content/Tool/ToolConfig/GenerationConfig", _gemini_check),
 }
+# Claude on Vertex: the Messages body with the model in the path and anthropic_version added
+# (AnthropicVertex's own rewrite): checked as the Messages body it was made from.
+_VALIDATORS["vertex-anthropic"] = (
+    "anthropic MessageCreateParamsStreaming (as AnthropicVertex rewrites it)",
+    lambda body: [
+        *([] if body.get("anthropic_version") else ["anthropic_version: missing"]),
+        *([] if "model" not in body else ["model: AnthropicVertex moves it to the path"]),
+        *_VALIDATORS["anthropic"][1](
+            {"model": "claude", **{k: v for k, v in body.items() if k != "anthropic_version"}}
+        ),
+    ],
+)
 
 _ADAPTER_FORMATS: tuple[tuple[type[HTTPAdapter], str], ...] = (
     (OpenAIChatAdapter, "openai-chat"),
     (OpenAIResponsesAdapter, "openai-responses"),
+    (VertexAnthropicAdapter, "vertex-anthropic"),
     (AnthropicAdapter, "anthropic"),
     (GeminiAdapter, "gemini"),
 )

@@ -44,6 +44,7 @@ def test_llm_response_has_exactly_the_public_fields() -> None:
         "tool_calls",
         "finish_reason",
         "provider_finish_reason",
+        "provider_details",
         "usage",
         "request_id",
         "rate_limit",

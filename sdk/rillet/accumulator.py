@@ -135,6 +135,7 @@ class ResponseAccumulator:
         self._last_call: _ToolCallState | None = None
         self._finish_reason: FinishReason | None = None
         self._provider_finish_reason: str | None = None
+        self._provider_details: dict[str, Any] | None = None
         self._usage: Usage | None = None
         self._error: ErrorChunk | None = None
         self._terminal: StreamChunk | None = None
@@ -250,6 +251,7 @@ class ResponseAccumulator:
         self._finish_calls()
         self._finish_reason = chunk.finish_reason
         self._provider_finish_reason = chunk.provider_finish_reason
+        self._provider_details = chunk.provider_details
         if chunk.usage is not None:
             self._usage = chunk.usage
         self._terminal = chunk
@@ -314,6 +316,7 @@ class ResponseAccumulator:
             ],
             finish_reason=self._finish_reason,
             provider_finish_reason=self._provider_finish_reason,
+            provider_details=self._provider_details,
             usage=self._usage,
             request_id=self.request_id,
             rate_limit=self.rate_limit,

@@ -18,7 +18,14 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from rillet._exceptions import ConfigurationError
-from rillet._redact import MIN_SECRET_CHARS, redact_headers, redact_url, request_secrets
+from rillet._redact import (
+    MIN_SECRET_CHARS,
+    REDACTED,
+    is_credential_header,
+    redact_headers,
+    redact_url,
+    request_secrets,
+)
 from rillet.adapter import ProviderAdapter, as_provider_adapter
 from rillet.timeout import Timeout
 
@@ -37,6 +44,10 @@ _BUILTIN: Mapping[str, str] = {
     "openai-responses": "rillet.providers.openai_responses:OpenAIResponsesAdapter",
     "anthropic": "rillet.providers.anthropic:AnthropicAdapter",
     "gemini": "rillet.providers.gemini:GeminiAdapter",
+    "vertex": "rillet.providers.vertex:VertexAdapter",
+    "vertex-anthropic": "rillet.providers.vertex:VertexAnthropicAdapter",
+    "azure": "rillet.providers.azure:AzureChatAdapter",
+    "azure-responses": "rillet.providers.azure:AzureResponsesAdapter",
     "mock": "rillet.mock:MockAdapter",
 }
 
@@ -44,7 +55,8 @@ _BUILTIN: Mapping[str, str] = {
 @dataclass(frozen=True)
 class AdapterConfig:
     """What ``LLMClient(provider=...)`` knows when it builds an adapter. Its repr shows no
-    key, no credential of ``base_url`` and no value of a credential header in ``options``."""
+    key, no credential of ``base_url``, no value of a credential header in ``options`` and no
+    option named for a credential (``access_token``)."""
 
     model: str | None = None
     api_key: str | None = field(default=None, repr=False)
@@ -54,7 +66,11 @@ class AdapterConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        options = dict(self.options)
+        # A credential passed as an option (Vertex's access_token) is shown by name only.
+        options = {
+            name: REDACTED if name != "headers" and is_credential_header(name) else value
+            for name, value in self.options.items()
+        }
         base_url = None if self.base_url is None else redact_url(self.base_url)
         headers = options.get("headers")
         if isinstance(headers, Mapping):

@@ -42,6 +42,12 @@ API_FOR_WIRE = {
     "anthropic": "anthropic",
     "gemini": "gemini_json",  # same elements; the real streams hold the JSON-array form only
     "gemini-json": "gemini_json",
+    # the cloud platforms speak these wires (Azure adds its content filter: see
+    # test_real_shapes.as_openai_shapes)
+    "vertex": "gemini_json",
+    "vertex-anthropic": "anthropic",
+    "azure": "openai_chat",
+    "azure-responses": "openai_responses",
 }
 
 

@@ -38,6 +38,9 @@ _THINKING: Mapping[str, Mapping[str, Any]] = {
     "openai-responses": {"reasoning": {"effort": "low"}},
     "gemini": {"reasoning": {"budget_tokens": 1024}},
     "gemini-json": {"reasoning": {"budget_tokens": 1024}},
+    "vertex": {"reasoning": {"budget_tokens": 1024}},
+    "vertex-anthropic": {"reasoning": {"budget_tokens": 1024}},
+    "azure-responses": {"reasoning": {"effort": "low"}},
 }
 """Reasoning on, in the form each wire takes (OpenAI Chat shows no reasoning to replay)."""
 
@@ -127,14 +130,14 @@ CONVERSATION_CASES: tuple[Case, ...] = (
         Conversation(
             _tool_then_answer("multi-turn-media", LOOKUP),
             prompt=_MEDIA,
-            wire_prompts={"openai": _MEDIA[:4]},
+            wire_prompts={"openai": _MEDIA[:4], "azure": _MEDIA[:4]},
         ),
     ),
     _case(
         "multi-turn-stop",
         "stop sequences on every turn (not on OpenAI Responses, which has none)",
         Conversation(_tool_then_answer("multi-turn-stop", LOOKUP), fields={"stop": ["END", "##"]}),
-        wires=tuple(wire for wire in WIRES if wire != "openai-responses"),
+        wires=tuple(wire for wire in WIRES if wire not in ("openai-responses", "azure-responses")),
     ),
     *(_tool_choice_case(choice) for choice in ("auto", "none", "required", "lookup")),
 )

@@ -112,9 +112,14 @@ def _said(wire: str, turn: Scenario, model: list[Any], reply: bytes) -> Iterator
     signature = turn.reasoning_signature
     if signature is not None and signature not in strings:
         yield f"the reasoning signature {signature!r} is not replayed"
-    if wire == "anthropic" and turn.reasoning and turn.all_reasoning not in strings:
+    if (
+        wire in ("anthropic", "vertex-anthropic")
+        and turn.reasoning
+        and turn.all_reasoning not in strings
+    ):
         yield "the signed thinking text is not replayed as it was"
-    found = _REASONING_ID.search(reply) if wire == "openai-responses" else None
+    responses = wire in ("openai-responses", "azure-responses")
+    found = _REASONING_ID.search(reply) if responses else None
     if found is not None and found.group(1).decode() not in strings:
         yield f"the reasoning item id {found.group(1).decode()!r} is not replayed"
 
@@ -345,4 +350,8 @@ _VIEWS: dict[str, _View] = {
     "anthropic": _ANTHROPIC,
     "gemini": _GEMINI,
     "gemini-json": _GEMINI,
+    "vertex": _GEMINI,
+    "vertex-anthropic": _ANTHROPIC,
+    "azure": _CHAT,
+    "azure-responses": _RESPONSES,
 }

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
 from rillet.adapter import CallSettings, ProviderAdapter
@@ -28,7 +28,7 @@ from rillet.emulator.reply_server import ReplyServer
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.registry import AdapterConfig, create_adapter
 
-__all__ = ["converse"]
+__all__ = ["converse", "with_key"]
 
 _MAX_TOKENS = 2048
 _GUARD = 20.0
@@ -73,6 +73,16 @@ class _TurnTap(Tap):
         return super().stream_batches(request, settings)
 
 
+def with_key(
+    api_key: str | None, options: Mapping[str, Any], key_option: str | None
+) -> tuple[str | None, dict[str, Any]]:
+    """(api_key, options) of an adapter: the key in the option ``key_option`` names, where a
+    target names one (Vertex AI's ``access_token``), else as ``api_key``."""
+    if key_option is None:
+        return api_key, dict(options)
+    return None, {**options, key_option: api_key}
+
+
 async def converse(
     conversation: Conversation,
     wire: str,
@@ -83,6 +93,7 @@ async def converse(
     api_key: str,
     server: ReplyServer | None,
     emulator: Emulator | None = None,
+    key_option: str | None = None,
 ) -> tuple[Observation, list[Violation]]:
     """Run ``conversation`` through the adapter ``factory`` makes, against ``base_url``; the
     run and its violations of the multi-turn rules, judged on the requests ``server`` received
@@ -92,7 +103,8 @@ async def converse(
     model = conversation.turns[0].name
     if emulator is not None:
         emulator.reset()
-    config = AdapterConfig(model=model, api_key=api_key, base_url=base_url, options=options)
+    key, options = with_key(api_key, options, key_option)
+    config = AdapterConfig(model=model, api_key=key, base_url=base_url, options=options)
     started = time.perf_counter()
     try:
         adapter = create_adapter(factory, config)

@@ -189,6 +189,7 @@ async def _replay_conversation(
             base_url=base_url(_NOWHERE, target.wire),
             api_key=EMULATOR_KEY,
             server=None,
+            key_option=target.key_option,
         )
     violations: list[Violation] = []
     if whole.error is not None:
@@ -208,6 +209,7 @@ async def _replay_conversation(
                 base_url=base_url(server.url, target.wire),
                 api_key=EMULATOR_KEY,
                 server=server,
+                key_option=target.key_option,
             )
         seconds += seen.seconds
         violations += [dataclasses.replace(v, message=f"[{mode}] {v.message}") for v in found]

@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 from rillet._exceptions import ConfigurationError
 from rillet.client import LLMClient
 from rillet.conformance.cases import Case
-from rillet.conformance.multiturn import converse
+from rillet.conformance.multiturn import converse, with_key
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import TIMEOUT_SLACK, check
 from rillet.conformance.tap import Tap
@@ -70,7 +70,12 @@ class Target:
     wire: str
     options: Mapping[str, Any] = field(default_factory=dict)
     """``AdapterConfig.options`` (Gemini's JSON-array form: ``{"sse": False}``)."""
+    key_option: str | None = None
+    """The option the emulator's key goes in instead of ``api_key`` (Vertex AI's bearer
+    ``access_token``)."""
 
+
+_VERTEX_PLACE = {"project": "rillet-conformance", "location": "us-central1"}
 
 BUILTIN_TARGETS: tuple[Target, ...] = (
     Target("openai", "openai", "openai"),
@@ -78,6 +83,18 @@ BUILTIN_TARGETS: tuple[Target, ...] = (
     Target("anthropic", "anthropic", "anthropic"),
     Target("gemini", "gemini", "gemini"),
     Target("gemini-json", "gemini", "gemini-json", {"sse": False}),
+    # The cloud platforms, one target per wire (a wire's cassettes are matched on the path):
+    # express mode and Azure's deployments paths are tested beside their adapters.
+    Target("vertex", "vertex", "vertex", _VERTEX_PLACE, key_option="access_token"),
+    Target(
+        "vertex-anthropic",
+        "vertex-anthropic",
+        "vertex-anthropic",
+        {**_VERTEX_PLACE, "location": "us-east5"},
+        key_option="access_token",
+    ),
+    Target("azure", "azure", "azure"),
+    Target("azure-responses", "azure-responses", "azure-responses"),
 )
 
 
@@ -206,13 +223,14 @@ async def observe(
     provider's own); ``server`` tells which requests reached it and how they ended."""
     seen = Observation()
     before = len(server.requests) if server is not None else 0
+    key, options = with_key(api_key, target.options, target.key_option)
     config = AdapterConfig(
         model=case.request_model,
-        api_key=api_key,
+        api_key=key,
         base_url=base_url,
         timeout=case.timeout,
         max_retries=case.max_retries,
-        options=dict(target.options),
+        options=options,
     )
     guard = (case.timeout.idle or 5.0) + TIMEOUT_SLACK + 0.5
     started = time.perf_counter()
@@ -290,6 +308,7 @@ async def run_case(
                 api_key=case.api_key or EMULATOR_KEY,
                 server=emulator,
                 emulator=emulator,
+                key_option=target.key_option,
             )
         return CaseResult.judged(target, case, seen, violations)
     emulator.reset()  # request ids and status sequences start afresh: cassettes stay the same

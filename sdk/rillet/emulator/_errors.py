@@ -120,10 +120,11 @@ _RESPONSES_CODES: dict[ErrorKind, tuple[str, str]] = {
 
 
 def family(wire: str) -> str:
-    """``openai`` (Chat and Responses), ``anthropic`` or ``gemini`` (SSE and JSON array)."""
-    if wire.startswith("openai"):
+    """``openai`` (Chat and Responses, on Azure too), ``anthropic`` (on Vertex too) or
+    ``gemini`` (SSE and JSON array, on Vertex too)."""
+    if wire.startswith(("openai", "azure")):
         return "openai"
-    if wire.startswith("gemini"):
+    if wire.startswith("gemini") or wire == "vertex":
         return "gemini"
     return "anthropic"
 

@@ -7,7 +7,9 @@
 Every wire format is served at its real path: ``/v1/chat/completions`` (OpenAI Chat),
 ``/v1/responses`` (OpenAI Responses), ``/v1/messages`` (Anthropic) and
 ``/v1beta/models/{model}:streamGenerateContent`` (Gemini: SSE with ``?alt=sse``, else the JSON
-array). The request's model (the body's ``model``, or Gemini's path) picks the scenario; an
+array); the cloud platforms' (Vertex AI's Gemini and Claude, Azure OpenAI's Chat and
+Responses) at theirs, with their own credentials (``_cloud_routes``). The request's model (the
+body's ``model``, or the path's) picks the scenario; an
 unknown model gets the provider's own 404 body. Keys are checked as the real APIs check them
 (OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
 Gemini: ``x-goog-api-key`` or ``?key=``), and a missing or wrong key gets the provider's own
@@ -30,6 +32,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from rillet.emulator import _errors
+from rillet.emulator._cloud_routes import CloudRoute, cloud_route
 from rillet.emulator._headers import provider_headers
 from rillet.emulator.render import content_offset, render
 from rillet.emulator.reply_server import Reply, ReplyServer
@@ -39,7 +42,16 @@ from rillet.emulator.scenarios import BUILTIN_SCENARIOS
 
 __all__ = ["PROVIDERS", "Emulator"]
 
-PROVIDERS = ("openai", "openai-responses", "anthropic", "gemini")
+PROVIDERS = (
+    "openai",
+    "openai-responses",
+    "anthropic",
+    "gemini",
+    "vertex",
+    "vertex-anthropic",
+    "azure",
+    "azure-responses",
+)
 """The built-in provider names the emulator speaks for (``base_url`` takes each)."""
 
 _PATHS = {
@@ -90,21 +102,27 @@ class Emulator(ReplyServer):
 
     def base_url(self, provider: str) -> str:
         """What to pass as ``LLMClient(base_url=...)``: with ``/v1`` for OpenAI's APIs, as the
-        official SDKs expect, and without it for Anthropic and Gemini."""
+        official SDKs expect, and without it for Anthropic, Gemini and the cloud platforms
+        (whose adapters put their own paths after the host)."""
         if provider not in (*PROVIDERS, "gemini-json"):
             raise ValueError(f"the emulator does not speak {provider!r}; it speaks {PROVIDERS}")
         return f"{self.url}/v1" if provider.startswith("openai") else self.url
 
     def reply_for(self, request: web.Request, body: bytes) -> Reply:
         wire, path_model = _route(request)
+        cloud = cloud_route(request) if wire is None else None  # Vertex AI, Azure OpenAI
+        if isinstance(cloud, Reply):
+            return cloud
+        if cloud is not None:
+            wire, path_model = cloud.wire, cloud.model
         if wire is None:
             if request.method == "GET" and request.path in ("", "/"):
                 return self._index()
             text = f"the emulator has no endpoint {request.method} {request.path}"
             return Reply(404, json.dumps({"error": text}).encode(), _JSON)
-        key_missing, key = _key(wire, request)
+        key_missing, key = cloud.key(request) if cloud else _key(wire, request)
         if key_missing or (self.api_key is not None and key != self.api_key):
-            status, error = _errors.auth_error(wire, None if key_missing else key)
+            status, error = _auth_error(cloud, wire, None if key_missing else key)
             return self._error_reply(wire, status, error)
         if wire == "anthropic" and not request.headers.get("anthropic-version"):
             return self._error_reply(wire, 400, _errors.version_missing())
@@ -112,6 +130,11 @@ class Emulator(ReplyServer):
             payload = json.loads(body or b"{}")
         except ValueError:
             return self._error_reply(wire, 400, _errors.http_error(wire, 400))
+        if cloud is not None:
+            refused = cloud.refusal(payload)
+            if refused is not None:
+                return self._error_reply(wire, 400, refused)
+            payload = cloud.as_wire_body(payload)
         model = path_model if path_model is not None else _body_model(payload)
         scenario = self.scenarios.get(model.removeprefix("models/"))
         if scenario is None:
@@ -122,7 +145,7 @@ class Emulator(ReplyServer):
         error_status = self._next_status(wire, scenario)
         if error_status is not None:
             return self._status_reply(wire, error_status, scenario)
-        if wire == "openai" and not _wants_usage(payload):
+        if wire in ("openai", "azure") and not _wants_usage(payload):
             scenario = replace(scenario, usage=None)  # OpenAI sends usage only when asked
         if wire.startswith("gemini") and _wants_streamed_arguments(payload):
             scenario = replace(scenario, streamed_arguments=True)
@@ -192,6 +215,10 @@ def _route(request: web.Request) -> tuple[str | None, str | None]:
             wire = "gemini" if request.query.get("alt") == "sse" else "gemini-json"
             return wire, model
     return None, None
+
+
+def _auth_error(cloud: CloudRoute | None, wire: str, key: str | None) -> tuple[int, bytes]:
+    return cloud.auth_error(key) if cloud is not None else _errors.auth_error(wire, key)
 
 
 def _key(wire: str, request: web.Request) -> tuple[bool, str]:

@@ -117,6 +117,10 @@ class LLMResponse(BaseModel):
     """
     The finish reason exactly as the provider sent it.
     """
+    provider_details: dict[str, Any] | None = None
+    """
+    What the provider said beyond the unified fields, from the stop chunk (Azure OpenAI's content filter verdicts); null when there is nothing.
+    """
     usage: stream_chunk_schema.Usage | None = None
     """
     Token usage, where the provider sent it.

@@ -334,6 +334,10 @@ class StopChunk(BaseModel):
     """
     The finish reason exactly as the provider sent it (null when it sent none).
     """
+    provider_details: dict[str, Any] | None = None
+    """
+    What the provider said beyond the unified fields, as it sent it: Azure OpenAI's content filter verdicts (prompt_filter_results; the content_filter_results of a filtered answer). Null when there is nothing.
+    """
     usage: Usage | None = None
     """
     Token usage, where the provider sent it.

@@ -4,7 +4,9 @@
 
 Wire formats (``WIRES``): ``openai`` (Chat Completions), ``openai-responses``, ``anthropic``
 (Messages), ``gemini`` (``streamGenerateContent?alt=sse``) and ``gemini-json`` (the same
-without ``alt=sse``: one JSON array). Each wire module builds the scenario's events; the
+without ``alt=sse``: one JSON array); the cloud platforms' ``vertex`` (Gemini's SSE),
+``vertex-anthropic`` (Anthropic's), ``azure`` (OpenAI Chat with Azure's content filter) and
+``azure-responses`` (OpenAI Responses). Each wire module builds the scenario's events; the
 event-level faults (a huge event, an in-stream error after N content events) are applied here,
 then the wire frames the events into bytes. Byte-level faults (stall, reset, drip, ...) are the
 server's: see ``rillet.emulator.server``.
@@ -13,9 +15,9 @@ server's: see ``rillet.emulator.server``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rillet.emulator.render import _anthropic, _gemini, _openai_chat, _openai_responses
+from rillet.emulator.render import _anthropic, _azure, _gemini, _openai_chat, _openai_responses
 from rillet.emulator.render._events import Event, cut_for_error, pad_first_content
 from rillet.emulator.scenario import Finish, Scenario, StreamError
 
@@ -30,7 +32,17 @@ __all__ = [
     "reported_usage",
 ]
 
-WIRES = ("openai", "openai-responses", "anthropic", "gemini", "gemini-json")
+WIRES = (
+    "openai",
+    "openai-responses",
+    "anthropic",
+    "gemini",
+    "gemini-json",
+    "vertex",
+    "vertex-anthropic",
+    "azure",
+    "azure-responses",
+)
 
 
 def _scenario_usage(scenario: Scenario) -> tuple[int, int] | None:
@@ -89,6 +101,12 @@ _WIRES: dict[str, _Wire] = {
         _gemini.RAW_FINISH,
     ),
 }
+# The cloud platforms: the same wires at other paths (``rillet.emulator._cloud_routes``); Azure
+# adds its content filter to OpenAI's chunks.
+_WIRES["vertex"] = _WIRES["gemini"]
+_WIRES["vertex-anthropic"] = _WIRES["anthropic"]
+_WIRES["azure"] = replace(_WIRES["openai"], events=_azure.events)
+_WIRES["azure-responses"] = _WIRES["openai-responses"]
 
 
 def _wire(wire: str) -> _Wire:

@@ -42,6 +42,10 @@ PROVIDER_RULES: Mapping[str, tuple[Rule, ...]] = {
     "anthropic": anthropic.RULES,
     "gemini": gemini.RULES,
     "gemini-json": gemini.RULES,
+    "vertex": gemini.RULES,
+    "vertex-anthropic": anthropic.RULES,
+    "azure": openai_chat.RULES,
+    "azure-responses": openai_responses.RULES,
 }
 """Each wire's documented rules, in the order they run."""
 

@@ -90,4 +90,13 @@ SCHEMA_RULES: Mapping[str, Rule] = {
         GenerateContentRequest, _gemini, protobuf_names=True
     ),
 }
+# The cloud platforms speak the same bodies (Claude on Vertex: once its path's model is put back
+# and its anthropic_version taken out, by the emulator's cloud routes).
+SCHEMA_RULES = {
+    **SCHEMA_RULES,
+    "vertex": SCHEMA_RULES["gemini"],
+    "vertex-anthropic": SCHEMA_RULES["anthropic"],
+    "azure": SCHEMA_RULES["openai"],
+    "azure-responses": SCHEMA_RULES["openai-responses"],
+}
 """Each wire's schema check, which ``BUILTIN_RULES`` runs before the provider's rules."""

@@ -65,6 +65,11 @@ class GeminiAdapter(HTTPAdapter):
         return f", sse={self.sse}"
 
     def url(self, request: LLMRequest) -> str:
+        path = f"/v1beta/models/{self.model_segment(request)}:streamGenerateContent"
+        return self.endpoint(path, "alt=sse" if self.sse else "")
+
+    def model_segment(self, request: LLMRequest) -> str:
+        """The request's model as one checked segment of the URL's path."""
         model = (request.model or "").removeprefix("models/")  # Google's resource name too
         if not _MODEL_NAME.fullmatch(model):
             # It goes into the URL's path: "/", "?", "%" or a dot segment would reach another
@@ -72,8 +77,7 @@ class GeminiAdapter(HTTPAdapter):
             raise ConfigurationError(
                 f"model {model!r} is not a Gemini model name (letters, digits, '.', '-', '_')"
             )
-        path = f"/v1beta/models/{model}:streamGenerateContent"
-        return self.endpoint(path, "alt=sse" if self.sse else "")
+        return model
 
     def headers(self, api_key: str) -> dict[str, str]:
         headers = {"x-goog-api-key": api_key}
@@ -82,7 +86,7 @@ class GeminiAdapter(HTTPAdapter):
         return headers
 
     def body(self, request: LLMRequest) -> GenerateContentRequest:
-        return build_body(request)
+        return build_body(request, provider=self.provider_name)
 
     def mapper(self, request: LLMRequest) -> GeminiMapper:
         return GeminiMapper(self.provider_name)

@@ -50,8 +50,10 @@ _Mode = Literal["AUTO", "NONE", "ANY"]
 _TOOL_CHOICE_MODES: dict[str, _Mode] = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 
 
-def build_body(request: LLMRequest) -> wire.GenerateContentRequest:
-    body: wire.GenerateContentRequest = {"contents": _contents(request)}
+def build_body(request: LLMRequest, *, provider: str = _PROVIDER) -> wire.GenerateContentRequest:
+    """The body for ``request``; thought signatures are sent back only from ``provider``'s
+    responses (``vertex`` speaks the same wire) or of unknown provider."""
+    body: wire.GenerateContentRequest = {"contents": _contents(request, provider)}
     system: list[wire.Part] = [
         {"text": m.content} for m in request.messages if isinstance(m, SystemMessage)
     ]
@@ -75,7 +77,7 @@ def _declaration(tool: ToolDefinition) -> wire.FunctionDeclaration:
     return declaration
 
 
-def _contents(request: LLMRequest) -> list[wire.Content]:
+def _contents(request: LLMRequest, provider: str) -> list[wire.Content]:
     contents: list[wire.Content] = []
     names: dict[str, str] = {}  # call id -> tool name, from the assistant turns so far
     results: list[wire.Part] | None = None  # the functionResponse parts being gathered
@@ -92,7 +94,7 @@ def _contents(request: LLMRequest) -> list[wire.Content]:
         elif isinstance(message, AssistantMessage):
             for call in message.tool_calls:
                 names[call.id] = call.name
-            contents.append({"role": "model", "parts": _model_parts(message)})
+            contents.append({"role": "model", "parts": _model_parts(message, provider)})
     return contents
 
 
@@ -118,7 +120,7 @@ def _part(part: TextPart | ImagePart | DocumentPart) -> wire.Part:
     return {"fileData": file_data}
 
 
-def _model_parts(message: AssistantMessage) -> list[wire.Part]:
+def _model_parts(message: AssistantMessage, provider: str) -> list[wire.Part]:
     parts: list[wire.Part] = []
     if not message.tool_calls:
         text: wire.Part = {"text": message.content}
@@ -126,7 +128,7 @@ def _model_parts(message: AssistantMessage) -> list[wire.Part]:
             (
                 block.signature
                 for block in message.reasoning
-                if block.signature and block.provider in (_PROVIDER, None)
+                if block.signature and block.provider in (provider, None)
             ),
             None,
         )

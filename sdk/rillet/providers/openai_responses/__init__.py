@@ -36,7 +36,7 @@ class OpenAIResponsesAdapter(HTTPAdapter):
         return {"authorization": f"Bearer {api_key}"}
 
     def body(self, request: LLMRequest) -> ResponseCreateRequest:
-        return build_body(request)
+        return build_body(request, provider=self.provider_name)
 
     def mapper(self, request: LLMRequest) -> ResponsesMapper:
         return ResponsesMapper(self.provider_name)

@@ -56,10 +56,12 @@ _InputItem = (
 _InputPart = wire.InputText | wire.InputImage | wire.InputFile
 
 
-def build_body(request: LLMRequest) -> wire.ResponseCreateRequest:
+def build_body(request: LLMRequest, *, provider: str = PROVIDER) -> wire.ResponseCreateRequest:
+    """The body for ``request``; reasoning goes back only from ``provider``'s responses
+    (``azure-responses`` speaks the same wire) or of unknown provider."""
     body: wire.ResponseCreateRequest = {
         "model": request.model or "",  # HTTPAdapter fills it in before a body is built
-        "input": _input(request),
+        "input": _input(request, provider),
         "stream": True,
         "store": False,
     }
@@ -81,7 +83,7 @@ def build_body(request: LLMRequest) -> wire.ResponseCreateRequest:
     return body
 
 
-def _input(request: LLMRequest) -> list[_InputItem]:
+def _input(request: LLMRequest, provider: str) -> list[_InputItem]:
     items: list[_InputItem] = []
     for message in request.messages:
         if isinstance(message, SystemMessage):
@@ -89,7 +91,7 @@ def _input(request: LLMRequest) -> list[_InputItem]:
         elif isinstance(message, UserMessage):
             items.append({"role": "user", "content": _user_content(message.content)})
         elif isinstance(message, AssistantMessage):
-            items.extend(_assistant_items(message))
+            items.extend(_assistant_items(message, provider))
         else:
             items.append(
                 {
@@ -128,11 +130,11 @@ def _file(part: DocumentPart) -> wire.InputFile:
     }
 
 
-def _assistant_items(message: AssistantMessage) -> list[_InputItem]:
+def _assistant_items(message: AssistantMessage, provider: str) -> list[_InputItem]:
     """Reasoning first, then the text, then the calls: the order the model produced them."""
     items: list[_InputItem] = []
     for block in message.reasoning:
-        if block.provider not in (PROVIDER, None) or not block.encrypted_content or not block.id:
+        if block.provider not in (provider, None) or not block.encrypted_content or not block.id:
             # another provider's signature, or an item the API cannot take back: stateless
             # (store: false) reasoning goes back whole, with its id, summary and encrypted content
             continue
