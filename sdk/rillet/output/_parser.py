@@ -26,19 +26,18 @@ regular expressions, so the Python loop runs once per token, not per character.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 __all__ = ["IncompleteJSON", "InvalidJSON", "JSONPath", "JSONStreamParser", "OutputEvent"]
 
 JSONPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class OutputEvent:
+class OutputEvent(NamedTuple):
     """One step of a streamed JSON value: ``path`` is where (``("items", 3, "name")``; ``()``
     for the whole value), ``value`` what arrived (see ``JSONStreamParser``), ``done`` whether
-    the value at ``path`` is now complete."""
+    the value at ``path`` is now complete. (A named tuple: one is made per token, and a tuple
+    costs a fraction of a frozen dataclass.)"""
 
     path: JSONPath
     value: Any
@@ -61,7 +60,6 @@ _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
 _STRING_RUN: Final = re.compile(r'[^"\\\x00-\x1f]*')
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _NUMBER_PREFIX: Final = re.compile(r"-|-?(?:0|[1-9][0-9]*)(?:\.|(?:\.[0-9]+)?[eE][-+]?)")
-_NUMBER_CHARS: Final = re.compile(r"[-+0-9.eE]*")
 _HEX4: Final = re.compile(r"[0-9a-fA-F]{4}")
 _LOW_PREFIX: Final = re.compile(r"(?:\\(?:u[0-9a-fA-F]{0,3})?)?")
 _ESCAPES: Final = {
@@ -75,10 +73,16 @@ _ESCAPES: Final = {
     "t": "\t",
 }
 _LITERALS: Final[dict[str, tuple[str, object]]] = {
-    "t": ("true", True),
-    "f": ("false", False),
-    "n": ("null", None),
+    "true": ("true", True),
+    "false": ("false", False),
+    "null": ("null", None),
 }
+_LITERAL_WORDS: Final = {"t": "true", "f": "false", "n": "null"}
+_TOKEN: Final = re.compile(
+    r'[ \t\n\r]*(?:(")([^"\\\x00-\x1f]*)(")?|([\[{])|([\]}])|(,)|(:)|([-0-9][-+0-9.eE]*)|([tfn][a-z]*)|)'
+)
+# _TOKEN's groups, by ``lastindex``
+_BODY, _CLOSE_QUOTE, _OPEN, _CLOSE, _COMMA, _COLON_TOKEN, _NUMBER_RUN = 2, 3, 4, 5, 6, 7, 8
 
 # What the innermost open container expects next.
 _VALUE, _KEY_OR_END, _KEY, _COLON, _COMMA_OR_END, _VALUE_OR_END, _END = range(7)
@@ -138,6 +142,14 @@ class JSONStreamParser:
 
     def feed(self, delta: str) -> list[OutputEvent]:
         """The events ``delta`` completes or extends; ``InvalidJSON`` if it breaks the grammar."""
+        if self._in_string and not self._held and not self._in_key:
+            run = _STRING_RUN.match(delta).end()  # type: ignore[union-attr]
+            if run == len(delta):  # the most common delta: more of the open string's text
+                if delta:
+                    self._pieces.append(delta)
+                    self._offset += run
+                    return [OutputEvent(tuple(self._keys), delta, False)]
+                return []
         events: list[OutputEvent] = []
         text = self._held + delta if self._held else delta
         self._held = ""
@@ -161,79 +173,103 @@ class JSONStreamParser:
     # -- the state machine -----------------------------------------------------------------
 
     def _parse(self, text: str, i: int, end: int, events: list[OutputEvent], final: bool) -> int:
-        """Consume ``text[i:end]``; return where the unconsumed rest (held back) starts."""
+        """Consume ``text[i:end]``; return where the unconsumed rest (held back) starts.
+
+        One match of ``_TOKEN`` skips the whitespace and reads the next token whole: a string
+        without escapes in one step, a number's or literal's characters, or one bracket,
+        comma or colon. A string with an escape, or cut by the end of the text, goes on in
+        ``_string``.
+        """
+        token = _TOKEN.match
         while i < end:
             if self._in_string:
                 i = self._string(text, i, end, events, final)
                 if self._in_string:
                     return i
                 continue
-            i = _WHITESPACE.match(text, i).end()  # type: ignore[union-attr]
-            if i >= end:
-                return i
-            char = text[i]
+            match = token(text, i)
+            kind = match.lastindex  # type: ignore[union-attr]
+            position = match.start(kind or 0)  # type: ignore[union-attr]
             expect = self._expect
-            if expect in (_VALUE, _VALUE_OR_END):
-                if char == "]" and expect == _VALUE_OR_END:
-                    i = self._close_container(i, events)
-                    continue
-                if char == '"':
-                    self._open_string(events, key=False)
-                    i += 1
-                elif char == "{" or char == "[":
-                    self._open_container({} if char == "{" else [], events)
-                    i += 1
-                elif char in _LITERALS:
-                    word, value = _LITERALS[char]
-                    if text.startswith(word, i):
-                        self._scalar(value, events)
-                        i += len(word)
-                    elif word.startswith(text[i:end]):
-                        if final:
-                            raise IncompleteJSON(f"the text ended inside {word}", self._offset + i)
-                        return i  # the literal's rest comes in a later delta
+            if kind is None:
+                i = match.end()  # type: ignore[union-attr]
+                if i >= end:
+                    return i
+                raise InvalidJSON(f"unexpected {text[i]!r}", self._offset + i)
+            if kind <= _CLOSE_QUOTE:  # a string
+                if expect in (_KEY_OR_END, _KEY):
+                    key = True
+                elif expect in (_VALUE, _VALUE_OR_END):
+                    key = False
+                else:
+                    quote = match.start(1)  # type: ignore[union-attr]
+                    raise InvalidJSON("unexpected string", self._offset + quote)
+                if kind == _CLOSE_QUOTE:
+                    body = match.group(_BODY)  # type: ignore[union-attr]
+                    if key:
+                        self._keys.append(body)
+                        self._expect = _COLON
                     else:
-                        raise InvalidJSON(f"expected {word}", self._offset + i)
-                elif char == "-" or "0" <= char <= "9":
-                    run = _NUMBER_CHARS.match(text, i).end()  # type: ignore[union-attr]
-                    if run == end and not final:
-                        return i  # the number may go on: hold it back
-                    match = _NUMBER.match(text, i, run)
-                    if match is None or match.end() != run:
-                        if final and run == end and _NUMBER_PREFIX.fullmatch(text, i, end):
-                            raise IncompleteJSON("the text ended inside a number", self._offset + i)
-                        raise InvalidJSON("invalid number", self._offset + i)
-                    number = text[i:run]
-                    self._scalar(_number(number, self._offset + i), events)
-                    i = run
+                        self._begin_value()
+                        self._store(body)
+                        events.append(OutputEvent(tuple(self._keys), body, True))
+                        self._after_value()
+                    i = match.end()  # type: ignore[union-attr]
+                else:  # an escape, or the end of the text: character by character
+                    self._open_string(events, key=key)
+                    i = match.start(1) + 1  # type: ignore[union-attr]
+            elif kind == _OPEN:
+                if expect not in (_VALUE, _VALUE_OR_END):
+                    raise InvalidJSON(f"unexpected {text[position]!r}", self._offset + position)
+                self._open_container({} if text[position] == "{" else [], events)
+                i = position + 1
+            elif kind == _CLOSE:
+                container = self._containers[-1] if self._containers else None
+                if isinstance(container, dict):
+                    fits = text[position] == "}" and expect in (_KEY_OR_END, _COMMA_OR_END)
                 else:
-                    raise InvalidJSON(f"unexpected {char!r}", self._offset + i)
-            elif expect == _COMMA_OR_END:
-                container = self._containers[-1]
-                if char == ",":
-                    self._expect = _KEY if isinstance(container, dict) else _VALUE
-                    i += 1
-                elif char == ("}" if isinstance(container, dict) else "]"):
-                    i = self._close_container(i, events)
-                else:
-                    raise InvalidJSON(
-                        f"expected ',' or a closing bracket, not {char!r}", self._offset + i
-                    )
-            elif expect in (_KEY_OR_END, _KEY):
-                if char == '"':
-                    self._open_string(events, key=True)
-                    i += 1
-                elif char == "}" and expect == _KEY_OR_END:
-                    i = self._close_container(i, events)
-                else:
-                    raise InvalidJSON(f"expected a key, not {char!r}", self._offset + i)
-            elif expect == _COLON:
-                if char != ":":
-                    raise InvalidJSON(f"expected ':', not {char!r}", self._offset + i)
+                    fits = text[position] == "]" and expect in (_VALUE_OR_END, _COMMA_OR_END)
+                if container is None or not fits:
+                    raise InvalidJSON(f"unexpected {text[position]!r}", self._offset + position)
+                i = self._close_container(position, events)
+            elif kind == _COMMA:
+                if expect != _COMMA_OR_END:
+                    raise InvalidJSON("unexpected ','", self._offset + position)
+                self._expect = _KEY if isinstance(self._containers[-1], dict) else _VALUE
+                i = position + 1
+            elif kind == _COLON_TOKEN:
+                if expect != _COLON:
+                    raise InvalidJSON("unexpected ':'", self._offset + position)
                 self._expect = _VALUE
-                i += 1
-            else:  # _END
-                raise InvalidJSON(f"unexpected {char!r} after the value", self._offset + i)
+                i = position + 1
+            else:  # a number or a literal: its characters up to the first that cannot go on
+                if expect not in (_VALUE, _VALUE_OR_END):
+                    raise InvalidJSON(f"unexpected {text[position]!r}", self._offset + position)
+                run_end = match.end()  # type: ignore[union-attr]
+                run = text[position:run_end]
+                if kind == _NUMBER_RUN:
+                    if run_end == end and not final:
+                        return position  # the number may go on: hold it back
+                    if _NUMBER.fullmatch(run) is None:
+                        if final and run_end == end and _NUMBER_PREFIX.fullmatch(run):
+                            raise IncompleteJSON(
+                                "the text ended inside a number", self._offset + position
+                            )
+                        raise InvalidJSON("invalid number", self._offset + position)
+                    self._scalar(_number(run, self._offset + position), events)
+                else:
+                    literal = _LITERALS.get(run)
+                    if literal is None:
+                        word = _LITERAL_WORDS[run[0]]
+                        if run_end == end and word.startswith(run):
+                            if final:
+                                raise IncompleteJSON(
+                                    f"the text ended inside {word}", self._offset + position
+                                )
+                            return position  # the literal's rest comes in a later delta
+                        raise InvalidJSON(f"expected {word}", self._offset + position)
+                    self._scalar(literal[1], events)
+                i = run_end
         return i
 
     def _string(self, text: str, i: int, end: int, events: list[OutputEvent], final: bool) -> int:
