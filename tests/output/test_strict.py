@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pytest
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field
 
 from rillet import ConfigurationError
-from rillet.output._strict import WRAPPER_KEY, strict_schema
+from rillet.output._restore import drop_forced_nulls
+from rillet.output._strict import strict_schema
 
 
 class Item(BaseModel):
@@ -39,7 +40,7 @@ def _objects(node: Any) -> list[dict[str, Any]]:
 
 
 def test_every_object_is_closed_and_lists_every_property_as_required() -> None:
-    sent = strict_schema(Order.model_json_schema()).schema
+    sent = strict_schema(Order.model_json_schema())
     objects = _objects(sent)
     assert len(objects) == 2  # Order and Item
     for node in objects:
@@ -48,8 +49,8 @@ def test_every_object_is_closed_and_lists_every_property_as_required() -> None:
 
 
 def test_an_optional_property_is_nullable_and_its_null_gives_the_default() -> None:
-    strict = strict_schema(Order.model_json_schema())
-    item = strict.schema["$defs"]["Item"]["properties"]
+    schema = Order.model_json_schema()
+    item = strict_schema(schema)["$defs"]["Item"]["properties"]
     assert {"type": "null"} in item["qty"]["anyOf"]
     sent = {
         "items": [{"name": "a", "qty": None, "note": None}],
@@ -57,25 +58,15 @@ def test_an_optional_property_is_nullable_and_its_null_gives_the_default() -> No
         "best": {"name": "b", "qty": 3, "note": None},
         "kind": None,
     }
-    order = Order.model_validate(strict.restore(sent))
+    order = Order.model_validate(drop_forced_nulls(sent, schema))
     assert order == Order(items=[Item(name="a")], best=Item(name="b", qty=3))
     # A property that allowed null before keeps the model's null.
     assert "note" in order.items[0].model_fields_set
 
 
-def test_a_root_that_is_not_an_object_is_wrapped_and_unwrapped() -> None:
-    strict = strict_schema(TypeAdapter(list[Item]).json_schema())
-    assert strict.wrapped
-    assert strict.schema["required"] == [WRAPPER_KEY]
-    assert "$defs" in strict.schema  # refs still resolve from the new root
-    value = strict.restore({WRAPPER_KEY: [{"name": "z", "qty": None, "note": None}]})
-    assert TypeAdapter(list[Item]).validate_python(value) == [Item(name="z")]
-
-
-def test_an_object_root_is_not_wrapped() -> None:
-    strict = strict_schema(Item.model_json_schema())
-    assert not strict.wrapped
-    assert strict.restore({"name": "x", "qty": None, "note": None}) == {"name": "x", "note": None}
+def test_a_root_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="object at the root"):
+        strict_schema({"type": "array", "items": {"type": "string"}})
 
 
 class Tagged(BaseModel):
@@ -93,7 +84,7 @@ class Unique(BaseModel):
         (Unique.model_json_schema(), "'uniqueItems'"),
         ({"type": "object", "properties": {"a": {"not": {"type": "string"}}}}, "'not'"),
         ({"type": "object", "patternProperties": {"^x": {}}}, "'patternProperties'"),
-        ({"allOf": [{"type": "object"}, {"type": "object"}]}, "'allOf'"),
+        ({"type": "object", "allOf": [{"type": "object"}, {"type": "object"}]}, "'allOf'"),
     ],
 )
 def test_what_strict_mode_cannot_express_is_refused_by_name(
@@ -111,11 +102,19 @@ def test_a_ref_with_siblings_is_inlined_and_the_caller_schema_is_untouched() -> 
         "$defs": {"P": {"type": "object", "properties": {"x": {"type": "integer"}}}},
     }
     before = repr(schema)
-    sent = strict_schema(schema).schema
+    sent = strict_schema(schema)
     assert sent["properties"]["p"]["description"] == "the p"
     assert sent["properties"]["p"]["properties"] == {
         "x": {"anyOf": [{"type": "integer"}, {"type": "null"}]}
     }
     assert "$ref" not in sent["properties"]["p"]
     assert repr(schema) == before
-    assert strict_schema(schema).restore({"p": {"x": None}}) == {"p": {}}
+    assert drop_forced_nulls({"p": {"x": None}}, schema) == {"p": {}}
+
+
+def test_nulls_a_schema_allows_stay() -> None:
+    schema = Item.model_json_schema()
+    assert drop_forced_nulls({"name": None, "note": None, "qty": None}, schema) == {
+        "name": None,  # required: a null here is the model's error, left for validation
+        "note": None,
+    }
