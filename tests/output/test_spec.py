@@ -86,3 +86,16 @@ def test_what_pydantic_cannot_validate_is_a_configuration_error() -> None:
         OutputSpec(object())  # type: ignore[call-overload]
     with pytest.raises(ConfigurationError, match="output_mode"):
         OutputSpec(Item, mode="fast")  # type: ignore[call-overload]
+
+
+def test_an_adapter_that_does_not_map_output_refuses_it() -> None:
+    from rillet.protocol import LLMRequest
+    from rillet.providers.openai_chat import OpenAIChatAdapter
+
+    class NoNativeOutput(OpenAIChatAdapter):
+        native_output = False
+
+    adapter = NoNativeOutput(api_key="sk-test", model="m")
+    request = LLMRequest(messages=[], output=OutputSpec(Item).format)
+    with pytest.raises(ConfigurationError, match="structured output"):
+        adapter.encode(request)
