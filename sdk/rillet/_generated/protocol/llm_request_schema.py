@@ -197,7 +197,7 @@ class OutputFormat(BaseModel):
     """
     Ask the provider to enforce the schema (OpenAI strict: the schema is brought to its strict subset, and one it cannot express is a ConfigurationError).
     """
-    mode: OutputMode = "auto"
+    mode: OutputMode = OutputMode.auto
     wrapped: bool = False
     """
     The caller's schema had a root that is not an object: the output is the property value of the object sent.
