@@ -120,8 +120,8 @@ class JSONStreamParser:
 
     @property
     def started(self) -> bool:
-        """Whether any value has begun."""
-        return self._root_set or self._in_string
+        """Whether any value has begun (a number or literal held back counts)."""
+        return self._root_set or self._in_string or bool(self._held)
 
     @property
     def complete(self) -> bool:
