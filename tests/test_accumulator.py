@@ -500,3 +500,28 @@ def test_compact_keeps_text_and_reasoning_about_one_string_per_run() -> None:
     assert (len(accumulator._text), len(accumulator._reasoning)) == (2, 2)
     assert accumulator.snapshot().text == "".join(str(i % 7) for i in range(2 * _PACK))
     assert accumulator.snapshot().reasoning == "".join(str(i % 5) for i in range(2 * _PACK))
+
+
+def test_partial_arguments_follow_every_delta_and_never_show_half_a_number() -> None:
+    raw = '{"city": "Par\\u00eds", "days": [1, 22], "temp": -3.5e1, "ok": true}'
+    accumulator = ResponseAccumulator()
+    accumulator.add(ToolCallStartChunk(index=0, id="a", name="f"))
+    seen: list[dict[str, Any] | None] = []
+    for char in raw:
+        accumulator.add(ToolCallChunk(index=0, arguments_delta=char))
+        value = accumulator.partial_arguments(0)
+        seen.append(None if value is None else json.loads(json.dumps(value)))
+    assert seen[-1] == {"city": "Par\u00eds", "days": [1, 22], "temp": -35.0, "ok": True}
+    temps = [value.get("temp") for value in seen if value is not None and "temp" in value]
+    assert set(temps) == {-35.0}  # never -3, -3.5 or -3.5e: held back until whole
+    days = [value["days"] for value in seen if value is not None and "days" in value]
+    assert [1, 2] not in days  # 22 is not shown as 2 first
+
+
+def test_partial_arguments_that_stop_being_json_are_none() -> None:
+    accumulator = ResponseAccumulator()
+    accumulator.add(ToolCallStartChunk(index=0, id="a", name="f"))
+    accumulator.add(ToolCallChunk(index=0, arguments_delta='{"a": 1'))
+    assert accumulator.partial_arguments(0) == {}
+    accumulator.add(ToolCallChunk(index=0, arguments_delta="}}"))
+    assert accumulator.partial_arguments(0) is None

@@ -44,7 +44,8 @@ def _client(provider: str, url: str, **arguments: Any) -> LLMClient:
 
 async def _call(client: LLMClient, *args: Any, **kwargs: Any) -> LLMResponse:
     async with client:
-        return await client.call(*args, **kwargs)
+        response: LLMResponse = await client.call(*args, **kwargs)
+        return response
 
 
 def _host(url: str) -> str:

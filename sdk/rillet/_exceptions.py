@@ -34,7 +34,11 @@
     │   ├── HTTPProtocolError        bytes that are not HTTP/1.1: a bad chunk-size line, an
     │   │                            over-long header, a body its Content-Encoding cannot decode
     │   └── EventTooLargeError       one event exceeded ``max_event_bytes``
-    └── InvalidToolArgumentsError    a tool call's final arguments are not a JSON object
+    ├── InvalidToolArgumentsError    a tool call's final arguments are not a JSON object
+    ├── OutputValidationError        the structured output is not JSON that fits its type:
+    │                                ``raw_text`` as received, ``errors`` saying what failed
+    └── OutputRefusedError           the model refused to give the structured output:
+                                     ``refusal`` holds its words
 
 Every error keeps what arrived before it in ``partial`` (an ``LLMResponse`` or None), says
 whether sending the same request again may succeed in ``retryable``, and names its kind in
@@ -71,6 +75,8 @@ __all__ = [
     "MalformedStreamError",
     "MissingAPIKeyError",
     "NotFoundError",
+    "OutputRefusedError",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
     "ProviderStreamError",
@@ -385,3 +391,35 @@ class InvalidToolArgumentsError(RilletError):
         self.tool_call_id = tool_call_id
         self.index = index
         self.invalid_calls = tuple(invalid_calls)
+
+
+class OutputValidationError(RilletError):
+    """The structured output is not JSON that fits the type asked for (``output=``): the text
+    is invalid or cut short, or its value fails validation. ``raw_text`` is the output text
+    exactly as received; ``errors`` lists what failed, as pydantic reports it (one entry with
+    the JSON syntax error when the text is not JSON)."""
+
+    code = "invalid_output"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw_text: str,
+        errors: Sequence[Mapping[str, Any]] = (),
+        partial: LLMResponse | None = None,
+    ) -> None:
+        super().__init__(message, partial=partial, retryable=False)
+        self.raw_text = raw_text
+        self.errors = [dict(error) for error in errors]
+
+
+class OutputRefusedError(RilletError):
+    """The model refused to give the structured output (OpenAI's ``refusal``, Anthropic's
+    ``refusal`` stop): ``refusal`` holds its words (empty when it said none)."""
+
+    code = "output_refused"
+
+    def __init__(self, message: str, *, refusal: str, partial: LLMResponse | None = None) -> None:
+        super().__init__(message, partial=partial, retryable=False)
+        self.refusal = refusal

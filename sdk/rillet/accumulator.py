@@ -17,12 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic_core import from_json
-
 from rillet._exceptions import InvalidToolArgumentsError, RilletError
 from rillet._ids import new_tool_call_id
 from rillet._tool_arguments import InvalidToolCall, invalid_arguments_error, parse_tool_arguments
 from rillet.errors import error_from_chunk
+from rillet.output._parser import InvalidJSON, JSONStreamParser
 from rillet.protocol import (
     ContentChunk,
     ErrorChunk,
@@ -86,6 +85,9 @@ class _ToolCallState:
     ended: bool = False
     invalid: str | None = None
     """Why the complete arguments break ``parse_tool_arguments``'s rule, if they do."""
+    parser: JSONStreamParser | None = None
+    """The arguments read as they arrive, from the first ``partial_arguments`` on."""
+    unparsable: bool = False
 
     def raw(self) -> str:
         return _joined(self.fragments)
@@ -103,6 +105,15 @@ class _ToolCallState:
         except InvalidToolArgumentsError as error:
             self.arguments = None
             self.invalid = error.message
+
+
+def _feed(state: _ToolCallState, text: str) -> None:
+    if state.parser is None or state.unparsable:
+        return
+    try:
+        state.parser.feed(text)
+    except InvalidJSON:
+        state.unparsable = True
 
 
 @dataclass
@@ -228,6 +239,8 @@ class ResponseAccumulator:
             self._call_ids[state.id] = index
             self._last_call = state
         state.fragments.append(chunk.arguments_delta)
+        if state.parser is not None:
+            _feed(state, chunk.arguments_delta)
         if chunk.index is None:
             chunk = chunk.model_copy(update={"index": state.index})
         return chunk
@@ -324,19 +337,24 @@ class ResponseAccumulator:
         )
 
     def partial_arguments(self, index: int) -> dict[str, Any] | None:
-        """The arguments of call ``index`` parsed so far, for live UIs (computed on demand)."""
+        """The arguments of call ``index`` so far, for live UIs: fields not yet seen are
+        absent, a string shows the text received, a number shows once whole. ``None`` when the
+        text so far is no JSON object. The first call reads the text received once; from then
+        on each delta is read as it arrives, so asking after every delta costs the delta, not
+        the whole text. The value is grown in place: copy it to keep a snapshot."""
         state = self._calls.get(index)
         if state is None:
             return None
         if state.arguments is not None:
             return state.arguments
-        raw = state.raw()
-        if not raw.strip():  # no arguments yet, or none at all (the rule of the final ones)
-            return {}
-        try:
-            value = from_json(raw, allow_partial="trailing-strings")
-        except ValueError:
+        if state.parser is None:
+            state.parser = JSONStreamParser()
+            _feed(state, state.raw())
+        if state.unparsable:
             return None
+        if not state.parser.started:  # no arguments yet, or none at all (the final rule)
+            return {}
+        value = state.parser.value
         return value if isinstance(value, dict) else None
 
     def failure(self) -> RilletError | None:

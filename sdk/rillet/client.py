@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import Unpack
@@ -19,9 +19,17 @@ from rillet._request_options import (
     merge_options,
 )
 from rillet.adapter import CallSettings, ProviderAdapter, as_provider_adapter
+from rillet.output._spec import OutputModeName, OutputSpec
+from rillet.output._stream import (
+    StructuredResponse,
+    StructuredStream,
+    tool_output_batches,
+    tool_output_request,
+)
 from rillet.protocol import (
     LLMRequest,
     LLMResponse,
+    StreamChunk,
     ToolDefinition,
     parse_messages,
 )
@@ -34,6 +42,7 @@ from rillet.timeout import Timeout
 __all__ = ["LLMClient", "MessagesInput", "RequestOptions", "ToolsInput"]
 
 _TOOLS: TypeAdapter[list[ToolDefinition]] = TypeAdapter(list[ToolDefinition])
+T = TypeVar("T")
 
 
 class LLMClient(AsyncClosing):
@@ -169,10 +178,62 @@ class LLMClient(AsyncClosing):
         except ValidationError as error:
             raise invalid_argument(error) from error
 
+    @overload
     def stream(
         self,
         messages: MessagesInput | LLMRequest,
         *,
+        output: type[T],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        keep_frames: bool | None = None,
+        keep_text: bool | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> StructuredStream[T]: ...
+
+    @overload
+    def stream(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: Mapping[str, Any],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        keep_frames: bool | None = None,
+        keep_text: bool | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> StructuredStream[dict[str, Any]]: ...
+
+    @overload
+    def stream(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        keep_frames: bool | None = None,
+        keep_text: bool | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> StreamingLLMResponse: ...
+
+    def stream(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: type[Any] | Mapping[str, Any] | None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         keep_frames: bool | None = None,
@@ -188,6 +249,14 @@ class LLMClient(AsyncClosing):
         ``keep_frames=False``: the transport keeps no history of wire frames (errors then
         carry none). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
         text (tool calls, usage and the rest are still kept). None: the client's setting.
+
+        ``output``: a pydantic model class, any type a pydantic ``TypeAdapter`` takes, or a
+        JSON Schema: the answer is asked for as JSON that fits it, and the stream is a
+        ``StructuredStream`` (typed partial values as they arrive, the validated value at the
+        end). ``output_mode``: ``native`` (the provider's structured-output form), ``tool``
+        (one forced tool whose arguments are the output) or ``auto`` (native where the adapter
+        has it). ``output_name`` names the schema (default: the type's name);
+        ``output_strict=False`` asks the provider not to enforce it.
         """
         if isinstance(messages, LLMRequest):
             check_option_names(request_fields)
@@ -203,23 +272,112 @@ class LLMClient(AsyncClosing):
             keep_frames=self._keep_frames if keep_frames is None else keep_frames,
         )
         keep = self._keep_text if keep_text is None else keep_text
+        if output is not None:
+            return self._structured(
+                request,
+                OutputSpec(output, name=output_name, strict=output_strict, mode=output_mode),
+                settings,
+                keep,
+            )
         batches = self._adapter.stream_batches(request, settings)
         telemetry = _telemetry.chat
         if telemetry is not None:
             return telemetry.stream(self._adapter, request, batches, keep)
         return StreamingLLMResponse(batches=batches, keep_text=keep)
 
+    def _structured(
+        self, request: LLMRequest, spec: OutputSpec[T], settings: CallSettings, keep_text: bool
+    ) -> StructuredStream[T]:
+        if not keep_text:
+            raise ConfigurationError(
+                "output= needs the response's text: keep_text=False cannot be used with it"
+            )
+        if request.output is not None and request.output != spec.format:
+            raise ConfigurationError(
+                "output is set both by the LLMRequest and as output=: give it once"
+            )
+        request = request.model_copy(update={"output": spec.format})
+        native = bool(getattr(self._adapter, "native_output", False))
+        if spec.format.mode.value == "native" and not native:
+            raise ConfigurationError(
+                f"{self._adapter.provider} has no native structured output: use "
+                "output_mode='tool' or 'auto'"
+            )
+        batches: AsyncIterator[Sequence[StreamChunk]]
+        if spec.format.mode.value == "tool" or not native:
+            request = tool_output_request(request)
+            batches = tool_output_batches(
+                self._adapter.stream_batches(request, settings), spec.name
+            )
+        else:
+            batches = self._adapter.stream_batches(request, settings)
+        return StructuredStream(spec, batches=batches)
+
+    @overload
     async def call(
         self,
         messages: MessagesInput | LLMRequest,
         *,
+        output: type[T],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> StructuredResponse[T]: ...
+
+    @overload
+    async def call(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: Mapping[str, Any],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> StructuredResponse[dict[str, Any]]: ...
+
+    @overload
+    async def call(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> LLMResponse: ...
+
+    async def call(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: type[Any] | Mapping[str, Any] | None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> LLMResponse:
-        """The whole response at once (streamed underneath)."""
+        """The whole response at once (streamed underneath); with ``output``, a
+        ``StructuredResponse`` whose ``output`` is the validated value (see ``stream``)."""
         async with self.stream(
-            messages, timeout=timeout, max_retries=max_retries, **request_fields
+            messages,
+            output=output,
+            output_mode=output_mode,
+            output_name=output_name,
+            output_strict=output_strict,
+            timeout=timeout,
+            max_retries=max_retries,
+            **request_fields,
         ) as stream:
             return await stream.get_response()
 

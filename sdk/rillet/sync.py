@@ -354,16 +354,18 @@ class SyncLLMClient:
         The arguments are those of ``LLMClient.stream``; the request goes out at the first
         ``next``.
         """
-        stream = self._runner.call(
-            self._client.stream,
-            messages,
-            timeout=timeout,
-            max_retries=max_retries,
-            keep_frames=keep_frames,
-            keep_text=keep_text,
-            **request_fields,
-        )
-        return SyncStream(stream, self)
+
+        def open_stream() -> StreamingLLMResponse:
+            return self._client.stream(
+                messages,
+                timeout=timeout,
+                max_retries=max_retries,
+                keep_frames=keep_frames,
+                keep_text=keep_text,
+                **request_fields,
+            )
+
+        return SyncStream(self._runner.call(open_stream), self)
 
     def call(
         self,

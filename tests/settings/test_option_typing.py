@@ -23,11 +23,11 @@ _REQUEST = LLMRequest(messages=[UserMessage(role="user", content="hi")])
 async def test_a_misspelt_option_is_caught_by_mypy_and_at_run_time() -> None:
     client = LLMClient(MockAdapter("ok"), model="m")
     with pytest.raises(ConfigurationError, match="max_token"):
-        client.stream("hi", max_token=5)  # type: ignore[call-arg]
+        client.stream("hi", max_token=5)  # type: ignore[call-overload]
     with pytest.raises(ConfigurationError, match="max_token"):
-        await client.call(_REQUEST, max_token=5)  # type: ignore[call-arg]
+        await client.call(_REQUEST, max_token=5)  # type: ignore[call-overload]
     with pytest.raises(ConfigurationError, match="max_tokens"):
-        await client.call("hi", max_tokens="many")  # type: ignore[arg-type]
+        await client.call("hi", max_tokens="many")  # type: ignore[call-overload]
     with pytest.raises(ConfigurationError, match="temprature"):
         client.build_request("hi", temprature=0.5)  # type: ignore[call-arg]
 

@@ -46,6 +46,9 @@ class HTTPAdapter:
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str]
     error_types: ClassVar[ErrorTypes] = NO_ERROR_TYPES
+    native_output: ClassVar[bool] = False
+    """Whether ``body`` maps ``LLMRequest.output`` to the provider's structured-output form.
+    Until it does, a request asking for one is a ``ConfigurationError``, never dropped."""
     requires_api_key: ClassVar[bool] = True
     """False where credentials may come another way (AWS credentials, a token callable): a
     missing key is then the subclass's to judge, and ``authorize`` adds what it chose."""
@@ -186,6 +189,11 @@ class HTTPAdapter:
         """The request body as JSON bytes, ``provider_options`` merged last and deep (objects
         key by key, anything else replaces), then ``model_rules`` applied. A value JSON cannot
         carry (NaN, infinity, an object) is a ``ConfigurationError`` naming its place."""
+        if request.output is not None and not self.native_output:
+            raise ConfigurationError(
+                f"{self.provider_name} cannot send structured output natively (output=); "
+                "ask for output_mode='tool'"
+            )
         body = self.model_rules(deep_merge(self.body(request), request.provider_options))
         try:
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -162,6 +162,48 @@ class ReasoningOptions(BaseModel):
     """
 
 
+class OutputMode(str, Enum):
+    """
+    How structured output is asked for. native: the provider's structured-output form; tool: one forced tool whose arguments are the output; auto: native where the adapter has it, else tool.
+    """
+
+    auto = "auto"
+    native = "native"
+    tool = "tool"
+
+
+class OutputFormat(BaseModel):
+    """
+    Structured output: the JSON Schema the answer must fit, built by the client from output=X (a pydantic model, any type a pydantic TypeAdapter takes, or a JSON Schema). OpenAI Chat response_format and Responses text.format (json_schema, strict), Anthropic output_config.format, Gemini responseMimeType application/json with responseJsonSchema; or one forced tool named name whose arguments are the output.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+    )
+    name: Annotated[str, Field(pattern="^[A-Za-z0-9_-]{1,64}$")]
+    """
+    The schema's name (OpenAI json_schema.name; the tool's name in tool mode).
+    """
+    json_schema: dict[str, Any]
+    """
+    The JSON Schema the output must fit. Its root is an object: a root of another kind is wrapped as the property value, and wrapped is true.
+    """
+    description: str | None = None
+    """
+    What the output is for (OpenAI json_schema.description; the tool's description in tool mode).
+    """
+    strict: bool = True
+    """
+    Ask the provider to enforce the schema (OpenAI strict: the schema is brought to its strict subset, and one it cannot express is a ConfigurationError).
+    """
+    mode: OutputMode = OutputMode.auto
+    wrapped: bool = False
+    """
+    The caller's schema had a root that is not an object: the output is the property value of the object sent.
+    """
+
+
 class AssistantMessage(BaseModel):
     """
     An earlier model turn: its text, its reasoning blocks (signatures kept) and its tool calls.
@@ -241,6 +283,10 @@ class LLMRequest(BaseModel):
     reasoning: ReasoningOptions | None = None
     """
     Ask for thinking, where the model supports it.
+    """
+    output: OutputFormat | None = None
+    """
+    Ask for output as JSON that fits a schema (structured output); each adapter maps it to its provider's native form, or to one forced tool whose arguments are the output.
     """
     provider_options: dict[str, Any] = {}
     """

@@ -59,6 +59,8 @@ class ErrorCode(str, Enum):
     provider = "provider"
     malformed_stream = "malformed_stream"
     invalid_tool_arguments = "invalid_tool_arguments"
+    invalid_output = "invalid_output"
+    output_refused = "output_refused"
     unknown = "unknown"
 
 

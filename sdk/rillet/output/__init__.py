@@ -1,0 +1,1 @@
+"""Structured output: JSON text streamed as typed partial values."""
