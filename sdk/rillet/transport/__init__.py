@@ -24,7 +24,12 @@ from rillet._deprecation import renamed_attributes
 from rillet._redact import redact_headers, redact_url
 from rillet._response_metadata import ResponseMetadata
 from rillet.timeout import Timeout
-from rillet.transport._eventstream import ERROR_PREFIX, EXCEPTION_PREFIX, EventStreamDecoder
+from rillet.transport._eventstream import (
+    ERROR_PREFIX,
+    EVENT_STREAM_CONTENT_TYPE,
+    EXCEPTION_PREFIX,
+    EventStreamDecoder,
+)
 from rillet.transport._frame import Frame
 from rillet.transport._http import HTTPTransport
 from rillet.transport._json_array import JSONArrayDecoder
@@ -35,6 +40,7 @@ from rillet.transport._stream import FrameStream
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
     "ERROR_PREFIX",
+    "EVENT_STREAM_CONTENT_TYPE",
     "EXCEPTION_PREFIX",
     "ClientSession",
     "EventStreamDecoder",
