@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import quote, unquote, urlsplit
 
 __all__ = [
     "ALGORITHM",
+    "TIME_FORMAT",
     "UNSIGNED_HEADERS",
     "AWSCredentials",
     "canonical_request",
@@ -119,13 +120,17 @@ def sign_headers(
 
 
 def canonical_request(
-    method: str, url: str, headers: Mapping[str, str], body: bytes
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    body: bytes,
 ) -> tuple[str, str]:
     """The signed header names (``;``-joined) and the canonical request of ``url`` with every
-    one of ``headers`` that is signed (``host`` from the URL unless among them)."""
+    one of ``headers`` that is signed (``host`` from the URL unless among them); a name
+    repeated (as pairs) has its values joined with commas."""
     parts = urlsplit(url)
     values: dict[str, list[str]] = {}
-    for name, value in headers.items():
+    for name, value in headers.items() if isinstance(headers, Mapping) else headers:
         lname = name.lower().strip()
         if lname not in UNSIGNED_HEADERS:
             values.setdefault(lname, []).append(" ".join(value.split()))
