@@ -17,7 +17,8 @@ from rillet.providers.bedrock._sigv4 import (
     host_of,
     sign_headers,
 )
-from tests.auth._botocore_oracle import botocore_converse_stream_request, botocore_signed
+
+from ._botocore_oracle import botocore_converse_stream_request, botocore_signed
 
 KEY_ID = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
