@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -11,21 +10,27 @@ from rillet._exceptions import ConfigurationError
 from rillet._generated.wire_dicts.bedrock_request_schema import ConverseStreamRequest
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
+from rillet.providers.bedrock._auth import BedrockAuth, resolve_region
+from rillet.providers.bedrock._credentials import CredentialSource
 from rillet.providers.bedrock._errors import ERROR_TYPES
 from rillet.providers.bedrock._mapper import BedrockMapper
 from rillet.providers.bedrock._request import build_body
+from rillet.providers.bedrock._sigv4 import AWSCredentials
 from rillet.transport import EVENT_STREAM_CONTENT_TYPE
 
-__all__ = ["BedrockAdapter"]
+__all__ = ["AWSCredentials", "BedrockAdapter", "CredentialSource"]
 
 
 class BedrockAdapter(HTTPAdapter):
     """``POST {base_url}/model/{model}/converse-stream``, the model id percent-encoded (ids hold
     ``:``, ARNs ``/``); ``base_url`` defaults to ``https://bedrock-runtime.{region}.amazonaws.com``.
 
-    ``region`` (else ``AWS_REGION``, ``AWS_DEFAULT_REGION``) picks the endpoint. A Bedrock API
-    key (``api_key`` or ``AWS_BEARER_TOKEN_BEDROCK``) goes as ``Authorization: Bearer``.
-    ``profile`` and ``credentials`` are for AWS credentials. Every other keyword is the
+    ``region`` (else ``AWS_REGION``, ``AWS_DEFAULT_REGION``) picks the endpoint and signs the
+    request. A Bedrock API key (``api_key``, else ``AWS_BEARER_TOKEN_BEDROCK`` unless
+    ``credentials`` or ``profile`` is given) goes as ``Authorization: Bearer``; otherwise each
+    request is signed with SigV4 over its exact bytes, with ``credentials`` (``AWSCredentials``
+    or a ``CredentialSource``), the ``profile``'s, or those the environment gives (see
+    ``_credentials``), looked up when the first request is sent. Every other keyword is the
     ``HTTPAdapter``'s (``headers=`` still overrides any header set here).
     """
 
@@ -40,13 +45,25 @@ class BedrockAdapter(HTTPAdapter):
         *,
         region: str | None = None,
         profile: str | None = None,
-        credentials: Any = None,
+        credentials: AWSCredentials | CredentialSource | None = None,
         **options: Any,
     ) -> None:
-        self.region = _resolve_region(region) if options.get("base_url") is None else region
+        # The default endpoint needs the region; a base_url of one's own (a proxy, the
+        # emulator) needs it only to sign, and a bearer key not even then.
+        if region or options.get("base_url") is None:
+            self.region: str | None = resolve_region(region)
+        else:
+            self.region = _region_from_environment()
         super().__init__(**options)
-        self._profile = profile
-        self._credentials = credentials
+        given_key = options.get("api_key")
+        # AWS credentials asked for by name win over a key found in the environment.
+        key = given_key or (self._api_key if credentials is None and profile is None else None)
+        if not key and self.region is None:
+            self.region = resolve_region(None)  # raises: a signature is made for a region
+        self._api_key = key or ""
+        self._auth = BedrockAuth.resolve(
+            api_key=key or None, credentials=credentials, profile=profile, region=self.region or ""
+        )
 
     def _checked_base_url(self, given: str | None) -> str:
         if given is None:
@@ -69,20 +86,12 @@ class BedrockAdapter(HTTPAdapter):
         return BedrockMapper(self.provider_name)
 
     async def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
-        """A Bedrock API key as a bearer token. SigV4 with AWS credentials comes with
-        ``_auth`` (``profile``, ``credentials``), not merged yet."""
-        if not self._api_key:
-            raise ConfigurationError(
-                "no Bedrock credentials: pass api_key=... or set AWS_BEARER_TOKEN_BEDROCK"
-            )
-        headers["authorization"] = f"Bearer {self._api_key}"
+        """The bearer key, or a SigV4 signature over ``url`` and ``body`` as they are sent."""
+        await self._auth.apply(method, url, headers, body)
 
 
-def _resolve_region(region: str | None) -> str:
-    """``region``, else ``AWS_REGION``, else ``AWS_DEFAULT_REGION``."""
-    found = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if not found:
-        raise ConfigurationError(
-            "no AWS region for bedrock: pass options={'region': ...} or set AWS_REGION"
-        )
-    return found
+def _region_from_environment() -> str | None:
+    try:
+        return resolve_region(None)
+    except ConfigurationError:
+        return None
