@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
@@ -16,6 +17,7 @@ from aiohttp import web
 
 from rillet import ConfigurationError
 from rillet._redact import REDACTED, redact_headers, redact_text, request_secrets
+from rillet.conformance.cassettes import find_secrets, recording
 from rillet.emulator._sigv4_check import BAD_SIGNATURE, check_signature
 from rillet.providers.bedrock._auth import BedrockAuth, resolve_region
 from rillet.providers.bedrock._credentials import (
@@ -112,7 +114,7 @@ def test_resolve_picks_the_source() -> None:
 
 
 async def test_the_chain_is_looked_at_only_when_a_request_is_sent(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
@@ -227,3 +229,27 @@ async def test_a_signature_made_six_minutes_ago_is_refused_by_the_server() -> No
             assert response.status == 403
             response.release()
     assert refusals[0].startswith("Signature expired: ")
+
+
+async def test_a_recorded_cassette_holds_no_credential_of_a_signed_request(
+    tmp_path: Path,
+) -> None:
+    auth = BedrockAuth.resolve(api_key=None, credentials=CREDENTIALS, profile=None, region="r")
+    path = tmp_path / "bedrock.yaml"
+    async with _bedrock_door({KEY_ID: SECRET}) as (base, refusals):
+        url = f"{base}/model/{quote(MODEL, safe='')}/converse-stream"
+        headers = {"Content-Type": "application/json"}
+        await auth.apply("POST", url, headers, BODY)
+        with recording(path):
+            async with aiohttp.ClientSession() as session:
+                response = await session.post(
+                    yarl.URL(url, encoded=True), headers=headers, data=BODY
+                )
+                assert response.status == 200, refusals
+                await response.read()
+    text = path.read_text(encoding="utf-8")
+    assert "converse-stream" in text  # the exchange was recorded
+    signature = headers["authorization"].rsplit("Signature=", 1)[1]
+    for secret in (SECRET, TOKEN, KEY_ID, signature):
+        assert secret not in text
+    assert find_secrets(text, [SECRET, TOKEN]) == []
