@@ -48,6 +48,7 @@ _BUILTIN: Mapping[str, str] = {
     "vertex-anthropic": "rillet.providers.vertex:VertexAnthropicAdapter",
     "azure": "rillet.providers.azure:AzureChatAdapter",
     "azure-responses": "rillet.providers.azure:AzureResponsesAdapter",
+    "bedrock": "rillet.providers.bedrock:BedrockAdapter",
     "mock": "rillet.mock:MockAdapter",
 }
 
