@@ -89,7 +89,7 @@ class OutputSpec(Generic[T]):
                     f"Schema: {error}"
                 ) from None
             self.target = output
-            default_name = getattr(output, "__name__", None) or "output"
+            default_name = output.__name__ if isinstance(output, type) else "output"
         self.schema: dict[str, Any] = schema
         """The schema as the caller's type gives it (not wrapped)."""
         self.wrapped = schema.get("type") != "object"

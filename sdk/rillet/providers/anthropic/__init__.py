@@ -37,6 +37,7 @@ class AnthropicAdapter(HTTPAdapter):
     base_url_env: ClassVar[str | None] = "ANTHROPIC_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     error_types: ClassVar[ErrorTypes] = ERROR_TYPES
+    native_output: ClassVar[bool] = True
 
     def __init__(
         self,

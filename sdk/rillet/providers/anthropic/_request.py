@@ -28,6 +28,7 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers._output_forms import anthropic_output_format
 from rillet.providers._unsupported import unsupported
 from rillet.providers.anthropic._reasoning import DEFAULT_THINKING_BUDGET, reasoning_settings
 
@@ -69,6 +70,11 @@ def build_body(
         body["thinking"] = thinking
         if output_config:
             body["output_config"] = output_config
+    if request.output is not None:
+        body["output_config"] = {
+            **body.get("output_config", {}),
+            "format": anthropic_output_format(request.output),
+        }
     if request.tools:
         body["tools"] = [_tool(tool, eager_input_streaming) for tool in request.tools]
     if request.tool_choice is not None:

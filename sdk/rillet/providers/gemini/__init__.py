@@ -35,6 +35,7 @@ class GeminiAdapter(HTTPAdapter):
     base_url_env: ClassVar[str | None] = "GEMINI_BASE_URL"
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
     error_types: ClassVar[ErrorTypes] = ERROR_TYPES
+    native_output: ClassVar[bool] = True
 
     def __init__(
         self,

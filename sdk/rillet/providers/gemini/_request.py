@@ -189,6 +189,9 @@ def _generation_config(request: LLMRequest) -> wire.GenerationConfig:
         config["stopSequences"] = list(request.stop)
     if request.reasoning is not None:
         config["thinkingConfig"] = _thinking(request.reasoning)
+    if request.output is not None:
+        config["responseMimeType"] = "application/json"
+        config["responseJsonSchema"] = dict(request.output.json_schema)
     return config
 
 

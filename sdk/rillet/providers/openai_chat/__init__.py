@@ -30,6 +30,7 @@ class OpenAIChatAdapter(HTTPAdapter):
     base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     error_types: ClassVar[ErrorTypes] = ERROR_TYPES
+    native_output: ClassVar[bool] = True
 
     def url(self, request: LLMRequest) -> str:
         return self.endpoint("/chat/completions")

@@ -22,6 +22,7 @@ from rillet.protocol import (
     ToolMessage,
     UserMessage,
 )
+from rillet.providers._output_forms import chat_response_format
 from rillet.providers._unsupported import unsupported
 
 __all__ = ["MaxTokensField", "build_body"]
@@ -65,6 +66,8 @@ def build_body(
             )
         if request.reasoning.effort:
             body["reasoning_effort"] = request.reasoning.effort
+    if request.output is not None:
+        body["response_format"] = chat_response_format(request.output)
     return body
 
 

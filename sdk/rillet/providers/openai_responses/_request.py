@@ -36,6 +36,7 @@ from rillet.protocol import (
     ToolDefinition,
     UserMessage,
 )
+from rillet.providers._output_forms import responses_text_format
 from rillet.providers._unsupported import unsupported
 
 __all__ = ["build_body"]
@@ -80,6 +81,8 @@ def build_body(request: LLMRequest, *, provider: str = PROVIDER) -> wire.Respons
     if request.reasoning is not None:
         body["reasoning"] = _reasoning(request.reasoning)
         body["include"] = ["reasoning.encrypted_content"]
+    if request.output is not None:
+        body["text"] = {"format": responses_text_format(request.output)}
     return body
 
 
