@@ -294,6 +294,8 @@ async def test_a_sigv4_signed_request_carries_the_session_token_and_no_secret() 
     assert headers["x-amz-security-token"] == "session-token-value"
     assert "secret-key-value" not in json.dumps(headers)
     assert sent.path == "/model/amazon.nova-micro-v1:0/converse-stream"
+    # On the wire as signed: the model id's ':' percent-encoded, as botocore sends it.
+    assert sent.raw_path == "/model/amazon.nova-micro-v1%3A0/converse-stream"
     assert json.loads(sent.body) == {"messages": [{"role": "user", "content": [{"text": "Hi"}]}]}
 
 
@@ -358,3 +360,57 @@ async def test_a_corrupt_frame_is_a_malformed_stream_with_the_partial_response()
     ]
     assert len(error.frames) == 2
     assert error.partial is not None and error.partial.text == "Hi"
+
+
+async def test_every_attempt_is_signed_afresh_over_the_path_as_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A retry goes out with its own signature and date (a signature expires in five
+    minutes), and each signature holds for the exact bytes on the wire."""
+    from datetime import datetime, timedelta, timezone
+
+    from rillet.emulator._sigv4_check import check_signature
+    from rillet.providers.bedrock import _sigv4
+
+    start = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+    times = iter([start, start + timedelta(minutes=6)])
+    real_sign = _sigv4.sign_headers
+
+    def sign_at_the_next_time(*args: Any, **kwargs: Any) -> dict[str, str]:
+        return real_sign(*args, **{**kwargs, "now": next(times)})
+
+    monkeypatch.setattr(_sigv4, "sign_headers", sign_at_the_next_time)
+    import rillet.providers.bedrock._auth as auth
+
+    monkeypatch.setattr(auth, "sign_headers", sign_at_the_next_time, raising=False)
+    credentials = AWSCredentials("AKIDEXAMPLE", "secret-key-value")
+    async with FaultServer() as server:
+        server.script(
+            Reply(status=503, body=b'{"message": "busy"}', content_type="application/json"),
+            Reply(body=_OK, content_type=EVENT_STREAM_TYPE),
+        )
+        async with LLMClient(
+            provider="bedrock",
+            model="anthropic.claude-3-sonnet-20240229-v1:0",
+            base_url=server.url,
+            max_retries=1,
+            options={"region": "us-east-1", "credentials": credentials},
+        ) as client:
+            response = await client.call("Hi")
+    assert response.text == "Hi"
+    first, second = server.requests
+    dates = [
+        {k.lower(): v for k, v in sent.headers.items()}["x-amz-date"] for sent in (first, second)
+    ]
+    assert dates == ["20261204T120000Z", "20261204T120600Z"]
+    for sent, moment in zip((first, second), (start, start + timedelta(minutes=6)), strict=True):
+        assert sent.raw_path == "/model/anthropic.claude-3-sonnet-20240229-v1%3A0/converse-stream"
+        problem = check_signature(
+            "POST",
+            sent.raw_path,
+            sent.headers,
+            sent.body,
+            secrets={"AKIDEXAMPLE": "secret-key-value"},
+            now=moment,
+        )
+        assert problem is None

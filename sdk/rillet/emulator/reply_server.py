@@ -79,6 +79,8 @@ class RecordedRequest:
     bytes_sent: int = 0
     disconnected: bool = False
     """The client went away before the reply was complete."""
+    raw_path: str = ""
+    """The path as it came on the wire, percent-escapes kept (``path`` is decoded)."""
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
 
@@ -157,6 +159,7 @@ class ReplyServer:
             body=body,
             reply=reply,
             client_port=_peer_port(request),
+            raw_path=request.raw_path.partition("?")[0],
         )
         self.requests.append(record)
         return await play(request, reply, record, self._stopping)

@@ -46,6 +46,9 @@ class HTTPAdapter:
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str]
     error_types: ClassVar[ErrorTypes] = NO_ERROR_TYPES
+    encoded_url: ClassVar[bool] = False
+    """``url`` returns a URL whose percent-escapes must reach the wire as written (a SigV4
+    signature covers the path exactly: ``%3A`` in a model id must not become ``:``)."""
     native_output: ClassVar[bool] = False
     """Whether ``body`` maps ``LLMRequest.output`` to the provider's structured-output form.
     Until it does, a request asking for one is a ``ConfigurationError``, never dropped."""
@@ -163,9 +166,9 @@ class HTTPAdapter:
         raise NotImplementedError
 
     async def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
-        """Add credentials to ``headers`` just before the request goes out: a token fetched or
-        refreshed now, or a signature over the exact ``url`` and ``body``. Retries resend the
-        same headers. Here: nothing (the key went in through ``headers()``)."""
+        """Add credentials to ``headers`` just before each attempt goes out, retries
+        included: a token fetched or refreshed now, or a signature over the exact ``url`` and
+        ``body`` made for this attempt. Here: nothing (the key went in through ``headers()``)."""
 
     def model_rules(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body to send: a setting its model is known to refuse is fixed up where the
@@ -238,7 +241,12 @@ class HTTPAdapter:
         """
         request = self._model_for(request)
         url, headers, body = self.url(request), self._checked_headers(), self.encode(request)
-        await self.authorize("POST", url, headers, body)
+        authorize = None
+        if type(self).authorize is not HTTPAdapter.authorize:
+
+            async def authorize(attempt: dict[str, str]) -> None:
+                await self.authorize("POST", url, attempt, body)
+
         mapper = self.mapper(request)
         feed = mapper.feed
         async with self._transport.stream(
@@ -250,6 +258,8 @@ class HTTPAdapter:
             max_retries=settings.max_retries,
             keep_frames=settings.keep_frames,
             error_types=self.error_types,
+            authorize=authorize,
+            encoded_url=self.encoded_url,
         ) as frames:
             started = False
             try:

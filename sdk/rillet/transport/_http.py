@@ -15,7 +15,7 @@ import dataclasses
 import io
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 
@@ -46,7 +46,10 @@ from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from rillet.transport._stream import READ_SIZE, Decoder, FrameStream
 from rillet.transport._timeout import client_timeout
 
-__all__ = ["HTTPTransport"]
+__all__ = ["Authorizer", "HTTPTransport"]
+
+Authorizer = Callable[[dict[str, str]], Awaitable[None]]
+"""Adds one attempt's credentials to its headers (see ``HTTPTransport.stream``)."""
 
 _log = logging.getLogger("rillet.transport")
 
@@ -139,12 +142,18 @@ class HTTPTransport(AsyncClosing):
         max_retries: int | None = None,
         keep_frames: bool = True,
         error_types: ErrorTypes = NO_ERROR_TYPES,
+        authorize: Authorizer | None = None,
+        encoded_url: bool = False,
     ) -> AbstractAsyncContextManager[FrameStream]:
         """Send a request on entering the returned context; yield its ``FrameStream``.
 
         ``keep_frames=False``: the stream keeps no history of frames (``FrameStream.frames``
         stays empty, errors carry none), so its memory does not grow with its length.
         ``error_types``: what the provider's own error types mean, for an error status.
+        ``authorize``: called with a fresh copy of ``headers`` before every attempt, retries
+        included, to add credentials made for that attempt (a SigV4 signature is valid for
+        minutes; a token may have been refreshed). ``encoded_url``: ``url`` is sent exactly as
+        given, its percent-escapes kept (a signature covers the path as written).
         """
         checked = check_max_retries(max_retries)
         retries = self.retry_policy.max_retries if checked is None else checked
@@ -159,6 +168,8 @@ class HTTPTransport(AsyncClosing):
                 retries,
                 keep_frames,
                 error_types,
+                authorize,
+                encoded_url,
             )
         )
 
@@ -227,7 +238,9 @@ class _Opener:
     """One call: the attempts, their retries, and the checks that turn a response into frames."""
 
     __slots__ = (
+        "_authorize",
         "_body",
+        "_encoded_url",
         "_error_types",
         "_headers",
         "_keep_frames",
@@ -250,8 +263,12 @@ class _Opener:
         max_retries: int,
         keep_frames: bool = True,
         error_types: ErrorTypes = NO_ERROR_TYPES,
+        authorize: Authorizer | None = None,
+        encoded_url: bool = False,
     ) -> None:
         self._transport = transport
+        self._authorize = authorize
+        self._encoded_url = encoded_url
         self._keep_frames = keep_frames
         self._error_types = error_types
         self._method = method
@@ -271,6 +288,7 @@ class _Opener:
         timeout = self._timeout
         secrets = self._secrets
         shown = redact_text(self._url, secrets)
+        target: str | URL = URL(self._url, encoded=True) if self._encoded_url else self._url
         deadline = None if timeout.total is None else loop.time() + timeout.total
         retries = 0
         while True:
@@ -280,13 +298,19 @@ class _Opener:
                     f"the request took longer than {timeout.total} s in total",
                     timeout=timeout.total,
                 )
+            headers = self._headers
+            if self._authorize is not None:
+                headers = dict(self._headers)  # as given: each attempt is authorized afresh
+                await self._authorize(headers)
+                # The credentials just added are secrets too, wherever a server echoes them.
+                secrets = self._secrets = request_secrets(headers, self._url)
             if _log.isEnabledFor(logging.DEBUG):
                 _log.debug(
                     "%s %s (attempt %d) headers=%s",
                     self._method,
                     shown,
                     retries + 1,
-                    redact_headers(self._headers, secrets),
+                    redact_headers(headers, secrets),
                 )
             cause: BaseException | None = None
             retry_headers: Mapping[str, str] | None = None
@@ -295,8 +319,8 @@ class _Opener:
                 proxy, proxy_auth = await transport._proxy_for(self._url)
                 response = await session.request(
                     self._method,
-                    self._url,
-                    headers=self._headers,
+                    target,
+                    headers=headers,
                     data=_payload(self._body),
                     timeout=client_timeout(timeout, remaining),
                     allow_redirects=False,  # a redirect would carry the key elsewhere

@@ -38,6 +38,7 @@ class BedrockAdapter(HTTPAdapter):
     api_key_env: ClassVar[tuple[str, ...]] = ("AWS_BEARER_TOKEN_BEDROCK",)
     default_base_url: ClassVar[str] = "https://bedrock-runtime.{region}.amazonaws.com"
     error_types: ClassVar[ErrorTypes] = ERROR_TYPES
+    encoded_url: ClassVar[bool] = True  # the signature covers %3A in model ids as sent
     requires_api_key: ClassVar[bool] = False
 
     def __init__(
