@@ -35,6 +35,7 @@ def events(scenario: Scenario) -> list[Event]:
     base = _base(scenario)
     out = [_chunk(base, {"role": "assistant", "content": "", "refusal": None})]
     out += [_chunk(base, {"content": text}, content=True) for text in scenario.text]
+    out += [_chunk(base, {"refusal": text}, content=True) for text in scenario.refusal]
     out += _tool_calls(base, scenario)
     out.append(_chunk(base, {}, finish=RAW_FINISH[scenario.finish], terminal=True))
     if scenario.usage is not None:
