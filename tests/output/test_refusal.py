@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anthropic
+import openai
 import pytest
 from pydantic import BaseModel
 
@@ -131,3 +133,34 @@ async def test_gemini_has_no_refusal_words_only_a_safety_stop(emulator: Emulator
     assert (response.text, response.refusal) == ("", None)
     assert response.finish_reason is FinishReason.content_filter
     assert response.provider_finish_reason == "SAFETY"
+
+
+async def test_the_official_sdks_read_the_same_refusal(emulator: Emulator) -> None:
+    """The emulator's refusals are the real APIs' shapes: each official SDK reads the words
+    where it keeps a refusal (typed events, the final message, the stop reason)."""
+    words = "".join(WORDS)
+    chat = openai.AsyncOpenAI(base_url=emulator.base_url("openai"), api_key=KEY, max_retries=0)
+    responses = openai.AsyncOpenAI(
+        base_url=emulator.base_url("openai-responses"), api_key=KEY, max_retries=0
+    )
+    claude = anthropic.AsyncAnthropic(
+        base_url=emulator.base_url("anthropic"), api_key=KEY, max_retries=0
+    )
+    async with chat, responses, claude:
+        prompt: Any = [{"role": "user", "content": "Judge him."}]
+        async with chat.chat.completions.stream(model="refused", messages=prompt) as stream:
+            deltas = [e.delta async for e in stream if e.type == "refusal.delta"]
+            final = await stream.get_final_completion()
+        assert "".join(deltas) == final.choices[0].message.refusal == words
+        assert final.choices[0].message.content is None
+        async with responses.responses.stream(model="refused", input="Judge him.") as events:
+            done = [e.refusal async for e in events if e.type == "response.refusal.done"]
+            answer = await events.get_final_response()
+        part = answer.output[0].content[0]  # type: ignore[union-attr]
+        assert done == [words] and part.type == "refusal" and part.refusal == words
+        async with claude.messages.stream(
+            model="refused", max_tokens=64, messages=prompt
+        ) as message_stream:
+            message = await message_stream.get_final_message()
+        assert message.stop_reason == "refusal"
+        assert [block.text for block in message.content if block.type == "text"] == [words]
