@@ -156,8 +156,8 @@ async def test_the_official_sdks_read_the_same_refusal(emulator: Emulator) -> No
         async with responses.responses.stream(model="refused", input="Judge him.") as events:
             done = [e.refusal async for e in events if e.type == "response.refusal.done"]
             answer = await events.get_final_response()
-        part = answer.output[0].content[0]  # type: ignore[union-attr]
-        assert done == [words] and part.type == "refusal" and part.refusal == words
+        item = answer.output[0].model_dump()
+        assert done == [words] and item["content"] == [{"type": "refusal", "refusal": words}]
         async with claude.messages.stream(
             model="refused", max_tokens=64, messages=prompt
         ) as message_stream:
