@@ -29,6 +29,8 @@ REFUSED = Scenario(name="refused", refusal=WORDS)
 # Anthropic's classifiers can stop a structured answer partway: its JSON so far, then the stop.
 CUT_SHORT = Scenario(name="cut-short", text=('{"gui',), refusal=('lty": tr',))
 NOT_JSON = Scenario(name="not-json", text=("Nope", ", no verdict."))
+# A refusal whose words happen to be JSON of the type: still no output.
+LOOKS_LIKE_JSON = Scenario(name="looks-like-json", refusal=('{"guilty": ', "true}"))
 
 OPTIONS: dict[str, dict[str, Any]] = {
     "vertex-anthropic": {"project": "p", "location": "us-central1", "access_token": KEY},
@@ -41,7 +43,7 @@ AS_TEXT = ("anthropic", "vertex-anthropic")
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator([REFUSED, CUT_SHORT, NOT_JSON], api_key=KEY) as server:
+    async with Emulator([REFUSED, CUT_SHORT, NOT_JSON, LOOKS_LIKE_JSON], api_key=KEY) as server:
         yield server
 
 
@@ -103,6 +105,20 @@ async def test_output_events_end_with_the_refusal(provider: str, emulator: Emula
             await stream.get_output()  # the same answer when asked again
     if provider in APART:
         assert events == [] and stream.partial_output is None  # refusal text is never parsed
+
+
+@pytest.mark.parametrize("provider", APART)
+async def test_refusal_words_are_never_read_as_the_output(
+    provider: str, emulator: Emulator
+) -> None:
+    client = _client(provider, emulator, "looks-like-json")
+    async with client, client.stream("Judge him.", output=Verdict) as stream:
+        assert stream.partial_output is None  # the parser starts here, before any chunk
+        with pytest.raises(OutputRefusedError) as caught:
+            async for _ in stream.output_events():
+                pass
+        assert stream.partial_output is None
+    assert caught.value.refusal == '{"guilty": true}'
 
 
 async def test_a_refusal_stop_partway_keeps_the_json_so_far(emulator: Emulator) -> None:
