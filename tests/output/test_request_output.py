@@ -15,7 +15,7 @@ from rillet.emulator import Emulator, Scenario
 from rillet.mock import MockAdapter, MockResponse
 from rillet.output._spec import OutputSpec
 from rillet.output._stream import StructuredResponse, StructuredStream
-from rillet.protocol import LLMRequest, OutputFormat
+from rillet.protocol import LLMRequest, OutputFormat, UserMessage
 
 KEY = "emulator-key-for-request-output"
 TEXT = '{"items": [{"name": "pear", "qty": 2}], "note": null}'
@@ -39,7 +39,7 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 
 def _request(format: OutputFormat) -> LLMRequest:
-    return LLMRequest(messages=[{"role": "user", "content": "order"}], output=format)
+    return LLMRequest(messages=[UserMessage(role="user", content="order")], output=format)
 
 
 def _mock(arguments: str, name: str = "Order") -> LLMClient:

@@ -3,16 +3,15 @@ its stream keeps the ``StructuredStream`` API (events, partial values, the typed
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from opentelemetry.trace import StatusCode
 from pydantic import BaseModel
 
 from rillet import LLMClient, OutputValidationError
 from rillet.mock import MockAdapter, MockResponse
+from rillet.output._spec import OutputSpec
 from rillet.output._stream import StructuredStream
-from rillet.protocol import LLMRequest, OutputFormat
+from rillet.protocol import LLMRequest, UserMessage
 
 from .conftest import Recorded, attrs
 
@@ -72,10 +71,9 @@ async def test_an_invalid_output_is_the_callers_error_not_the_calls(recorded: Re
 
 
 async def test_a_request_carrying_its_output_is_traced_as_structured(recorded: Recorded) -> None:
-    schema: dict[str, Any] = City.model_json_schema()
     request = LLMRequest(
-        messages=[{"role": "user", "content": "Paris?"}],
-        output=OutputFormat(name="City", json_schema=schema, mode="tool"),
+        messages=[UserMessage(role="user", content="Paris?")],
+        output=OutputSpec(City, mode="tool").format,
     )
     async with _client('{"name": "Paris", "population": 1}') as client:
         response = await client.call(request)
