@@ -52,7 +52,7 @@ class ChatHook(Protocol):
 class AgentHook(Protocol):
     def invoke_agent(
         self,
-        runtime: AgentRuntime,
+        runtime: AgentRuntime[Any],
         run: RunContext,
         execute: Callable[[], Awaitable[AgentResult]],
     ) -> Awaitable[AgentResult]:
