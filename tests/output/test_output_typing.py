@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from typing_extensions import assert_type
 
 from rillet import LLMClient, LLMResponse, SyncLLMClient
+from rillet.agent import AgentResult, AgentRuntime, RuntimeBuilder, SyncRuntime
 from rillet.mock import MockAdapter, MockResponse
 from rillet.output._spec import OutputSpec
 from rillet.output._stream import StructuredResponse, StructuredStream
@@ -66,3 +67,30 @@ def test_the_sync_client_types_each_form_of_output() -> None:
             assert_type(plain, SyncStream)
             assert not isinstance(plain, SyncStructuredStream)
         assert_type(client.call("p"), LLMResponse)
+
+
+async def test_an_agents_result_is_typed_by_with_output() -> None:
+    builder = RuntimeBuilder().with_output(Point)
+    assert_type(builder, RuntimeBuilder[Point])
+    runtime = builder.with_max_steps(2).with_client(LLMClient(_adapter(1))).build()
+    assert_type(runtime, AgentRuntime[Point])
+    result = await runtime.run("p")
+    assert_type(result, AgentResult[Point])
+    assert_type(result.output, Point)
+    assert result.output == Point(x=1)
+    by_schema = RuntimeBuilder().with_output(SCHEMA, name="Point")
+    assert_type(by_schema, RuntimeBuilder[dict[str, Any]])
+    plain = RuntimeBuilder().with_client(LLMClient(MockAdapter("hi"))).build()
+    assert_type(plain, AgentRuntime[None])
+    plain_result = await plain.run("hi")
+    assert_type(plain_result.output, None)
+    assert plain_result.output is None
+
+
+def test_a_sync_agents_result_is_typed_too() -> None:
+    with SyncLLMClient(_adapter(1)) as client:
+        runtime = RuntimeBuilder().with_client(client).with_output(OutputSpec(Point)).build_sync()
+        assert_type(runtime, SyncRuntime[Point])
+        result = runtime.run("p")
+        assert_type(result.output, Point)
+    assert result.output.x == 1
