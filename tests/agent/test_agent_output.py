@@ -22,6 +22,7 @@ from rillet import (
 from rillet.agent import (
     AgentErrorEvent,
     AgentOutputEvent,
+    AgentRuntime,
     AgentToolCallStartEvent,
     RuntimeBuilder,
 )
@@ -51,6 +52,16 @@ class NativeMock(MockAdapter):
     native_output: ClassVar[bool] = True
 
 
+def _city_runtime(adapter: MockAdapter, *tools: Any) -> AgentRuntime[City]:
+    return (
+        RuntimeBuilder()
+        .with_client(LLMClient(adapter))
+        .with_tools(*tools)
+        .with_output(City)
+        .build()
+    )
+
+
 def _output_events(log: EventLog) -> list[AgentOutputEvent]:
     return [event for event in log.events if isinstance(event, AgentOutputEvent)]
 
@@ -65,15 +76,7 @@ async def test_native_mode_runs_tools_then_answers_with_the_typed_value() -> Non
         ]
     )
     log = EventLog()
-    runtime = (
-        RuntimeBuilder()
-        .with_client(LLMClient(adapter))
-        .with_tools(population)
-        .with_output(City)
-        .with_on_event(log)
-        .build()
-    )
-    result = await runtime.run("Paris?")
+    result = await _city_runtime(adapter, population).run("Paris?", on_event=log)
     assert result.output == City.model_validate(ANSWER)
     assert result.steps == 2
     first, second = adapter.requests
@@ -124,15 +127,7 @@ async def test_tool_mode_the_output_tools_call_ends_the_run() -> None:
         ]
     )
     log = EventLog()
-    runtime = (
-        RuntimeBuilder()
-        .with_client(LLMClient(adapter))
-        .with_tools(population)
-        .with_output(City)
-        .with_on_event(log)
-        .build()
-    )
-    result = await runtime.run("Paris?")
+    result = await _city_runtime(adapter, population).run("Paris?", on_event=log)
     assert result.output == City.model_validate(ANSWER)
     first = adapter.requests[0]
     assert first.output is None
@@ -165,15 +160,8 @@ async def test_tool_mode_without_other_tools_forces_the_output_tool() -> None:
 async def test_an_answer_that_does_not_fit_is_the_runs_error() -> None:
     adapter = NativeMock([MockResponse(text='{"name": "Paris"}')])
     log = EventLog()
-    runtime = (
-        RuntimeBuilder()
-        .with_client(LLMClient(adapter))
-        .with_output(City)
-        .with_on_event(log)
-        .build()
-    )
     with pytest.raises(OutputValidationError) as raised:
-        await runtime.run("x")
+        await _city_runtime(adapter).run("x", on_event=log)
     assert raised.value.raw_text == '{"name": "Paris"}'
     (error,) = log.of("AGENT_ERROR")
     assert isinstance(error, AgentErrorEvent)

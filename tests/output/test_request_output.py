@@ -8,7 +8,6 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from pydantic import BaseModel
 
 from rillet import ConfigurationError, LLMClient, OutputValidationError
 from rillet.emulator import Emulator, Scenario
@@ -17,18 +16,10 @@ from rillet.output._spec import OutputSpec
 from rillet.output._stream import StructuredResponse, StructuredStream
 from rillet.protocol import LLMRequest, OutputFormat, UserMessage
 
+from ._orders import Item, Order
+
 KEY = "emulator-key-for-request-output"
 TEXT = '{"items": [{"name": "pear", "qty": 2}], "note": null}'
-
-
-class Item(BaseModel):
-    name: str
-    qty: int = 1
-
-
-class Order(BaseModel):
-    items: list[Item]
-    note: str | None = None
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from pydantic import BaseModel
 
 from rillet import OutputValidationError, SyncLLMClient
 from rillet.emulator import Emulator, Scenario
@@ -20,18 +19,10 @@ from rillet.output._stream import StructuredResponse
 from rillet.protocol import LLMRequest, UserMessage
 from rillet.sync import SyncStructuredStream
 
+from ._orders import Item, Order
+
 KEY = "emulator-key-for-sync-output"
 TEXT = '{"items": [{"name": "p\\u00e9ar", "qty": 12}], "note": "a \\"b\\""}'
-
-
-class Item(BaseModel):
-    name: str
-    qty: int = 1
-
-
-class Order(BaseModel):
-    items: list[Item]
-    note: str | None = None
 
 
 @pytest.fixture
