@@ -22,10 +22,12 @@ from rillet import (
 from rillet.agent import (
     AgentErrorEvent,
     AgentOutputEvent,
+    AgentResult,
     AgentRuntime,
     AgentToolCallStartEvent,
     RuntimeBuilder,
 )
+from rillet.agent.context import RunContext
 
 from ._support import EventLog, squeezed
 
@@ -248,3 +250,33 @@ def test_the_sync_runtime_gives_the_output_too() -> None:
             kinds = [event.type for event in events]
         assert events.result.output == City.model_validate(ANSWER)
     assert "AGENT_OUTPUT" in kinds
+
+
+async def test_an_output_that_is_null_is_still_an_answer() -> None:
+    adapter = NativeMock([MockResponse(text='{"value": null}')])
+    runtime = RuntimeBuilder().with_client(LLMClient(adapter)).with_output(int | None).build()  # type: ignore[arg-type]
+    result = await runtime.run("x")
+    assert result.output is None and result.steps == 1
+
+
+class _IgnoresOutput:
+    """A strategy written before ``with_output``: it never reads ``run.output``."""
+
+    stream = True
+
+    async def execute(self, run: RunContext) -> AgentResult[Any]:
+        run.responses.append(await run.client.call(run.build_request()))
+        return run.result()
+
+
+async def test_a_strategy_that_gives_no_output_is_refused() -> None:
+    adapter = NativeMock([MockResponse(text=ANSWER_TEXT)])
+    runtime = (
+        RuntimeBuilder()
+        .with_client(LLMClient(adapter))
+        .with_strategy(_IgnoresOutput())
+        .with_output(City)
+        .build()
+    )
+    with pytest.raises(ConfigurationError, match="_IgnoresOutput gave no structured output"):
+        await runtime.run("x")

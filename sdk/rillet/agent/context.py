@@ -47,7 +47,8 @@ class RunContext:
         self.output = output
         """How turns ask for the structured output, None without one."""
         self.output_value: Any = None
-        """The validated output, once the final turn gave it."""
+        """The validated output, once the final turn gave it (``output_given``)."""
+        self.output_given = False
         self._dispatcher = dispatcher
         self._definitions = [
             ToolDefinition(name=t.name, description=t.description, parameters=t.parameters)

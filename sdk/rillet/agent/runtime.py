@@ -194,7 +194,7 @@ class AgentRuntime(Generic[OutputT]):
                 if telemetry is None
                 else telemetry.invoke_agent(self, run, lambda: self.strategy.execute(run))
             )
-            if self.output is not None and run.output_value is None and result.output is None:
+            if self.output is not None and not run.output_given:
                 raise ConfigurationError(
                     f"the strategy {type(self.strategy).__name__} gave no structured output: "
                     "with_output needs a strategy that reads run.output (ToolLoopStrategy does)"

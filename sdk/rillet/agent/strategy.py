@@ -89,7 +89,7 @@ class ToolLoopStrategy:
                 final = run.output.final(response)
                 if final is not None:
                     await self._output_end(run, step, following, final.text)
-                    run.output_value = final.value
+                    run.output_value, run.output_given = final.value, True
                     run.messages.extend(final.tool_messages)
                     await run.emit(AgentTurnEndEvent, step=step, response=response)
                     return run.result()
