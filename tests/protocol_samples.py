@@ -29,6 +29,7 @@ _EVENT_FIELDS: dict[str, dict[str, Any]] = {
     "AGENT_RUN_START": {"provider": "mock", "max_steps": 10},
     "AGENT_TURN_START": {"step": 1},
     "AGENT_STREAM_CHUNK": {"step": 1, "chunk": CHUNKS["content"]},
+    "AGENT_OUTPUT": {"step": 1, "path": ["items", 0], "value": {"a": 1}, "done": True},
     "AGENT_TOOL_CALL_START": {"step": 1, "tool_call_id": "c", "name": "f"},
     "AGENT_TOOL_CALL_END": {"step": 1, "tool_call_id": "c", "name": "f", "duration": 0.1},
     "AGENT_TURN_END": {"step": 1, "response": {"text": "hi"}},

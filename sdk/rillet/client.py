@@ -183,7 +183,7 @@ class LLMClient(AsyncClosing):
         self,
         messages: MessagesInput | LLMRequest,
         *,
-        output: type[T],
+        output: type[T] | OutputSpec[T],
         output_mode: OutputModeName = "auto",
         output_name: str | None = None,
         output_strict: bool = True,
@@ -230,7 +230,7 @@ class LLMClient(AsyncClosing):
         self,
         messages: MessagesInput | LLMRequest,
         *,
-        output: type[Any] | Mapping[str, Any] | None = None,
+        output: type[Any] | Mapping[str, Any] | OutputSpec[Any] | None = None,
         output_mode: OutputModeName = "auto",
         output_name: str | None = None,
         output_strict: bool = True,
@@ -256,7 +256,10 @@ class LLMClient(AsyncClosing):
         end). ``output_mode``: ``native`` (the provider's structured-output form), ``tool``
         (one forced tool whose arguments are the output) or ``auto`` (native where the adapter
         has it). ``output_name`` names the schema (default: the type's name);
-        ``output_strict=False`` asks the provider not to enforce it.
+        ``output_strict=False`` asks the provider not to enforce it. An ``OutputSpec`` may be
+        given as ``output`` (the ``output_*`` arguments are then its own). An ``LLMRequest``
+        that carries ``output`` itself is streamed as a ``StructuredStream[dict[str, Any]]``
+        (its value is JSON, unwrapped when the format is wrapped; its ``mode`` is honoured).
         """
         if isinstance(messages, LLMRequest):
             check_option_names(request_fields)
@@ -272,6 +275,8 @@ class LLMClient(AsyncClosing):
             keep_frames=self._keep_frames if keep_frames is None else keep_frames,
         )
         keep = self._keep_text if keep_text is None else keep_text
+        if isinstance(output, OutputSpec):
+            return self._structured(request, output, settings, keep)
         if output is not None:
             return self._structured(
                 request,
@@ -279,6 +284,8 @@ class LLMClient(AsyncClosing):
                 settings,
                 keep,
             )
+        if request.output is not None:  # an LLMRequest(output=...) given whole: read it as JSON
+            return self._structured(request, OutputSpec.from_format(request.output), settings, keep)
         batches = self._adapter.stream_batches(request, settings)
         telemetry = _telemetry.chat
         if telemetry is not None:
@@ -311,6 +318,9 @@ class LLMClient(AsyncClosing):
             )
         else:
             batches = self._adapter.stream_batches(request, settings)
+        telemetry = _telemetry.chat
+        if telemetry is not None:
+            return telemetry.structured_stream(self._adapter, request, batches, spec)
         return StructuredStream(spec, batches=batches)
 
     @overload
@@ -318,7 +328,7 @@ class LLMClient(AsyncClosing):
         self,
         messages: MessagesInput | LLMRequest,
         *,
-        output: type[T],
+        output: type[T] | OutputSpec[T],
         output_mode: OutputModeName = "auto",
         output_name: str | None = None,
         output_strict: bool = True,
@@ -359,7 +369,7 @@ class LLMClient(AsyncClosing):
         self,
         messages: MessagesInput | LLMRequest,
         *,
-        output: type[Any] | Mapping[str, Any] | None = None,
+        output: type[Any] | Mapping[str, Any] | OutputSpec[Any] | None = None,
         output_mode: OutputModeName = "auto",
         output_name: str | None = None,
         output_strict: bool = True,

@@ -26,18 +26,21 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import Any, Generic, Literal, ParamSpec, Protocol, TypeVar
+from typing import Any, Generic, Literal, ParamSpec, Protocol, TypeVar, overload
 
 from typing_extensions import Unpack
 
 from rillet.accumulator import ResponseAccumulator
 from rillet.adapter import ProviderAdapter
 from rillet.client import LLMClient, MessagesInput, RequestOptions
+from rillet.output._parser import OutputEvent
+from rillet.output._spec import OutputModeName, OutputSpec
+from rillet.output._stream import StructuredResponse, StructuredStream
 from rillet.protocol import LLMRequest, LLMResponse, StreamChunk
 from rillet.streaming import StreamingLLMResponse
 from rillet.timeout import Timeout
 
-__all__ = ["SyncIterator", "SyncLLMClient", "SyncStream"]
+__all__ = ["SyncIterator", "SyncLLMClient", "SyncStream", "SyncStructuredStream"]
 
 _log = logging.getLogger("rillet.sync")
 
@@ -270,6 +273,39 @@ class SyncStream(SyncIterator[StreamChunk]):
         return self._wait(self._stream.get_response())
 
 
+class SyncStructuredStream(SyncStream, Generic[_T]):
+    """``StructuredStream`` for blocking code: ``with client.stream(m, output=X) as s``.
+
+    Iterate it for chunks, or ``for event in s.output_events()`` for the output's events as its
+    JSON arrives; ``partial_output`` is the typed partial value so far, ``get_output()`` the
+    validated value (``OutputValidationError`` if it does not fit, as in the async stream).
+    """
+
+    def __init__(self, stream: StructuredStream[_T], client: SyncLLMClient) -> None:
+        super().__init__(stream, client)
+        self._structured = stream
+
+    def __enter__(self) -> SyncStructuredStream[_T]:
+        return self
+
+    @property
+    def partial_output(self) -> _T | None:
+        """The typed partial value so far (read it from the thread that iterates)."""
+        return self._structured.partial_output
+
+    def output_events(self) -> SyncIterator[OutputEvent]:
+        """The output's events, reading the stream; ends with it (or raises its error)."""
+        return SyncIterator(self._structured.output_events(), self._client)
+
+    def get_response(self) -> StructuredResponse[_T]:
+        """Read the rest of the stream; the final response with its validated ``output``."""
+        return self._wait(self._structured.get_response())
+
+    def get_output(self) -> _T:
+        """Read the rest of the stream; the validated output."""
+        return self._wait(self._structured.get_output())
+
+
 class SyncLLMClient:
     """``LLMClient`` for blocking code: the same constructor, ``stream()`` and ``call()``.
 
@@ -339,10 +375,62 @@ class SyncLLMClient:
         """The neutral request, as ``LLMClient.build_request`` builds it."""
         return self._client.build_request(messages, **request_fields)
 
+    @overload
     def stream(
         self,
         messages: MessagesInput | LLMRequest,
         *,
+        output: type[_T] | OutputSpec[_T],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        keep_frames: bool | None = None,
+        keep_text: bool | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> SyncStructuredStream[_T]: ...
+
+    @overload
+    def stream(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: Mapping[str, Any],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        keep_frames: bool | None = None,
+        keep_text: bool | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> SyncStructuredStream[dict[str, Any]]: ...
+
+    @overload
+    def stream(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        keep_frames: bool | None = None,
+        keep_text: bool | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> SyncStream: ...
+
+    def stream(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: type[Any] | Mapping[str, Any] | OutputSpec[Any] | None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         keep_frames: bool | None = None,
@@ -352,12 +440,17 @@ class SyncLLMClient:
         """Stream a response: ``with client.stream(msgs) as s: for chunk in s: ...``.
 
         The arguments are those of ``LLMClient.stream``; the request goes out at the first
-        ``next``.
+        ``next``. With ``output`` (or an ``LLMRequest`` carrying one) the stream is a
+        ``SyncStructuredStream``.
         """
 
         def open_stream() -> StreamingLLMResponse:
             return self._client.stream(
                 messages,
+                output=output,
+                output_mode=output_mode,
+                output_name=output_name,
+                output_strict=output_strict,
                 timeout=timeout,
                 max_retries=max_retries,
                 keep_frames=keep_frames,
@@ -365,19 +458,78 @@ class SyncLLMClient:
                 **request_fields,
             )
 
-        return SyncStream(self._runner.call(open_stream), self)
+        stream = self._runner.call(open_stream)
+        if isinstance(stream, StructuredStream):
+            return SyncStructuredStream(stream, self)
+        return SyncStream(stream, self)
+
+    @overload
+    def call(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: type[_T] | OutputSpec[_T],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> StructuredResponse[_T]: ...
+
+    @overload
+    def call(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: Mapping[str, Any],
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> StructuredResponse[dict[str, Any]]: ...
+
+    @overload
+    def call(
+        self,
+        messages: MessagesInput | LLMRequest,
+        *,
+        output: None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        **request_fields: Unpack[RequestOptions],
+    ) -> LLMResponse: ...
 
     def call(
         self,
         messages: MessagesInput | LLMRequest,
         *,
+        output: type[Any] | Mapping[str, Any] | OutputSpec[Any] | None = None,
+        output_mode: OutputModeName = "auto",
+        output_name: str | None = None,
+        output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> LLMResponse:
-        """The whole response at once (streamed underneath)."""
+        """The whole response at once (streamed underneath); with ``output``, a
+        ``StructuredResponse`` whose ``output`` is the validated value."""
         return self._runner.run(
-            self._client.call(messages, timeout=timeout, max_retries=max_retries, **request_fields)
+            self._client.call(
+                messages,
+                output=output,
+                output_mode=output_mode,
+                output_name=output_name,
+                output_strict=output_strict,
+                timeout=timeout,
+                max_retries=max_retries,
+                **request_fields,
+            )
         )
 
     def close(self) -> None:

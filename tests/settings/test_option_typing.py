@@ -35,9 +35,9 @@ async def test_a_misspelt_option_is_caught_by_mypy_and_at_run_time() -> None:
 def test_the_sync_client_options_are_typed_too() -> None:
     with SyncLLMClient(MockAdapter("ok"), model="m") as client:
         with pytest.raises(ConfigurationError, match="max_token"):
-            client.call("hi", max_token=5)  # type: ignore[call-arg]
+            client.call("hi", max_token=5)  # type: ignore[call-overload]
         with pytest.raises(ConfigurationError, match="max_token"):
-            client.stream(_REQUEST, max_token=5)  # type: ignore[call-arg]
+            client.stream(_REQUEST, max_token=5)  # type: ignore[call-overload]
         with pytest.raises(ConfigurationError, match="max_token"):
             client.build_request("hi", max_token=5)  # type: ignore[call-arg]
 

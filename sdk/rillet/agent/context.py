@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rillet._deprecation import RenamedAttribute
+from rillet.agent._output import RunOutput
 from rillet.agent.executor import EventDispatcher, EventT
 from rillet.agent.result import AgentResult
 from rillet.agent.tools import AgentTool
@@ -33,6 +34,7 @@ class RunContext:
         max_steps: int,
         dispatcher: EventDispatcher,
         request_fields: Mapping[str, Any],
+        output: RunOutput | None = None,
     ) -> None:
         self.client = client
         self.tools = dict(tools)
@@ -42,6 +44,11 @@ class RunContext:
         self.responses: list[LLMResponse] = []
         self.steps = 0
         self.partial: LLMResponse | None = None
+        self.output = output
+        """How turns ask for the structured output, None without one."""
+        self.output_value: Any = None
+        """The validated output, once the final turn gave it (``output_given``)."""
+        self.output_given = False
         self._dispatcher = dispatcher
         self._definitions = [
             ToolDefinition(name=t.name, description=t.description, parameters=t.parameters)
@@ -57,10 +64,12 @@ class RunContext:
         return await self._dispatcher.emit(cls, block=block, **fields)
 
     def build_request(self) -> LLMRequest:
-        """The request for the next turn: the conversation so far, the tools, the fields."""
-        return self.client.build_request(
+        """The request for the next turn: the conversation so far, the tools, the fields (and
+        the structured output asked for)."""
+        request = self.client.build_request(
             self.messages, tools=self._definitions, **self.request_fields
         )
+        return request if self.output is None else self.output.request(request)
 
     def last_response(self) -> LLMResponse | None:
         """The partial response of an unfinished turn, else the last complete one."""
@@ -68,11 +77,12 @@ class RunContext:
             return self.partial
         return self.responses[-1] if self.responses else None
 
-    def result(self) -> AgentResult:
+    def result(self) -> AgentResult[Any]:
         """The run as it stands (its last response must exist)."""
         return AgentResult(
             run_id=self.run_id,
             response=self.responses[-1],
             messages=list(self.messages),
             responses=list(self.responses),
+            output=self.output_value,
         )

@@ -1,7 +1,8 @@
 """The events of an agent run, generated from ``schema/protocol/agent_events.schema.json``.
 
 A run is ``AGENT_RUN_START``; then for each model turn ``AGENT_TURN_START``, its
-``AGENT_STREAM_CHUNK`` events in arrival order, one ``AGENT_TOOL_CALL_START`` and one
+``AGENT_STREAM_CHUNK`` events in arrival order (and ``AGENT_OUTPUT`` events, the structured
+output's pieces, when the runtime has ``with_output``), one ``AGENT_TOOL_CALL_START`` and one
 ``AGENT_TOOL_CALL_END`` per tool call it asked for, and ``AGENT_TURN_END``; then exactly one
 terminal event: ``AGENT_RUN_END``, ``AGENT_ERROR`` or ``AGENT_CANCELLED`` (a turn that fails or
 is cancelled part way has no ``AGENT_TURN_END``: the terminal event follows). Every event carries
@@ -23,6 +24,7 @@ from rillet._generated.protocol.agent_events_schema import (
     AgentCancelledEvent,
     AgentErrorEvent,
     AgentEventType,
+    AgentOutputEvent,
     AgentRunEndEvent,
     AgentRunStartEvent,
     AgentStreamChunkEvent,
@@ -39,6 +41,7 @@ __all__ = [
     "AgentErrorEvent",
     "AgentEvent",
     "AgentEventType",
+    "AgentOutputEvent",
     "AgentRunEndEvent",
     "AgentRunStartEvent",
     "AgentStreamChunkEvent",

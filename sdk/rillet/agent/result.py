@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Generic, cast
+
+from typing_extensions import TypeVar
 
 from rillet._exceptions import RilletError
 from rillet.protocol import LLMResponse, Message, Usage
 
-__all__ = ["AgentResult", "MaxStepsExceededError", "total_usage"]
+__all__ = ["AgentResult", "MaxStepsExceededError", "OutputT", "total_usage"]
+
+OutputT = TypeVar("OutputT", default=None)
+"""The type of a run's structured output (``RuntimeBuilder.with_output``); None without one."""
 
 
 @dataclass
-class AgentResult:
+class AgentResult(Generic[OutputT]):
     """The outcome of one run.
 
     ``response`` is the model's last response (the answer); ``messages`` the whole conversation:
@@ -20,6 +26,9 @@ class AgentResult:
     ``AssistantMessage`` (text, reasoning blocks with their signatures, tool calls) followed by
     one ``ToolMessage`` per tool call. Pass ``messages`` plus a new user message to ``run`` to
     go on with the conversation.
+
+    ``output`` is the validated structured output of a runtime built ``with_output(X)`` (an
+    ``X``; typed as such: ``AgentResult[X]``), None without one.
     """
 
     run_id: str
@@ -27,6 +36,8 @@ class AgentResult:
     messages: list[Message]
     responses: list[LLMResponse] = field(default_factory=list)
     """Every turn's response, in order; the last one is ``response``."""
+    output: OutputT = cast(Any, None)  # noqa: RUF009  (None is OutputT's default)
+    """The run's structured output, validated (``with_output``); None without one."""
 
     @property
     def steps(self) -> int:
@@ -47,7 +58,7 @@ class MaxStepsExceededError(RilletError):
     calls), and ``result.messages`` ends with the assistant message that asked for them.
     """
 
-    def __init__(self, max_steps: int, result: AgentResult) -> None:
+    def __init__(self, max_steps: int, result: AgentResult[Any]) -> None:
         calls = ", ".join(call.name for call in result.response.tool_calls)
         super().__init__(
             f"the model still called tools ({calls}) after max_steps={max_steps} turns",

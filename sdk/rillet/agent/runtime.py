@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar, cast, overload
 
 from typing_extensions import Unpack
 
@@ -34,6 +34,7 @@ from rillet._closing import AsyncClosing
 from rillet._deprecation import RenamedAttribute, warn_renamed
 from rillet._exceptions import ConfigurationError, RilletError
 from rillet._request_options import check_option_names
+from rillet.agent._output import RunOutput
 from rillet.agent.context import RunContext
 from rillet.agent.events import (
     AgentCancelledEvent,
@@ -43,11 +44,12 @@ from rillet.agent.events import (
     AgentRunStartEvent,
 )
 from rillet.agent.executor import CallbackPolicy, EventCallback, EventDispatcher, EventSink
-from rillet.agent.result import AgentResult
+from rillet.agent.result import AgentResult, OutputT
 from rillet.agent.strategy import Strategy, ToolLoopStrategy
 from rillet.agent.sync import SyncRuntime
 from rillet.agent.tools import AgentTool, ToolInput, as_tool
 from rillet.client import LLMClient, RequestOptions
+from rillet.output._spec import OutputModeName, OutputSpec
 from rillet.protocol import Message, SystemMessage, UserMessage, parse_messages
 from rillet.sync import SyncLLMClient
 from rillet.telemetry import _hooks as _telemetry
@@ -58,11 +60,15 @@ RunInput = str | Sequence[Message | Mapping[str, Any]]
 """A user prompt, or a conversation (request models or plain dicts)."""
 
 DEFAULT_MAX_STEPS = 10
+T = TypeVar("T")
 
 
-class AgentRuntime:
+class AgentRuntime(Generic[OutputT]):
     """Runs conversations with tools; build one with ``RuntimeBuilder``. Reusable, and runs
     may go on concurrently: each has its own state and event delivery.
+
+    ``output`` (an ``OutputSpec``; ``RuntimeBuilder.with_output``) asks each run for a
+    structured answer: ``result.output`` is its validated value, an ``OutputT``.
 
     ``request_fields`` go to ``LLMClient.build_request`` for every turn (``model``,
     ``max_tokens``, ...); ``callback_policy`` says how events reach callbacks. ``name`` names
@@ -86,6 +92,7 @@ class AgentRuntime:
         callback_policy: CallbackPolicy | None = None,
         events_queue_size: int = 256,
         name: str | None = None,
+        output: OutputSpec[OutputT] | None = None,
         request_options: Mapping[str, Any] | None = None,
         callback_options: CallbackPolicy | None = None,
     ) -> None:
@@ -111,15 +118,26 @@ class AgentRuntime:
         self.callback_policy = callback_policy or CallbackPolicy()
         self.events_queue_size = events_queue_size
         self.name = name
+        self.output: RunOutput | None = None
+        if output is not None:
+            self.output = RunOutput(
+                output,
+                native_output=bool(getattr(client.adapter, "native_output", False)),
+                provider=client.provider,
+                tool_names=list(self.tools),
+                request_fields=self.request_fields,
+            )
 
-    async def run(self, prompt: RunInput, *, on_event: EventCallback | None = None) -> AgentResult:
+    async def run(
+        self, prompt: RunInput, *, on_event: EventCallback | None = None
+    ) -> AgentResult[OutputT]:
         """Run to the end: the ``AgentResult``, or the error the run ended in.
 
         ``on_event`` is one more callback, for this run only.
         """
         return await self._execute(prompt, extra=[on_event] if on_event else [])
 
-    def events(self, prompt: RunInput) -> AgentEventStream:
+    def events(self, prompt: RunInput) -> AgentEventStream[OutputT]:
         """The run's events, pulled: ``async with runtime.events(p) as events: async for ...``.
 
         The run starts at the first ``__anext__`` and goes at the reader's pace (its queue is
@@ -144,7 +162,7 @@ class AgentRuntime:
         *,
         extra: Sequence[EventCallback] = (),
         sink: EventSink | None = None,
-    ) -> AgentResult:
+    ) -> AgentResult[OutputT]:
         dispatcher = EventDispatcher(
             f"run_{secrets.token_hex(8)}",
             [*self.callbacks, *extra],
@@ -158,6 +176,7 @@ class AgentRuntime:
             max_steps=self.max_steps,
             dispatcher=dispatcher,
             request_fields=self.request_fields,
+            output=self.output,
         )
         dispatcher.start()
         try:
@@ -175,10 +194,15 @@ class AgentRuntime:
                 if telemetry is None
                 else telemetry.invoke_agent(self, run, lambda: self.strategy.execute(run))
             )
+            if self.output is not None and not run.output_given:
+                raise ConfigurationError(
+                    f"the strategy {type(self.strategy).__name__} gave no structured output: "
+                    "with_output needs a strategy that reads run.output (ToolLoopStrategy does)"
+                )
             await run.emit(
                 AgentRunEndEvent, response=result.response, steps=result.steps, usage=result.usage
             )
-            return result
+            return cast("AgentResult[OutputT]", result)
         except asyncio.CancelledError:
             await run.emit(
                 AgentCancelledEvent, block=False, steps=run.steps, response=run.last_response()
@@ -200,23 +224,23 @@ class AgentRuntime:
             await dispatcher.close()
 
 
-class AgentEventStream(AsyncClosing):
+class AgentEventStream(AsyncClosing, Generic[OutputT]):
     """An async iterator of one run's events, and an async context manager that ends the run.
 
     ``result`` is the ``AgentResult`` once the run has ended well.
     """
 
-    def __init__(self, runtime: AgentRuntime, prompt: RunInput) -> None:
+    def __init__(self, runtime: AgentRuntime[OutputT], prompt: RunInput) -> None:
         self._runtime = runtime
         self._prompt = prompt
         self._sink = EventSink(runtime.events_queue_size)
         self._task: asyncio.Task[None] | None = None
-        self._result: AgentResult | None = None
+        self._result: AgentResult[OutputT] | None = None
         self._error: BaseException | None = None
         self._ended = False
 
     @property
-    def result(self) -> AgentResult:
+    def result(self) -> AgentResult[OutputT]:
         if self._result is None:
             raise RuntimeError("the run has not ended well (yet)")
         return self._result
@@ -260,8 +284,9 @@ class AgentEventStream(AsyncClosing):
             await asyncio.gather(task, return_exceptions=True)
 
 
-class RuntimeBuilder:
-    """Builds an ``AgentRuntime`` step by step; every ``with_`` returns the builder."""
+class RuntimeBuilder(Generic[OutputT]):
+    """Builds an ``AgentRuntime`` step by step; every ``with_`` returns the builder.
+    ``with_output(X)`` makes it a ``RuntimeBuilder[X]``: its runtime's results carry an ``X``."""
 
     def __init__(self) -> None:
         self._client: LLMClient | SyncLLMClient | None = None
@@ -274,49 +299,50 @@ class RuntimeBuilder:
         self._callback_policy = CallbackPolicy()
         self._events_queue_size = 256
         self._name: str | None = None
+        self._output: OutputSpec[Any] | None = None
 
-    def with_client(self, client: LLMClient | SyncLLMClient) -> RuntimeBuilder:
+    def with_client(self, client: LLMClient | SyncLLMClient) -> RuntimeBuilder[OutputT]:
         """An ``LLMClient`` for ``build()``, a ``SyncLLMClient`` for ``build_sync()``."""
         self._client = client
         return self
 
-    def with_tools(self, *tools: ToolInput) -> RuntimeBuilder:
+    def with_tools(self, *tools: ToolInput) -> RuntimeBuilder[OutputT]:
         """Plain typed functions (sync or async) or tool objects (``AgentTool``)."""
         self._tools.extend(as_tool(item) for item in tools)
         return self
 
-    def with_on_event(self, callback: EventCallback) -> RuntimeBuilder:
+    def with_on_event(self, callback: EventCallback) -> RuntimeBuilder[OutputT]:
         """Add a callback: ``(event)`` or ``(event_type, payload)``, sync or async."""
         self._callbacks.append(callback)
         return self
 
-    def with_max_steps(self, max_steps: int) -> RuntimeBuilder:
+    def with_max_steps(self, max_steps: int) -> RuntimeBuilder[OutputT]:
         """The most model turns a run may take (default 10)."""
         self._max_steps = max_steps
         return self
 
-    def with_system_prompt(self, prompt: str | None) -> RuntimeBuilder:
+    def with_system_prompt(self, prompt: str | None) -> RuntimeBuilder[OutputT]:
         """Put first in each run's conversation, unless it already starts with a system message."""
         self._system_prompt = prompt
         return self
 
-    def with_stream(self, stream: bool = True) -> RuntimeBuilder:
+    def with_stream(self, stream: bool = True) -> RuntimeBuilder[OutputT]:
         """``False``: fetch each model turn whole (``LLMClient.call``), with no chunk events."""
         self._strategy = ToolLoopStrategy(stream=stream)
         return self
 
-    def with_strategy(self, strategy: Strategy) -> RuntimeBuilder:
+    def with_strategy(self, strategy: Strategy) -> RuntimeBuilder[OutputT]:
         self._strategy = strategy
         return self
 
-    def with_request_fields(self, **fields: Unpack[RequestOptions]) -> RuntimeBuilder:
+    def with_request_fields(self, **fields: Unpack[RequestOptions]) -> RuntimeBuilder[OutputT]:
         """Fields of every turn's request (``LLMClient.build_request``): model, max_tokens, ...;
         typed, and an unknown name is a ``ConfigurationError`` here, not at the first turn."""
         check_option_names(fields)
         self._request_fields.update(fields)
         return self
 
-    def with_request_options(self, **options: Any) -> RuntimeBuilder:
+    def with_request_options(self, **options: Any) -> RuntimeBuilder[OutputT]:
         """Deprecated: ``with_request_fields``."""
         warn_renamed("RuntimeBuilder.with_request_options", "with_request_fields")
         return self.with_request_fields(**options)
@@ -327,7 +353,7 @@ class RuntimeBuilder:
         queue_size: int | None = None,
         drain_timeout: float | None = None,
         slow_callback: float | None = None,
-    ) -> RuntimeBuilder:
+    ) -> RuntimeBuilder[OutputT]:
         """How events reach callbacks (``CallbackPolicy``); a field not given keeps its value."""
         current = self._callback_policy
         self._callback_policy = CallbackPolicy(
@@ -337,29 +363,72 @@ class RuntimeBuilder:
         )
         return self
 
-    def with_callback_options(self, **policy: Any) -> RuntimeBuilder:
+    def with_callback_options(self, **policy: Any) -> RuntimeBuilder[OutputT]:
         """Deprecated: ``with_callback_policy``."""
         warn_renamed("RuntimeBuilder.with_callback_options", "with_callback_policy")
         return self.with_callback_policy(**policy)
 
-    def with_name(self, name: str | None) -> RuntimeBuilder:
+    def with_name(self, name: str | None) -> RuntimeBuilder[OutputT]:
         """The agent's name, for telemetry (``gen_ai.agent.name``)."""
         self._name = name
         return self
 
-    def with_events_queue_size(self, size: int) -> RuntimeBuilder:
+    def with_events_queue_size(self, size: int) -> RuntimeBuilder[OutputT]:
         """How many events ``runtime.events()`` buffers before the run waits for the reader."""
         self._events_queue_size = size
         return self
 
-    def build(self) -> AgentRuntime:
+    @overload
+    def with_output(
+        self,
+        output: type[T] | OutputSpec[T],
+        *,
+        mode: OutputModeName = "auto",
+        name: str | None = None,
+        strict: bool = True,
+    ) -> RuntimeBuilder[T]: ...
+
+    @overload
+    def with_output(
+        self,
+        output: Mapping[str, Any],
+        *,
+        mode: OutputModeName = "auto",
+        name: str | None = None,
+        strict: bool = True,
+    ) -> RuntimeBuilder[dict[str, Any]]: ...
+
+    def with_output(
+        self,
+        output: type[Any] | OutputSpec[Any] | Mapping[str, Any],
+        *,
+        mode: OutputModeName = "auto",
+        name: str | None = None,
+        strict: bool = True,
+    ) -> RuntimeBuilder[Any]:
+        """Ask every run for a structured answer: ``X`` is a pydantic model class, a type a
+        ``TypeAdapter`` takes, a JSON Schema, or an ``OutputSpec`` (as ``LLMClient.stream``'s
+        ``output``). The run ends with the turn that gives it; ``result.output`` is the value,
+        validated, and its pieces are ``AGENT_OUTPUT`` events as it streams. ``mode``:
+        ``native`` (the provider's structured output, next to the tools), ``tool`` (one more
+        tool whose call is the answer) or ``auto`` (native where the adapter has it)."""
+        spec = (
+            output
+            if isinstance(output, OutputSpec)
+            else OutputSpec(output, name=name, strict=strict, mode=mode)
+        )
+        builder = cast("RuntimeBuilder[Any]", self)
+        builder._output = spec
+        return builder
+
+    def build(self) -> AgentRuntime[OutputT]:
         if self._client is None:
             raise ConfigurationError("RuntimeBuilder needs a client: .with_client(LLMClient(...))")
         if isinstance(self._client, SyncLLMClient):
             raise ConfigurationError("a SyncLLMClient runs agents with .build_sync()")
         return self._build(self._client)
 
-    def build_sync(self) -> SyncRuntime:
+    def build_sync(self) -> SyncRuntime[OutputT]:
         """A ``SyncRuntime``, for blocking code: needs ``.with_client(SyncLLMClient(...))``."""
         client = self._client
         if not isinstance(client, SyncLLMClient):
@@ -368,8 +437,8 @@ class RuntimeBuilder:
             )
         return SyncRuntime(client, self._build(client._client))
 
-    def _build(self, client: LLMClient) -> AgentRuntime:
-        return AgentRuntime(
+    def _build(self, client: LLMClient) -> AgentRuntime[OutputT]:
+        return AgentRuntime[OutputT](
             client,
             tools=self._tools,
             callbacks=self._callbacks,
@@ -380,4 +449,5 @@ class RuntimeBuilder:
             callback_policy=self._callback_policy,
             events_queue_size=self._events_queue_size,
             name=self._name,
+            output=self._output,
         )

@@ -9,6 +9,11 @@ on, until a turn calls no tool. A tool that is unknown, gets invalid arguments (
 object, or not what its schema says) or raises gives the model an error result
 (``is_error=True``) instead of ending the run. A turn that still asks for tools at
 ``max_steps`` ends the run with ``MaxStepsExceededError`` (an ``AGENT_ERROR`` event first).
+
+With a structured output (``RuntimeBuilder.with_output``, see ``rillet.agent._output``) every
+turn asks for it, its pieces are ``AGENT_OUTPUT`` events as they stream (for a turn fetched
+whole, all at once after it), and the turn that gives the answer ends the run: its value,
+validated, is ``result.output``; one that does not fit is an ``OutputValidationError``.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from rillet._exceptions import InvalidToolArgumentsError
 from rillet._tool_arguments import InvalidToolCall
+from rillet.agent._output import TurnOutput, event_fields
 from rillet.agent.context import RunContext
 from rillet.agent.events import (
+    AgentOutputEvent,
     AgentStreamChunkEvent,
     AgentToolCallEndEvent,
     AgentToolCallStartEvent,
@@ -49,8 +56,9 @@ class Strategy(Protocol):
         """Whether model turns are streamed (shown in ``AGENT_RUN_START``)."""
         ...
 
-    async def execute(self, run: RunContext) -> AgentResult:
-        """Run until the model is done; raise to fail the run."""
+    async def execute(self, run: RunContext) -> AgentResult[Any]:
+        """Run until the model is done; raise to fail the run. With ``run.output`` set, the
+        final turn's answer is the structured output (``run.output_value``)."""
         ...
 
 
@@ -64,11 +72,11 @@ class ToolLoopStrategy:
     def stream(self) -> bool:
         return self._stream
 
-    async def execute(self, run: RunContext) -> AgentResult:
+    async def execute(self, run: RunContext) -> AgentResult[Any]:
         for step in range(1, run.max_steps + 1):
             run.steps = step
             await run.emit(AgentTurnStartEvent, step=step)
-            response, invalid = await self._model_turn(run, step)
+            response, invalid, following = await self._model_turn(run, step)
             run.responses.append(response)
             run.messages.append(
                 AssistantMessage(
@@ -77,6 +85,14 @@ class ToolLoopStrategy:
                     tool_calls=response.tool_calls,
                 )
             )
+            if run.output is not None:
+                final = run.output.final(response)
+                if final is not None:
+                    await self._output_end(run, step, following, final.text)
+                    run.output_value, run.output_given = final.value, True
+                    run.messages.extend(final.tool_messages)
+                    await run.emit(AgentTurnEndEvent, step=step, response=response)
+                    return run.result()
             if response.tool_calls and step < run.max_steps:
                 run.messages.extend(await self._run_tools(run, step, response.tool_calls, invalid))
             await run.emit(AgentTurnEndEvent, step=step, response=response)
@@ -86,26 +102,49 @@ class ToolLoopStrategy:
 
     async def _model_turn(
         self, run: RunContext, step: int
-    ) -> tuple[LLMResponse, dict[str, InvalidToolCall]]:
-        """The turn's response, and its calls whose arguments are not an object, by id."""
+    ) -> tuple[LLMResponse, dict[str, InvalidToolCall], TurnOutput | None]:
+        """The turn's response, its calls whose arguments are not an object (by id), and what
+        followed its structured output as it streamed."""
         request = run.build_request()
+        following = run.output.turn() if run.output is not None and self._stream else None
         try:
             if not self._stream:
-                return await run.client.call(request), {}
+                if run.output is not None:  # read whole; the answer is judged after the turn
+                    async with run.client.stream(request) as whole:
+                        async for _ in whole:
+                            pass
+                        return whole.response, {}, None
+                return await run.client.call(request), {}, None
             async with run.client.stream(request) as stream:
                 try:
                     async for chunk in stream:
                         await run.emit(AgentStreamChunkEvent, step=step, chunk=chunk)
+                        if following is not None:
+                            for event in following.on_chunk(chunk):
+                                await run.emit(AgentOutputEvent, step=step, **event_fields(event))
                 except BaseException:
                     run.partial = stream.response
                     raise
-                return stream.response, {}
+                return stream.response, {}, following
         except InvalidToolArgumentsError as error:
             # The turn itself is complete; the bad calls get an error result, the rest run.
             if error.partial is None:
                 raise
             run.partial = None
-            return error.partial, {call.id: call for call in error.invalid_calls}
+            return error.partial, {call.id: call for call in error.invalid_calls}, following
+
+    async def _output_end(
+        self, run: RunContext, step: int, following: TurnOutput | None, text: str
+    ) -> None:
+        """The final turn's last output events: those held to the end of a streamed turn, or
+        all of them for a turn fetched whole."""
+        if following is None and run.output is not None:
+            following = run.output.turn()
+            events = [*following.feed(text), *following.close()]
+        else:
+            events = following.close() if following is not None else []
+        for event in events:
+            await run.emit(AgentOutputEvent, step=step, **event_fields(event))
 
     async def _run_tools(
         self,

@@ -113,6 +113,27 @@ class OutputSpec(Generic[T]):
             wrapped=self.wrapped,
         )
 
+    @staticmethod
+    def from_format(format: OutputFormat) -> OutputSpec[dict[str, Any]]:
+        """The spec of an ``OutputFormat`` a request already carries (``LLMRequest(output=...)``):
+        its value is JSON, checked as a JSON Schema's is, unwrapped when ``format.wrapped``."""
+        spec: OutputSpec[dict[str, Any]] = OutputSpec.__new__(OutputSpec)
+        schema = dict(format.json_schema)
+        if format.wrapped:
+            inner = schema.get("properties", {}).get(WRAPPER_KEY)
+            if not isinstance(inner, Mapping):
+                raise ConfigurationError(
+                    f"the request's output is wrapped but its schema has no {WRAPPER_KEY!r} "
+                    "property to hold the value"
+                )
+            schema = {**inner, **({"$defs": schema["$defs"]} if "$defs" in schema else {})}
+        spec._adapter = None
+        spec.target = None
+        spec.schema = schema
+        spec.wrapped = format.wrapped
+        spec.format = format
+        return spec
+
     @property
     def name(self) -> str:
         return self.format.name

@@ -45,7 +45,7 @@ class AgentTelemetry:
 
     async def invoke_agent(
         self,
-        runtime: AgentRuntime,
+        runtime: AgentRuntime[Any],
         run: RunContext,
         execute: Callable[[], Awaitable[AgentResult]],
     ) -> AgentResult:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
+from typing import TypeVar
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from rillet._exceptions import RilletError
 from rillet.accumulator import ResponseAccumulator
 from rillet.adapter import ProviderAdapter
+from rillet.output._spec import OutputSpec
+from rillet.output._stream import StructuredStream
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.streaming import StreamingLLMResponse
 from rillet.telemetry import _semconv as sc
@@ -34,6 +37,8 @@ from rillet.telemetry._content import input_attributes, output_attributes
 from rillet.telemetry._metrics import ChatMetrics
 
 __all__ = ["ChatTelemetry"]
+
+T = TypeVar("T")
 
 _METRIC_KEYS = (
     sc.OPERATION_NAME,
@@ -60,18 +65,37 @@ class ChatTelemetry:
         batches: AsyncIterator[Sequence[StreamChunk]],
         keep_text: bool,
     ) -> StreamingLLMResponse:
+        stream = _ObservedStream(batches=batches, keep_text=keep_text)
+        stream._call = self._start(adapter, request)
+        return stream
+
+    def structured_stream(
+        self,
+        adapter: ProviderAdapter,
+        request: LLMRequest,
+        batches: AsyncIterator[Sequence[StreamChunk]],
+        spec: OutputSpec[T],
+    ) -> StructuredStream[T]:
+        stream = _ObservedStructuredStream(spec, batches=batches)
+        stream._call = self._start(adapter, request, {sc.OUTPUT_TYPE: sc.OUTPUT_TYPE_JSON})
+        return stream
+
+    def _start(
+        self, adapter: ProviderAdapter, request: LLMRequest, extra: Attributes | None = None
+    ) -> _ChatCall:
+        """The call's span, started now, and its clocks."""
         provider = provider_name(adapter.provider)
         attributes = request_attributes(sc.CHAT, provider, request)
         attributes[sc.REQUEST_STREAM] = True  # rillet always streams on the wire
+        attributes.update(extra or {})
         attributes.update(server_attributes(adapter))
         if self._capture:
             attributes.update(input_attributes(provider, request.messages))
         name = f"{sc.CHAT} {request.model}" if request.model else sc.CHAT
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        call = _ChatCall(
+        return _ChatCall(
             span, self._metrics, provider, pick(attributes, _METRIC_KEYS), self._capture
         )
-        return _ObservedStream(batches, keep_text, call)
 
 
 class _ChatCall:
@@ -148,16 +172,9 @@ class _ChatCall:
 
 class _ObservedStream(StreamingLLMResponse):
     """A ``StreamingLLMResponse`` that tells its ``_ChatCall`` when the request goes out, when
-    the first chunk arrives and how the stream ends."""
+    the first chunk arrives and how the stream ends (``_call`` is set right after it is made)."""
 
-    def __init__(
-        self,
-        batches: AsyncIterator[Sequence[StreamChunk]],
-        keep_text: bool,
-        call: _ChatCall,
-    ) -> None:
-        super().__init__(batches=batches, keep_text=keep_text)
-        self._call = call
+    _call: _ChatCall
 
     async def _read_batch(self, batches: AsyncIterator[Sequence[StreamChunk]]) -> None:
         call = self._call
@@ -180,3 +197,8 @@ class _ObservedStream(StreamingLLMResponse):
     async def aclose(self) -> None:
         await super().aclose()
         self._call.end(self._accumulator, cancelled=True)
+
+
+class _ObservedStructuredStream(_ObservedStream, StructuredStream[T]):
+    """A ``StructuredStream`` observed as ``_ObservedStream`` is: the span covers the wire
+    stream; the output's validation after it is the caller's (its error is not the call's)."""

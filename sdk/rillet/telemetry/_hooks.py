@@ -9,7 +9,7 @@ OpenTelemetry, and only once ``instrument()`` has filled the slots.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from rillet.adapter import ProviderAdapter
@@ -17,10 +17,14 @@ if TYPE_CHECKING:
     from rillet.agent.result import AgentResult
     from rillet.agent.runtime import AgentRuntime
     from rillet.agent.tools import AgentTool
+    from rillet.output._spec import OutputSpec
+    from rillet.output._stream import StructuredStream
     from rillet.protocol import LLMRequest, StreamChunk, ToolCall
     from rillet.streaming import StreamingLLMResponse
 
 __all__ = ["AgentHook", "ChatHook", "agent", "chat"]
+
+T = TypeVar("T")
 
 
 class ChatHook(Protocol):
@@ -34,11 +38,21 @@ class ChatHook(Protocol):
         """The call's stream, observed from the request to its end."""
         ...
 
+    def structured_stream(
+        self,
+        adapter: ProviderAdapter,
+        request: LLMRequest,
+        batches: AsyncIterator[Sequence[StreamChunk]],
+        spec: OutputSpec[T],
+    ) -> StructuredStream[T]:
+        """A structured-output call's stream, observed as ``stream`` observes a plain one."""
+        ...
+
 
 class AgentHook(Protocol):
     def invoke_agent(
         self,
-        runtime: AgentRuntime,
+        runtime: AgentRuntime[Any],
         run: RunContext,
         execute: Callable[[], Awaitable[AgentResult]],
     ) -> Awaitable[AgentResult]:

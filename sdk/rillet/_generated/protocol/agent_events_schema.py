@@ -20,6 +20,7 @@ class AgentEventType(str, Enum):
     AGENT_RUN_START = "AGENT_RUN_START"
     AGENT_TURN_START = "AGENT_TURN_START"
     AGENT_STREAM_CHUNK = "AGENT_STREAM_CHUNK"
+    AGENT_OUTPUT = "AGENT_OUTPUT"
     AGENT_TOOL_CALL_START = "AGENT_TOOL_CALL_START"
     AGENT_TOOL_CALL_END = "AGENT_TOOL_CALL_END"
     AGENT_TURN_END = "AGENT_TURN_END"
@@ -97,6 +98,46 @@ class AgentTurnStartEvent(BaseModel):
     step: Annotated[int, Field(ge=1)]
     """
     The model turn this event belongs to, counted from 1.
+    """
+
+
+class AgentOutputEvent(BaseModel):
+    """
+    A piece of the run's structured output (RuntimeBuilder.with_output) as its JSON arrives: for a string each new fragment, done when it closes; a number, boolean or null once whole; an object or array when it opens (value empty) and when it closes (value whole). The event with path [] and done true carries the whole output. Emitted as the answer streams, or all at once when the turn is fetched whole.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+    )
+    type: Literal["AGENT_OUTPUT"] = "AGENT_OUTPUT"
+    run_id: str
+    """
+    The run's id: the same on every event of one run.
+    """
+    sequence: Annotated[int, Field(ge=0)]
+    """
+    The event's position in its run: 0 for AGENT_RUN_START, then one more for each event emitted (a callback that fell too far behind sees gaps where events were dropped).
+    """
+    timestamp: float
+    """
+    When the event was emitted, as Unix time in seconds.
+    """
+    step: Annotated[int, Field(ge=1)]
+    """
+    The model turn this event belongs to, counted from 1.
+    """
+    path: list[str | int] = []
+    """
+    Where the value is in the output: property names and array indexes, from the root ([] is the output itself).
+    """
+    value: Any | None = None
+    """
+    The new string fragment, the whole scalar, or the container (empty when it opens, whole when it closes), as JSON.
+    """
+    done: bool
+    """
+    True when the value at path is complete.
     """
 
 
@@ -388,6 +429,7 @@ AgentEvent = TypeAliasType(
         AgentRunStartEvent
         | AgentTurnStartEvent
         | AgentStreamChunkEvent
+        | AgentOutputEvent
         | AgentToolCallStartEvent
         | AgentToolCallEndEvent
         | AgentTurnEndEvent
@@ -398,5 +440,5 @@ AgentEvent = TypeAliasType(
     ],
 )
 """
-One event of an agent run. A run is: AGENT_RUN_START, then for each model turn AGENT_TURN_START, its AGENT_STREAM_CHUNK events in arrival order, an AGENT_TOOL_CALL_START and AGENT_TOOL_CALL_END for each tool call it asked for, and AGENT_TURN_END; then exactly one terminal event (AGENT_RUN_END, AGENT_ERROR or AGENT_CANCELLED) and nothing after it.
+One event of an agent run. A run is: AGENT_RUN_START, then for each model turn AGENT_TURN_START, its AGENT_STREAM_CHUNK events in arrival order (with AGENT_OUTPUT events among them when the runtime asks for structured output), an AGENT_TOOL_CALL_START and AGENT_TOOL_CALL_END for each tool call it asked for, and AGENT_TURN_END; then exactly one terminal event (AGENT_RUN_END, AGENT_ERROR or AGENT_CANCELLED) and nothing after it.
 """
