@@ -11,7 +11,8 @@ official SDKs only need their ``base_url`` pointed at it:
 - ``POST /floor/{format}``: the same bodies for the floor, with ``{"model": ...}``.
 
 Models name bodies: ``text-<n>`` (``n`` text deltas), ``tools-<fragments>-<bytes>`` (one tool
-call), ``big-<bytes>`` (an OpenAI chat stream generated on the fly, for the memory benchmark).
+call), ``big-<bytes>`` (an OpenAI chat stream generated on the fly, for the memory benchmark),
+``output-<deltas>`` (the output benchmark's JSON as OpenAI chat content deltas).
 Each body is built once, on its first request, and written in 64 KiB pieces like a real server.
 """
 
@@ -26,6 +27,7 @@ from types import TracebackType
 from typing import Any
 
 import _bodies
+import _output_doc
 from aiohttp import web
 
 _PIECE = 1 << 16
@@ -57,6 +59,8 @@ def _build(fmt: str, model: str) -> tuple[str, bytes]:
     if kind == "tools":
         fragments, size = (int(x) for x in arg.split("-"))
         return _bodies.SSE, _bodies.TOOLS[fmt](fragments, size)
+    if kind == "output" and fmt == "openai-chat":
+        return _bodies.SSE, _output_doc.openai_chat(int(arg))
     raise web.HTTPNotFound(text=f"bench server: unknown model {model!r}")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import bench_accumulator
 import bench_concurrency
 import bench_memory
+import bench_output
 import bench_pipeline
 import bench_reassembly
 import bench_transport
@@ -39,6 +40,7 @@ SECTIONS: dict[str, Section] = {
     "concurrency": (bench_concurrency.run, bench_concurrency.report),
     "memory": (bench_memory.run, bench_memory.report),
     "accumulator": (lambda url, quick: bench_accumulator.run(), bench_accumulator.report),
+    "output": (bench_output.run, bench_output.report),
 }
 
 
