@@ -105,6 +105,7 @@ def test_every_rule_is_registered_with_a_summary() -> None:
         "idle_timeout",
         "partial",
         "metadata",
+        "output",
     ]
     assert all(summary for summary, _ in RULES.values())
 

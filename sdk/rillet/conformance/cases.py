@@ -15,7 +15,7 @@ from typing import Literal
 
 from rillet._exceptions import IdleTimeoutError, RilletError
 from rillet.conformance.conversation import Conversation
-from rillet.conformance.expectation import Expectation, ExpectedCall
+from rillet.conformance.expectation import Expectation, ExpectedCall, ExpectedOutput
 from rillet.emulator import (
     WIRES,
     Scenario,
@@ -83,6 +83,9 @@ class Case:
     conversation: Conversation | None = None
     """A multi-turn case: the agent loop runs these turns (``scenario`` is the first), and the
     multi-turn rules (``rillet.conformance.history``) judge every request."""
+    output: ExpectedOutput | None = None
+    """A structured-output case: the client asks for ``output.target`` and reads the stream
+    through ``output_events()``; the ``output`` rule judges the value."""
 
     def __post_init__(self) -> None:
         if self.cassette and (self.fault_at is not None or self.cancel_after is not None):
@@ -145,6 +148,7 @@ class Case:
             requests=self.expected_requests,
             cancel_after=self.cancel_after,
             idle_timeout=self.timeout.idle if stall else None,
+            output=self.output,
         )
 
     @property
