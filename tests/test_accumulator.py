@@ -525,3 +525,28 @@ def test_partial_arguments_that_stop_being_json_are_none() -> None:
     assert accumulator.partial_arguments(0) == {}
     accumulator.add(ToolCallChunk(index=0, arguments_delta="}}"))
     assert accumulator.partial_arguments(0) is None
+
+
+def test_refusal_text_is_kept_apart_from_the_answer_in_order() -> None:
+    accumulator = ResponseAccumulator()
+    for chunk in (
+        StartChunk(provider="p"),
+        ContentChunk(text="Well"),
+        ContentChunk(text="I can't ", refusal=True),
+        ContentChunk(text="help.", refusal=True),
+        StopChunk(finish_reason=FinishReason.stop),
+    ):
+        assert accumulator.add(chunk) is chunk
+    response = accumulator.result()
+    assert (response.text, response.refusal) == ("Well", "I can't help.")
+
+
+def test_a_response_without_refusal_chunks_has_no_refusal() -> None:
+    response = StreamingLLMResponse.from_chunks(
+        [
+            StartChunk(provider="p"),
+            ContentChunk(text="hi"),
+            StopChunk(finish_reason=FinishReason.stop),
+        ]
+    )
+    assert (response.text, response.refusal) == ("hi", None)

@@ -39,6 +39,7 @@ def test_llm_response_has_exactly_the_public_fields() -> None:
         "model",
         "provider",
         "text",
+        "refusal",
         "reasoning",
         "reasoning_details",
         "tool_calls",

@@ -162,9 +162,10 @@ def test_keep_text_false_drops_reasoning_text_but_not_signatures() -> None:
     accumulator.add(ReasoningChunk(text="hmm", index=0))
     accumulator.add(ReasoningChunk(signature="sig", index=0))
     accumulator.add(ContentChunk(text="answer"))
+    accumulator.add(ContentChunk(text="no", refusal=True))
     accumulator.add(StopChunk(finish_reason="stop"))  # type: ignore[arg-type]
     response = accumulator.result()
-    assert response.text == "" and response.reasoning == ""
+    assert response.text == "" and response.reasoning == "" and response.refusal is None
     assert [(b.text, b.signature) for b in response.reasoning_details] == [("", "sig")]
 
 

@@ -4,9 +4,12 @@
 fragments are appended to lists and joined only when a snapshot is asked for, and a tool call's
 arguments are parsed once, when the call ends.
 
-``keep_text=False`` keeps no content or reasoning text (the response's ``text`` and
-``reasoning`` stay empty; tool calls, usage, ids and signatures are still kept), for consumers
-that keep what they need themselves and want memory that does not grow with the stream.
+Refusal text (``ContentChunk.refusal``) is kept apart, as the response's ``refusal``.
+
+``keep_text=False`` keeps no content, refusal or reasoning text (the response's ``text`` and
+``reasoning`` stay empty, ``refusal`` null; tool calls, usage, ids and signatures are still
+kept), for consumers that keep what they need themselves and want memory that does not grow
+with the stream.
 """
 
 from __future__ import annotations
@@ -139,6 +142,7 @@ class ResponseAccumulator:
         self.headers: dict[str, str] = {}
         """The response headers (credentials removed), from the start chunk."""
         self._text: list[str] = []
+        self._refusal: list[str] = []
         self._reasoning: list[str] = []
         self._blocks: dict[int, _ReasoningState] = {}
         self._calls: dict[int, _ToolCallState] = {}
@@ -193,7 +197,7 @@ class ResponseAccumulator:
         return chunk
 
     def _on_content(self, chunk: ContentChunk) -> StreamChunk:
-        self._text.append(chunk.text)
+        (self._refusal if chunk.refusal else self._text).append(chunk.text)
         return chunk
 
     def _on_reasoning(self, chunk: ReasoningChunk) -> StreamChunk:
@@ -306,6 +310,7 @@ class ResponseAccumulator:
             model=self._model,
             provider=self._provider,
             text=_joined(self._text),
+            refusal=_joined(self._refusal) if self._refusal else None,
             reasoning=_joined(self._reasoning),
             reasoning_details=[
                 ReasoningBlock(

@@ -139,7 +139,7 @@ def content_chunk(text: str) -> ContentChunk:
     if text.__class__ is not str:
         return ContentChunk(text=text)
     chunk = _new(ContentChunk)
-    _set_dict(chunk, {"type": "content", "text": text})
+    _set_dict(chunk, {"type": "content", "text": text, "refusal": False})
     _set_fields_set(chunk, {"text"})
     _set_extra(chunk, None)
     _set_private(chunk, None)

@@ -465,7 +465,7 @@ def test_every_text_field_of_a_delta_in_order() -> None:
         ReasoningChunk(encrypted_content="enc"),
         ReasoningChunk(signature="sig"),
         ContentChunk(text="answer"),
-        ContentChunk(text="no"),
+        ContentChunk(text="no", refusal=True),
     ]
 
 

@@ -12,7 +12,7 @@ import real_streams
 
 from rillet import RilletError
 from rillet._exceptions import MalformedStreamError, StreamInterruptedError
-from rillet.protocol import ErrorChunk, ErrorCode, FinishReason, StreamChunk
+from rillet.protocol import ContentChunk, ErrorChunk, ErrorCode, FinishReason, StreamChunk
 from rillet.providers.openai_responses._mapper import ResponsesMapper
 from rillet.streaming import StreamingLLMResponse
 from rillet.transport import Frame
@@ -252,11 +252,20 @@ def test_hosted_tools_annotations_and_unknown_events_are_skipped(
     assert response.finish_reason is FinishReason.stop
 
 
-def test_refusal_is_content() -> None:
+def test_a_refusal_is_kept_apart_from_the_text() -> None:
     refusal = {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 0,
                "content_index": 0, "delta": "I can't help with that."}  # fmt: skip
-    response = StreamingLLMResponse.from_chunks(_run(created(), refusal, done()))
-    assert response.text == "I can't help with that."
+    chunks = _run(created(), refusal, done())
+    assert ContentChunk(text="I can't help with that.", refusal=True) in chunks
+    response = StreamingLLMResponse.from_chunks(chunks)
+    assert (response.text, response.refusal) == ("", "I can't help with that.")
+
+
+def test_a_refusal_part_never_streamed_is_the_refusal() -> None:
+    item = {"type": "message", "id": "msg_1", "role": "assistant",
+            "content": [{"type": "refusal", "refusal": "No."}]}  # fmt: skip
+    response = StreamingLLMResponse.from_chunks(_run(created(), item_done(item, 0), done()))
+    assert (response.text, response.refusal) == ("", "No.")
 
 
 def test_encrypted_reasoning_only_in_the_final_response() -> None:

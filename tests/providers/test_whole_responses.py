@@ -191,7 +191,7 @@ async def test_openai_whole_refusal_and_plain_stop(no_leaks: None) -> None:
         ],
     }
     _, response = await _stream("openai", _json(body))
-    assert (response.text, response.tool_calls) == ("I can't.", [])
+    assert (response.text, response.refusal, response.tool_calls) == ("", "I can't.", [])
     assert response.finish_reason is FinishReason.stop
     assert response.usage is None
 

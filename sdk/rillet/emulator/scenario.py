@@ -109,6 +109,10 @@ class Scenario:
     name: str
     text: tuple[str, ...] = ()
     """Content deltas, in order (already split)."""
+    refusal: tuple[str, ...] = ()
+    """The model's refusal, in deltas after the text, as each wire says it: OpenAI Chat
+    ``delta.refusal``, a Responses refusal part, Anthropic text then ``stop_reason: refusal``,
+    Gemini (no refusal form) a ``SAFETY`` finish without the words."""
     reasoning: tuple[str, ...] = ()
     """Thinking deltas; wires without visible reasoning (OpenAI Chat) leave them out."""
     reasoning_signature: str | None = None
@@ -138,6 +142,10 @@ class Scenario:
     @property
     def all_text(self) -> str:
         return "".join(self.text)
+
+    @property
+    def all_refusal(self) -> str:
+        return "".join(self.refusal)
 
     @property
     def all_reasoning(self) -> str:

@@ -13,6 +13,11 @@ reading the text received so far once; from then on each content delta is parsed
 handed out. A consumer that only reads chunks (or only the final value) pays nothing for it:
 the final value is validated from the whole text in one ``json.loads``.
 
+A refusal (refusal text, as OpenAI sends it, or Anthropic's ``refusal`` stop) is never parsed:
+``get_response()``, ``get_output()`` and ``output_events()`` end in ``OutputRefusedError`` with
+the model's words. Once the text is found not to be JSON, ``output_events()`` still reads the
+rest of the stream (unparsed) before raising, so that a refusal at its end is reported as one.
+
 In tool mode (``tool_output_request`` / ``tool_output_batches``) the output comes as the
 arguments of one forced tool, turned into content chunks before anything reads them.
 """
@@ -22,7 +27,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Generic, TypeVar, cast
 
-from rillet._exceptions import ConfigurationError, OutputValidationError
+from rillet._exceptions import ConfigurationError, OutputRefusedError, OutputValidationError
 from rillet.output._parser import InvalidJSON, JSONStreamParser, OutputEvent
 from rillet.output._partial import PartialBuilder
 from rillet.output._spec import OutputSpec
@@ -67,7 +72,8 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
         self._parser: JSONStreamParser | None = None
         self._builder: PartialBuilder | None = None
         self._queued: list[OutputEvent] = []
-        self._parse_failure: OutputValidationError | None = None
+        self._parse_failure: InvalidJSON | None = None
+        """Why the text is not JSON, once found; nothing is parsed after it."""
 
     # -- the incremental view --------------------------------------------------------------
 
@@ -83,25 +89,27 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
     async def output_events(self) -> AsyncGenerator[OutputEvent, None]:
         """The output's events as its JSON arrives, reading the stream (chunks are added to
         ``response`` as they pass). Ends with the stream; an output that is not JSON raises
-        ``OutputValidationError`` with everything that arrived."""
+        ``OutputValidationError`` with everything that arrived, a refusal
+        ``OutputRefusedError``."""
         self._start()
         while True:
             while self._queued:
                 queued, self._queued = self._queued, []
                 for event in queued:
                     yield event
-            if self._parse_failure is not None:
-                raise self._parse_failure
             try:
                 await self.__anext__()
             except StopAsyncIteration:
                 break
+        refused = refusal_error(self._accumulator.snapshot())
+        if refused is not None:
+            raise refused
         self._close_parser()
         for event in self._queued:
             yield event
         self._queued = []
         if self._parse_failure is not None:
-            raise self._parse_failure
+            raise self._invalid(self._parse_failure)
 
     def _start(self) -> PartialBuilder:
         if self._builder is None:
@@ -114,7 +122,7 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
 
             def add_and_parse(chunk: StreamChunk) -> StreamChunk:
                 added = add(chunk)  # first, so that an error's text holds this chunk too
-                if added.type == "content" and added.text:
+                if added.type == "content" and added.text and not added.refusal:
                     self._feed(added.text)
                 return added
 
@@ -127,7 +135,7 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
         try:
             events = self.spec.unwrap(self._parser.feed(text))
         except InvalidJSON as error:
-            self._parse_failure = self._invalid(error)
+            self._parse_failure = error
             return
         self._builder.apply(events)
         self._queued += events
@@ -138,7 +146,7 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
         try:
             events = self.spec.unwrap(self._parser.close())
         except InvalidJSON as error:
-            self._parse_failure = self._invalid(error)
+            self._parse_failure = error
             return
         self._builder.apply(events)
         self._queued += events
@@ -156,9 +164,12 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
 
     async def get_response(self) -> StructuredResponse[T]:
         """Read the rest of the stream; the final response with its validated ``output``.
-        An output that does not fit raises ``OutputValidationError`` (``partial`` holds the
-        response)."""
+        An output that does not fit raises ``OutputValidationError``, a refusal
+        ``OutputRefusedError`` (``partial`` holds the response)."""
         response = await super().get_response()
+        refused = refusal_error(response)
+        if refused is not None:
+            raise refused
         value = self.spec.parse(response.text or "", partial=response)
         fields = {name: getattr(response, name) for name in LLMResponse.model_fields}
         return cast(
@@ -171,6 +182,24 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
     async def get_output(self) -> T:
         """Read the rest of the stream; the validated output."""
         return (await self.get_response()).output
+
+
+def refusal_error(response: LLMResponse) -> OutputRefusedError | None:
+    """The error a refused ``response`` ends in: refusal text, or a ``refusal`` stop filtered
+    as content (Anthropic's, whose words are the text so far); ``None`` when it answered."""
+    if response.refusal is not None:
+        words = response.refusal
+    elif (
+        response.finish_reason == FinishReason.content_filter
+        and response.provider_finish_reason == "refusal"
+    ):
+        words = response.text or ""
+    else:
+        return None
+    said = f": {words[:200]!r}" if words else " without saying why"
+    return OutputRefusedError(
+        f"the model refused to give the output{said}", refusal=words, partial=response
+    )
 
 
 def tool_output_request(request: LLMRequest) -> LLMRequest:

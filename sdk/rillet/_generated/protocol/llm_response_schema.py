@@ -97,6 +97,10 @@ class LLMResponse(BaseModel):
     """
     All assistant text, without reasoning.
     """
+    refusal: str | None = None
+    """
+    The model's refusal to answer (the text of refusal chunks), kept apart from text; null when it did not refuse in words.
+    """
     reasoning: str = ""
     """
     All thinking text; the signatures are in reasoning_details.

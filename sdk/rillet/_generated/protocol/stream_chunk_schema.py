@@ -207,6 +207,10 @@ class ContentChunk(BaseModel):
     """
     The text delta.
     """
+    refusal: bool = False
+    """
+    True when the text is the model's refusal to answer (OpenAI's refusal deltas), not an answer: it goes to LLMResponse.refusal, not text.
+    """
 
 
 class ReasoningChunk(BaseModel):

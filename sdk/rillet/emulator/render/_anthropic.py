@@ -108,7 +108,7 @@ def _message_delta(scenario: Scenario) -> dict[str, Any]:
     prompt, output = usage(scenario)
     return {
         "type": "message_delta",
-        "delta": {"stop_reason": RAW_FINISH[scenario.finish], "stop_sequence": None},
+        "delta": {"stop_reason": _stop_reason(scenario), "stop_sequence": None},
         "usage": {
             "input_tokens": prompt,
             "cache_creation_input_tokens": 0,
@@ -116,6 +116,10 @@ def _message_delta(scenario: Scenario) -> dict[str, Any]:
             "output_tokens": output,
         },
     }
+
+
+def _stop_reason(scenario: Scenario) -> str:
+    return RAW_FINISH["content_filter"] if scenario.refusal else RAW_FINISH[scenario.finish]
 
 
 def _blocks(scenario: Scenario) -> list[_Block]:
@@ -126,8 +130,9 @@ def _blocks(scenario: Scenario) -> list[_Block]:
             signature = {"type": "signature_delta", "signature": scenario.reasoning_signature}
             deltas.append((signature, True))
         blocks.append(({"type": "thinking", "thinking": "", "signature": ""}, deltas))
-    if scenario.text:
-        deltas = [({"type": "text_delta", "text": t}, True) for t in scenario.text]
+    if scenario.text or scenario.refusal:  # a refusal's words are text, then its stop
+        texts = scenario.text + scenario.refusal
+        deltas = [({"type": "text_delta", "text": t}, True) for t in texts]
         blocks.append(({"type": "text", "text": ""}, deltas))
     for number, call in enumerate(scenario.tool_calls):
         start = {

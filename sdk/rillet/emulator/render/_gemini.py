@@ -55,7 +55,9 @@ def events(scenario: Scenario) -> list[Event]:
         last = number == len(groups) - 1
         candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}}
         if last:
-            candidate["finishReason"] = RAW_FINISH[scenario.finish]
+            # no refusal form here: a refusal is a safety stop, its words never sent
+            finish = "content_filter" if scenario.refusal else scenario.finish
+            candidate["finishReason"] = RAW_FINISH[finish]
         candidate["index"] = 0
         if last and scenario.tool_calls and scenario.finish == "tool_calls":
             candidate["finishMessage"] = _CALLS_MESSAGE

@@ -33,8 +33,9 @@ RAW_FINISH: dict[Finish, str] = {
 
 def events(scenario: Scenario) -> list[Event]:
     base = _base(scenario)
-    out = [_chunk(base, {"role": "assistant", "content": "", "refusal": None})]
+    out = [_chunk(base, _first_delta(scenario))]
     out += [_chunk(base, {"content": text}, content=True) for text in scenario.text]
+    out += [_chunk(base, {"refusal": text}, content=True) for text in scenario.refusal]
     out += _tool_calls(base, scenario)
     out.append(_chunk(base, {}, finish=RAW_FINISH[scenario.finish], terminal=True))
     if scenario.usage is not None:
@@ -49,6 +50,13 @@ def error_event(scenario: Scenario, error: StreamError) -> Event:
 
 def frame(events: Sequence[Event]) -> bytes:
     return sse(events)
+
+
+def _first_delta(scenario: Scenario) -> dict[str, Any]:
+    """The role, and an empty start of what follows: a refused answer has no content at all."""
+    if scenario.refusal and not scenario.text:
+        return {"role": "assistant", "content": None, "refusal": ""}
+    return {"role": "assistant", "content": "", "refusal": None}
 
 
 def _base(scenario: Scenario) -> dict[str, Any]:

@@ -103,7 +103,7 @@ def _item_kinds(scenario: Scenario) -> list[str]:
     kinds: list[str] = []
     if scenario.reasoning or scenario.reasoning_signature:
         kinds.append("reasoning")
-    if scenario.text:
+    if scenario.text or scenario.refusal:
         kinds.append("message")
     kinds += [str(number) for number in range(len(scenario.tool_calls))]
     if scenario.faults.unknown_events:
@@ -153,12 +153,38 @@ def _message(scenario: Scenario, index: int) -> tuple[dict[str, Any], list[Event
         "phase": "final_answer",
         "role": "assistant",
     }
+    out = [_event("response.output_item.added", item=head, output_index=index)]
+    parts: list[dict[str, Any]] = []
+    if scenario.text:
+        part, part_events = _text_part(scenario, item_id, index)
+        parts.append(part)
+        out += part_events
+    if scenario.refusal:
+        where = {"content_index": len(parts), "item_id": item_id, "output_index": index}
+        part, part_events = _refusal_part(scenario, where)
+        parts.append(part)
+        out += part_events
+    item = {**head, "status": "completed", "content": parts}
+    out.append(_event("response.output_item.done", item=item, output_index=index))
+    return item, out
+
+
+def _refusal_part(scenario: Scenario, where: dict[str, Any]) -> tuple[dict[str, Any], list[Event]]:
+    """A refusal part: its deltas and ``response.refusal.done``, as for a refused request."""
+    out = [_event("response.content_part.added", part={"type": "refusal", "refusal": ""}, **where)]
+    for delta in scenario.refusal:
+        out.append(_event("response.refusal.delta", content=True, delta=delta, **where))
+    refusal = scenario.all_refusal
+    out.append(_event("response.refusal.done", refusal=refusal, **where))
+    part = {"type": "refusal", "refusal": refusal}
+    out.append(_event("response.content_part.done", part=part, **where))
+    return part, out
+
+
+def _text_part(scenario: Scenario, item_id: str, index: int) -> tuple[dict[str, Any], list[Event]]:
     where: dict[str, Any] = {"content_index": 0, "item_id": item_id, "output_index": index}
     empty = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
-    out = [
-        _event("response.output_item.added", item=head, output_index=index),
-        _event("response.content_part.added", part=empty, **where),
-    ]
+    out = [_event("response.content_part.added", part=empty, **where)]
     for number, delta in enumerate(scenario.text):
         obfuscation = _obfuscation(f"{item_id}:{number}")
         out.append(
@@ -175,9 +201,7 @@ def _message(scenario: Scenario, index: int) -> tuple[dict[str, Any], list[Event
     part = {**empty, "text": text}
     out.append(_event("response.output_text.done", logprobs=[], text=text, **where))
     out.append(_event("response.content_part.done", part=part, **where))
-    item = {**head, "status": "completed", "content": [part]}
-    out.append(_event("response.output_item.done", item=item, output_index=index))
-    return item, out
+    return part, out
 
 
 def _function_call(

@@ -231,7 +231,7 @@ class ChatMapper:
             self._on_content_parts(content, out)
         refusal = fields.get("refusal")
         if refusal:
-            out.append(ContentChunk(text=refusal))
+            out.append(ContentChunk(text=refusal, refusal=True))
 
     def _on_content_parts(
         self,

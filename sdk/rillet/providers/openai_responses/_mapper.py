@@ -248,7 +248,7 @@ class ResponsesMapper:
         if not event.delta:
             return NO_CHUNKS
         self._texted.add(_position(event.output_index))
-        return (ContentChunk(text=event.delta),)
+        return (ContentChunk(text=event.delta, refusal=True),)
 
     def _on_summary_delta(self, data: str) -> Sequence[StreamChunk]:
         event = decode(ResponseReasoningSummaryTextDeltaEvent, data)
@@ -351,7 +351,7 @@ class ResponsesMapper:
             if isinstance(part, OutputTextPart) and part.text:
                 out.append(ContentChunk(text=part.text))
             elif isinstance(part, RefusalPart) and part.refusal:
-                out.append(ContentChunk(text=part.refusal))
+                out.append(ContentChunk(text=part.refusal, refusal=True))
         return out
 
     def _reasoning_done(self, position: int, item: ReasoningItem) -> Sequence[StreamChunk]:
