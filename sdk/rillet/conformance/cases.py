@@ -33,6 +33,9 @@ ID_WIRES = frozenset(
     {"openai", "openai-responses", "anthropic", "vertex-anthropic", "azure", "azure-responses"}
 )
 """Wires that carry the tool-call id the scenario gives (Gemini's are made up by rillet)."""
+REFUSAL_AS_TEXT_WIRES = frozenset({"anthropic", "vertex-anthropic"})
+"""Wires whose refusal words are ordinary text before a ``refusal`` stop (OpenAI's are
+refusal chunks, apart from the text)."""
 
 CONNECT_TIMEOUT = 2.0
 
@@ -135,8 +138,11 @@ class Case:
             for spec in scenario.tool_calls
         )
         stall = self.fault_at is not None and self.fault_at.kind == "stall"
+        text = scenario.all_text
+        if wire in REFUSAL_AS_TEXT_WIRES:
+            text += scenario.all_refusal
         return Expectation(
-            text=scenario.all_text,
+            text=text,
             reasoning=scenario.all_reasoning if visible else "",
             reasoning_signature=scenario.reasoning_signature if visible else None,
             tool_calls=calls,

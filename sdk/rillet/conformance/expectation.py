@@ -43,6 +43,8 @@ class ExpectedOutput:
     tool: str | None = None
     """Tool mode: the forced tool whose calls become the output (the client hides it from the
     response)."""
+    refusal: str | None = None
+    """A refusal: the words ``OutputRefusedError.refusal`` must hold."""
 
 
 @dataclass(frozen=True)

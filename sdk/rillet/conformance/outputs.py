@@ -7,7 +7,9 @@ literals: the incremental parser must rebuild it exactly, each string's fragment
 its value. In native mode the JSON comes as text; in tool mode (``output_mode="tool"``) as the
 arguments of the one forced tool the client adds, which the client turns back into text (the
 tap still sees the tool call the provider sent). An output that is not JSON, or is JSON that
-does not fit the type, ends in ``OutputValidationError`` holding everything that arrived.
+does not fit the type, ends in ``OutputValidationError`` holding everything that arrived; a
+refusal (OpenAI's refusal text, Anthropic's ``refusal`` stop) in ``OutputRefusedError`` with the
+model's words (Gemini has no refusal form: its safety stop says nothing).
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from rillet._exceptions import OutputValidationError
+from rillet._exceptions import OutputRefusedError, OutputValidationError
 from rillet.conformance.cases import Case
 from rillet.conformance.expectation import ExpectedOutput
-from rillet.emulator import Scenario, ToolCallSpec
+from rillet.emulator import WIRES, Scenario, ToolCallSpec
 
 __all__ = ["OUTPUT_CASES", "Receipt", "ReceiptLine"]
 
@@ -113,6 +115,7 @@ def _split(raw: str) -> tuple[str, ...]:
 
 
 LIST_RAW = f'{{"value":{_LINES_RAW}}}'
+REFUSAL = ("I can't help ", "with that receipt.")
 NOT_JSON = ("Here is the receipt: ", '{"shop":"Caf\\u00e9"}')
 NOT_FITTING = '{"shop":"Caf\\u00e9","note":"","lines":[{"sku":"A-1","qty":"three","price":1}],"paid":true,"ref":null}'
 
@@ -173,5 +176,14 @@ OUTPUT_CASES: tuple[Case, ...] = (
         Scenario("output-not-fitting", text=_split(NOT_FITTING)),
         error=OutputValidationError,
         output=ExpectedOutput(Receipt, NOT_FITTING, json.loads(NOT_FITTING)),
+    ),
+    Case(
+        "output-refusal",
+        "the model refuses: OutputRefusedError with its words (not on Gemini, which has no "
+        "refusal form)",
+        Scenario("output-refusal", refusal=REFUSAL),
+        error=OutputRefusedError,
+        output=ExpectedOutput(Receipt, "", None, refusal="".join(REFUSAL)),
+        wires=tuple(wire for wire in WIRES if wire not in ("gemini", "gemini-json", "vertex")),
     ),
 )

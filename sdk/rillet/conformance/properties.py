@@ -21,7 +21,7 @@
     output               (structured output) the field events rebuild the model's JSON, each
                          string's fragments join to its value, and ``response.output`` is the
                          value; an output that does not fit raises ``OutputValidationError``
-                         holding the raw text
+                         holding the raw text, a refusal ``OutputRefusedError`` with its words
 
 Every rule owns its aspect alone (the text rule checks text, the response rule does not), so a
 broken adapter fails exactly the rules it breaks. Each returns a list of ``Violation``; the
@@ -33,7 +33,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from rillet._exceptions import APIError, IdleTimeoutError, OutputValidationError, RilletError
+from rillet._exceptions import (
+    APIError,
+    IdleTimeoutError,
+    OutputRefusedError,
+    OutputValidationError,
+    RilletError,
+)
 from rillet._response_metadata import read_metadata
 from rillet.conformance.expectation import Expectation, ExpectedOutput
 from rillet.conformance.observation import Observation, Violation, describe
@@ -232,7 +238,7 @@ def _text(expected: Expectation, seen: Observation) -> list[Violation]:
     want = expected.text
     so_far = ""
     for i, chunk in enumerate(seen.stream):
-        if chunk.type != "content":
+        if chunk.type != "content" or chunk.refusal:  # refusal words are not the text
             continue
         before, so_far = so_far, so_far + chunk.text
         if not want.startswith(so_far):
@@ -461,6 +467,8 @@ def _metadata(expected: Expectation, seen: Observation) -> list[Violation]:
 @_rule("output", "structured output: field events rebuild the JSON; the value, or the raw text")
 def _output(expected: Expectation, seen: Observation) -> list[Violation]:
     want = expected.output
+    if want is not None and want.refusal is not None:
+        return _refusal_violations(want.refusal, seen)
     if want is None or seen.hung or not _output_arrived(want, seen):
         return []  # what the adapter streamed is wrong: the text or tool_arguments rule reports
     end = seen.terminal_index
@@ -484,6 +492,14 @@ def _output(expected: Expectation, seen: Observation) -> list[Violation]:
             Violation("output", "response.output differs", end, repr(want.value), repr(seen.output))
         )
     return found
+
+
+def _refusal_violations(words: str, seen: Observation) -> list[Violation]:
+    error = seen.error
+    if not isinstance(error, OutputRefusedError) or error.refusal == words:
+        return []  # another error (or none): the error rule reports
+    message = "the refusal lost the model's words"
+    return [Violation("output", message, seen.terminal_index, repr(words), repr(error.refusal))]
 
 
 def _output_arrived(want: ExpectedOutput, seen: Observation) -> bool:
