@@ -438,7 +438,7 @@ def test_a_refusal_must_keep_the_models_words() -> None:
         error=OutputRefusedError,
         output=ExpectedOutput(dict, "", None, refusal="I can't."),
     )
-    refused = [START, ContentChunk(text="I can't.", refusal=True), STOP]
+    refused: list[StreamChunk] = [START, ContentChunk(text="I can't.", refusal=True), STOP]
     said = OutputRefusedError("refused", refusal="I can't.")
     assert check(expected, observe(refused, error=said)) == []
     silent = OutputRefusedError("refused", refusal="")
