@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from rillet import BadRequestError, LLMClient
-from rillet.emulator import Emulator, Scenario, ToolCallSpec
+from rillet.emulator import WIRES, Emulator, Scenario, ToolCallSpec
 from rillet.output._spec import OutputSpec
 
 KEY = "emulator-key-for-output-rules"
@@ -47,17 +47,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
     "vertex-anthropic": {"project": "p", "location": "us-east5", "access_token": KEY},
     "gemini-json": {"sse": False},
 }
-_PROVIDERS = (
-    "openai",
-    "openai-responses",
-    "anthropic",
-    "gemini",
-    "gemini-json",
-    "vertex",
-    "vertex-anthropic",
-    "azure",
-    "azure-responses",
-)
+_PROVIDERS = WIRES
 
 
 _GEMINI_REFS = pytest.mark.xfail(

@@ -27,24 +27,10 @@ Path = tuple[str, ...]
 OPENAI_NAME: Final = re.compile(r"^[a-zA-Z0-9_-]+$")
 _OPENAI_NAME_MAX = 64
 _OPENAI_REFUSED: Final = (
-    "patternProperties",
-    "unevaluatedProperties",
-    "propertyNames",
-    "minProperties",
-    "maxProperties",
-    "unevaluatedItems",
-    "contains",
-    "minContains",
-    "maxContains",
-    "uniqueItems",
-    "not",
-    "if",
-    "then",
-    "else",
-    "dependentRequired",
-    "dependentSchemas",
-    "oneOf",
-)
+    "patternProperties", "unevaluatedProperties", "propertyNames", "minProperties",
+    "maxProperties", "unevaluatedItems", "contains", "minContains", "maxContains",
+    "uniqueItems", "not", "if", "then", "else", "dependentRequired", "dependentSchemas", "oneOf",
+)  # fmt: skip
 """Keywords strict mode does not take (OpenAI's structured-outputs guide, "supported
 schemas": composition is ``anyOf`` only)."""
 
