@@ -56,25 +56,25 @@ def _client(provider: str, emulator: Emulator, model: str) -> LLMClient:
     )
 
 
-@pytest.mark.parametrize("provider", APART)
-async def test_a_plain_call_keeps_the_refusal_apart_from_the_text(
+@pytest.mark.parametrize("provider", APART + AS_TEXT)
+async def test_a_plain_call_says_the_refusal_as_its_wire_does(
     provider: str, emulator: Emulator
 ) -> None:
+    """OpenAI: the words apart from the text and an ordinary stop; Anthropic: the words as
+    text and a ``refusal`` stop, filtered as content."""
     async with _client(provider, emulator, "refused") as client:
         response = await client.call("Judge him.")
-    assert (response.text, response.refusal) == ("", "".join(WORDS))
-    assert response.finish_reason is FinishReason.stop
-
-
-@pytest.mark.parametrize("provider", AS_TEXT)
-async def test_an_anthropic_refusal_is_its_text_and_a_refusal_stop(
-    provider: str, emulator: Emulator
-) -> None:
-    async with _client(provider, emulator, "refused") as client:
-        response = await client.call("Judge him.")
-    assert (response.text, response.refusal) == ("".join(WORDS), None)
-    assert response.finish_reason is FinishReason.content_filter
-    assert response.provider_finish_reason == "refusal"
+    words = "".join(WORDS)
+    if provider in APART:
+        assert (response.text, response.refusal) == ("", words)
+        assert (response.finish_reason, response.provider_finish_reason) == (
+            FinishReason.stop,
+            "completed" if provider.endswith("responses") else "stop",
+        )
+    else:
+        assert (response.text, response.refusal) == (words, None)
+        assert response.finish_reason is FinishReason.content_filter
+        assert response.provider_finish_reason == "refusal"
 
 
 @pytest.mark.parametrize("provider", APART + AS_TEXT)
