@@ -212,6 +212,8 @@ class _Stream:
             delta = choice.get("delta") or {}
             if delta.get("content"):
                 out.append(ContentChunk(text=delta["content"]))
+            if delta.get("refusal"):  # the model's refusal: kept apart from the text
+                out.append(ContentChunk(text=delta["refusal"], refusal=True))
             for call in delta.get("tool_calls") or ():
                 out += self._tool_delta(call)
             if choice.get("finish_reason"):

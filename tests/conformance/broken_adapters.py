@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import ClassVar
 
@@ -336,6 +337,26 @@ class IgnoresCancellation(Broken):
         await super().aclose()
 
 
+class ArgumentsOnlyAtTheEnd(Broken):
+    """Sends each call's arguments on its ``tool_call_end`` only, no argument deltas: a tool
+    call still reads right, but an output asked for in tool mode arrives empty."""
+
+    breaks = "output"
+
+    async def transform(
+        self, chunks: Chunks, request: LLMRequest, settings: CallSettings
+    ) -> Chunks:
+        texts: dict[int | None, str] = {}
+        async for chunk in chunks:
+            if chunk.type == "tool_call_chunk":
+                texts[chunk.index] = texts.get(chunk.index, "") + chunk.arguments_delta
+            elif chunk.type == "tool_call_end":
+                text = texts.get(chunk.index, "")
+                yield chunk.model_copy(update={"arguments": json.loads(text) if text else {}})
+            else:
+                yield chunk
+
+
 BROKEN: tuple[type[Broken], ...] = (
     NoStartChunk,
     TwoTerminalChunks,
@@ -351,6 +372,7 @@ BROKEN: tuple[type[Broken], ...] = (
     DropsMetadata,
     NoIdleTimeout,
     IgnoresCancellation,
+    ArgumentsOnlyAtTheEnd,
 )
 
 

@@ -12,6 +12,8 @@ from rillet import (
     FinishReason,
     IdleTimeoutError,
     LLMResponse,
+    OutputRefusedError,
+    OutputValidationError,
     OverloadedError,
     RateLimitError,
     ReasoningChunk,
@@ -25,9 +27,10 @@ from rillet import (
     Usage,
 )
 from rillet._response_metadata import read_metadata
-from rillet.conformance.expectation import Expectation, ExpectedCall
+from rillet.conformance.expectation import Expectation, ExpectedCall, ExpectedOutput
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import RULES, check
+from rillet.output._parser import OutputEvent
 from rillet.streaming import StreamingLLMResponse
 
 START = StartChunk(id="r1", model="m", provider="test")
@@ -105,6 +108,7 @@ def test_every_rule_is_registered_with_a_summary() -> None:
         "idle_timeout",
         "partial",
         "metadata",
+        "output",
     ]
     assert all(summary for summary, _ in RULES.values())
 
@@ -359,3 +363,84 @@ def test_metadata_must_reach_an_error_inside_the_stream() -> None:
     assert check(expected, seen) == []
     seen.error.request_id = None
     assert only(expected, seen, "metadata").index == 2
+
+
+# -- structured output ----------------------------------------------------------------------------
+
+_RAW = '{"name":"p\\u00e9ar","tags":["a","b"],"n":-1.5e2}'
+_TREE = {"name": "péar", "tags": ["a", "b"], "n": -150.0}
+OUTPUT = Expectation(
+    text=_RAW,
+    provider_finish_reason="end",
+    output=ExpectedOutput(dict, _RAW, _TREE, value=_TREE),
+)
+_EVENTS = [
+    OutputEvent((), {}, False),
+    OutputEvent(("name",), "p", False),
+    OutputEvent(("name",), "éar", True),
+    OutputEvent(("tags",), [], False),
+    OutputEvent(("tags", 0), "a", True),
+    OutputEvent(("tags", 1), "b", True),
+    OutputEvent(("tags",), ["a", "b"], True),
+    OutputEvent(("n",), -150.0, True),
+    OutputEvent((), _TREE, True),
+]
+
+
+def output_run(**fields: object) -> Observation:
+    chunks = text_chunks(_RAW[:9], _RAW[9:])
+    return observe(chunks, **{"output_events": _EVENTS, "output": _TREE, **fields})
+
+
+def test_the_output_rule_passes_a_good_run() -> None:
+    assert check(OUTPUT, output_run()) == []
+
+
+def test_the_output_rule_names_a_wrong_value_and_lost_fragments() -> None:
+    wrong = only(OUTPUT, output_run(output={**_TREE, "n": 150.0}), "output")
+    assert wrong.message == "response.output differs" and "150.0" in (wrong.got or "")
+    lost = [e for e in _EVENTS if e.value != "p"]  # a fragment dropped, the root still whole
+    dropped = only(OUTPUT, output_run(output_events=lost), "output")
+    assert dropped.message == "the string fragments at ['name'] join to something else"
+    assert (dropped.expected, dropped.got) == ("'péar'", "'éar'")
+    unclosed = only(OUTPUT, output_run(output_events=_EVENTS[:-1]), "output")
+    assert unclosed.got == "no closing event for the root"
+
+
+def test_an_output_that_did_not_validate_is_the_output_rules_not_the_errors() -> None:
+    failed = OutputValidationError("the output does not fit", raw_text=_RAW, errors=[])
+    violation = only(OUTPUT, output_run(error=failed, output=None), "output")
+    assert violation.message == "the output did not validate"
+
+
+def test_the_output_rule_is_quiet_when_the_adapter_streamed_other_text() -> None:
+    """The text rule owns a wrong text; the output that follows from it is not judged again."""
+    seen = observe(text_chunks(_RAW[:9]), output_events=_EVENTS[:2])
+    assert rules_broken(OUTPUT, seen) == {"text"}
+
+
+def test_an_invalid_output_must_keep_its_raw_text_and_partial() -> None:
+    expected = Expectation(
+        text=_RAW,
+        error=OutputValidationError,
+        output=ExpectedOutput(dict, _RAW, _TREE),
+    )
+    whole = StreamingLLMResponse.from_chunks(text_chunks(_RAW[:9], _RAW[9:]))
+    kept = OutputValidationError("no", raw_text=_RAW, errors=[], partial=whole)
+    assert check(expected, output_run(error=kept)) == []
+    lost = OutputValidationError("no", raw_text=_RAW[:9], errors=[], partial=whole)
+    assert only(expected, output_run(error=lost), "output").message == "the error lost what arrived"
+
+
+def test_a_refusal_must_keep_the_models_words() -> None:
+    expected = Expectation(
+        text="",
+        error=OutputRefusedError,
+        output=ExpectedOutput(dict, "", None, refusal="I can't."),
+    )
+    refused: list[StreamChunk] = [START, ContentChunk(text="I can't.", refusal=True), STOP]
+    said = OutputRefusedError("refused", refusal="I can't.")
+    assert check(expected, observe(refused, error=said)) == []
+    silent = OutputRefusedError("refused", refusal="")
+    violation = only(expected, observe(refused, error=silent), "output")
+    assert violation.message == "the refusal lost the model's words"

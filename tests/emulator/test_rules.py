@@ -85,6 +85,57 @@ def _claude(**fields: Any) -> Body:
     return {"model": "m", "max_tokens": 4096, "messages": _CLAUDE_TOOL_TURN, **fields}
 
 
+_ITEM: Body = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+    "required": ["name", "note"],
+    "additionalProperties": False,
+}
+_CLOSED: Body = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": _ITEM}, "total": {"type": "number"}},
+    "required": ["items", "total"],
+    "additionalProperties": False,
+}
+_ITEM_LIST: Body = {"type": "array", "items": _ITEM}
+
+
+def _open(schema: Body, *, at: str | None = None, extra: object = None) -> Body:
+    """``schema`` with ``additionalProperties`` left out (or set to ``extra``) at the root or
+    on the objects of its ``at`` array."""
+    opened = copy.deepcopy(schema)
+    node = opened if at is None else opened["properties"][at]["items"]
+    del node["additionalProperties"]
+    if extra is not None:
+        node["additionalProperties"] = extra
+    return opened
+
+
+def _with_keyword(keyword: str) -> Body:
+    schema = copy.deepcopy(_CLOSED)
+    schema["properties"]["items"][keyword] = True
+    return schema
+
+
+def _chat_format(
+    schema: Body, *, name: str = "Order", strict: bool = True, optional: str | None = None
+) -> Body:
+    schema = copy.deepcopy(schema)
+    if optional is not None:
+        schema["properties"]["items"]["items"]["required"].remove(optional)
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": name, "schema": schema, "strict": strict},
+    }
+
+
+def _responses_format(schema: Body, *, name: str = "Order") -> Body:
+    return {"type": "json_schema", "name": name, "schema": schema, "strict": True}
+
+
 CASES = [
     # -- OpenAI Chat ---------------------------------------------------------------------------
     Case(
@@ -339,6 +390,130 @@ CASES = [
         "for tools to work correctly, and missing thought_signature may lead to degraded model "
         "performance. Additional data, function call `default_api:multiply` , position 2.",
         {"contents": _GEMINI_TOOL_TURN},
+    ),
+    # -- structured output -----------------------------------------------------------------------
+    Case(
+        openai_chat.response_format_name_fits_the_pattern,
+        "gpt-4o-mini",
+        {"messages": [_USER], "response_format": _chat_format(_CLOSED, name="my order")},
+        "Invalid 'response_format.json_schema.name': string does not match pattern. Expected a "
+        "string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+        {"messages": [_USER], "response_format": _chat_format(_CLOSED, name="my_order-2")},
+    ),
+    Case(
+        openai_chat.response_format_name_fits_the_pattern,
+        "gpt-4o-mini",
+        {"messages": [_USER], "response_format": _chat_format(_CLOSED, name="n" * 65)},
+        "Invalid 'response_format.json_schema.name': string too long. Expected a string with "
+        "maximum length 64, but got a string with length 65 instead.",
+        {"messages": [_USER], "response_format": _chat_format(_CLOSED, name="n" * 64)},
+    ),
+    Case(
+        openai_chat.strict_response_format_fits_the_strict_subset,
+        "gpt-4o-mini",
+        {"messages": [_USER], "response_format": _chat_format(_open(_CLOSED))},
+        "Invalid schema for response_format 'Order': In context=(), 'additionalProperties' is "
+        "required to be supplied and to be false.",
+        {"messages": [_USER], "response_format": _chat_format(_CLOSED)},
+    ),
+    Case(
+        openai_chat.strict_response_format_fits_the_strict_subset,
+        "gpt-4o-mini",
+        {
+            "messages": [_USER],
+            "response_format": _chat_format(_CLOSED, strict=True, optional="note"),
+        },
+        "Invalid schema for response_format 'Order': In context=('properties', 'items', 'items'), "
+        "'required' is required to be supplied and to be an array including every key in "
+        "properties. Missing 'note'.",
+        {
+            "messages": [_USER],
+            "response_format": _chat_format(_CLOSED, strict=False, optional="note"),
+        },
+    ),
+    Case(
+        openai_chat.strict_response_format_fits_the_strict_subset,
+        "gpt-4o-mini",
+        {"messages": [_USER], "response_format": _chat_format(_ITEM_LIST)},
+        "Invalid schema for response_format 'Order': schema must be a JSON Schema of "
+        "'type: \"object\"', got 'type: \"array\"'.",
+        {"messages": [_USER], "response_format": _chat_format(_ITEM_LIST, strict=False)},
+    ),
+    Case(
+        openai_chat.strict_response_format_fits_the_strict_subset,
+        "gpt-4o-mini",
+        {"messages": [_USER], "response_format": _chat_format(_with_keyword("uniqueItems"))},
+        "Invalid schema for response_format 'Order': In context=('properties', 'items'), "
+        "'uniqueItems' is not permitted.",
+        {"messages": [_USER], "response_format": _chat_format(_CLOSED)},
+    ),
+    Case(
+        openai_responses.text_format_name_fits_the_pattern,
+        "gpt-5.5",
+        {"input": "Hi", "text": {"format": _responses_format(_CLOSED, name="Order.v2")}},
+        "Invalid 'text.format.name': string does not match pattern.",
+        {"input": "Hi", "text": {"format": _responses_format(_CLOSED, name="Order_v2")}},
+    ),
+    Case(
+        openai_responses.strict_text_format_fits_the_strict_subset,
+        "gpt-5.5",
+        {"input": "Hi", "text": {"format": _responses_format(_open(_CLOSED, at="items"))}},
+        "Invalid schema for response_format 'Order': In context=('properties', 'items', 'items'), "
+        "'additionalProperties' is required to be supplied and to be false.",
+        {"input": "Hi", "text": {"format": _responses_format(_CLOSED)}},
+    ),
+    Case(
+        anthropic.output_format_objects_are_closed,
+        "claude-sonnet-4-5",
+        _claude(output_config={"format": {"type": "json_schema", "schema": _open(_CLOSED)}}),
+        "output_config.format.schema: For 'object' type, 'additionalProperties' must be "
+        "explicitly set to false",
+        _claude(output_config={"format": {"type": "json_schema", "schema": _CLOSED}}),
+    ),
+    Case(
+        anthropic.output_format_objects_are_closed,
+        "claude-sonnet-4-5",
+        _claude(
+            output_config={
+                "format": {"type": "json_schema", "schema": _open(_CLOSED, at="items", extra=True)}
+            }
+        ),
+        "output_config.format.schema: For 'object' type, 'additionalProperties: true' is not "
+        "supported. Please set 'additionalProperties' to false",
+        _claude(output_config={"format": {"type": "json_schema", "schema": _CLOSED}}),
+    ),
+    Case(
+        gemini.response_schema_needs_the_json_mime_type,
+        "gemini-2.5-flash",
+        {"contents": [_GEMINI_TOOL_TURN[0]], "generationConfig": {"responseJsonSchema": _CLOSED}},
+        "generation_config.response_json_schema: only supported with response_mime_type "
+        "application/json",
+        {
+            "contents": [_GEMINI_TOOL_TURN[0]],
+            "generationConfig": {
+                "responseJsonSchema": _CLOSED,
+                "responseMimeType": "application/json",
+            },
+        },
+    ),
+    Case(
+        gemini.response_schema_needs_the_json_mime_type,
+        "gemini-2.5-flash",
+        {
+            "contents": [_GEMINI_TOOL_TURN[0]],
+            "generation_config": {
+                "response_schema": {"type": "OBJECT"},
+                "response_mime_type": "text/plain",
+            },
+        },
+        "generation_config.response_schema: only supported with response_mime_type",
+        {
+            "contents": [_GEMINI_TOOL_TURN[0]],
+            "generation_config": {
+                "response_schema": {"type": "OBJECT"},
+                "response_mime_type": "application/json",
+            },
+        },
     ),
 ]
 

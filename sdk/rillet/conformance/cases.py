@@ -15,7 +15,7 @@ from typing import Literal
 
 from rillet._exceptions import IdleTimeoutError, RilletError
 from rillet.conformance.conversation import Conversation
-from rillet.conformance.expectation import Expectation, ExpectedCall
+from rillet.conformance.expectation import Expectation, ExpectedCall, ExpectedOutput
 from rillet.emulator import (
     WIRES,
     Scenario,
@@ -33,6 +33,9 @@ ID_WIRES = frozenset(
     {"openai", "openai-responses", "anthropic", "vertex-anthropic", "azure", "azure-responses"}
 )
 """Wires that carry the tool-call id the scenario gives (Gemini's are made up by rillet)."""
+REFUSAL_AS_TEXT_WIRES = frozenset({"anthropic", "vertex-anthropic"})
+"""Wires whose refusal words are ordinary text before a ``refusal`` stop (OpenAI's are
+refusal chunks, apart from the text)."""
 
 CONNECT_TIMEOUT = 2.0
 
@@ -83,6 +86,9 @@ class Case:
     conversation: Conversation | None = None
     """A multi-turn case: the agent loop runs these turns (``scenario`` is the first), and the
     multi-turn rules (``rillet.conformance.history``) judge every request."""
+    output: ExpectedOutput | None = None
+    """A structured-output case: the client asks for ``output.target`` and reads the stream
+    through ``output_events()``; the ``output`` rule judges the value."""
 
     def __post_init__(self) -> None:
         if self.cassette and (self.fault_at is not None or self.cancel_after is not None):
@@ -132,8 +138,11 @@ class Case:
             for spec in scenario.tool_calls
         )
         stall = self.fault_at is not None and self.fault_at.kind == "stall"
+        text = scenario.all_text
+        if wire in REFUSAL_AS_TEXT_WIRES:
+            text += scenario.all_refusal
         return Expectation(
-            text=scenario.all_text,
+            text=text,
             reasoning=scenario.all_reasoning if visible else "",
             reasoning_signature=scenario.reasoning_signature if visible else None,
             tool_calls=calls,
@@ -145,6 +154,7 @@ class Case:
             requests=self.expected_requests,
             cancel_after=self.cancel_after,
             idle_timeout=self.timeout.idle if stall else None,
+            output=self.output,
         )
 
     @property

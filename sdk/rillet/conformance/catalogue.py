@@ -21,6 +21,7 @@ from rillet._exceptions import (
 )
 from rillet.conformance.cases import CONNECT_TIMEOUT, Case, FaultAt, Pace
 from rillet.conformance.conversations import CONVERSATION_CASES
+from rillet.conformance.outputs import OUTPUT_CASES
 from rillet.emulator import WIRES, Faults, Scenario, StreamError, ToolCallSpec
 from rillet.transport import Timeout
 
@@ -218,6 +219,7 @@ CASES: tuple[Case, ...] = (
         cancel_after=1,
         cassette=False,
     ),
+    *OUTPUT_CASES,
     *CONVERSATION_CASES,
 )
 

@@ -8,12 +8,12 @@ with plain values, and unit tests can build both by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from rillet._exceptions import RilletError
 from rillet.protocol import FinishReason
 
-__all__ = ["Expectation", "ExpectedCall"]
+__all__ = ["Expectation", "ExpectedCall", "ExpectedOutput"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,27 @@ class ExpectedCall:
     arguments: dict[str, Any]
     id: str | None = None
     """Checked only when set: the scenario fixed the id and the wire carries it."""
+
+
+@dataclass(frozen=True)
+class ExpectedOutput:
+    """A structured-output case: what the client asks for (``output=``, ``output_mode=``) and
+    what must come out of the model's JSON text ``raw``."""
+
+    target: Any
+    """The type or JSON Schema passed as ``output=``."""
+    raw: str
+    """The output's JSON text as the model sends it (content, or the forced tool's arguments)."""
+    tree: object
+    """The JSON value the field events must rebuild (a wrapped root's inner value)."""
+    value: object = None
+    """The validated output (``response.output``); unused when the case expects an error."""
+    mode: Literal["auto", "native", "tool"] = "auto"
+    tool: str | None = None
+    """Tool mode: the forced tool whose calls become the output (the client hides it from the
+    response)."""
+    refusal: str | None = None
+    """A refusal: the words ``OutputRefusedError.refusal`` must hold."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,8 @@ class Expectation:
     """The consumer leaves the stream after this many chunks; the connection must close."""
     idle_timeout: float | None = None
     """A stall: the idle timeout (seconds) that must fire as ``IdleTimeoutError``."""
+    output: ExpectedOutput | None = None
+    """A structured-output case (None: none asked for)."""
 
     @property
     def succeeds(self) -> bool:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rillet.output._parser import OutputEvent
 from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, StopChunk, StreamChunk
 
 __all__ = ["Observation", "RequestSeen", "Violation", "describe", "first_divergence"]
@@ -44,6 +45,10 @@ class Observation:
     hung: bool = False
     """The run outlived its guard and was stopped."""
     seconds: float = 0.0
+    output_events: list[OutputEvent] = field(default_factory=list)
+    """A structured-output case: the field events ``output_events()`` gave."""
+    output: object = None
+    """A structured-output case: ``response.output``, the validated value."""
 
     @property
     def terminal_index(self) -> int | None:

@@ -18,6 +18,10 @@
     partial              the error's ``partial`` response holds what arrived before the fault
     metadata             the request id and rate limits of the reply's headers reach the start
                          chunk, and the error (from the reply it answered, or from the start)
+    output               (structured output) the field events rebuild the model's JSON, each
+                         string's fragments join to its value, and ``response.output`` is the
+                         value; an output that does not fit raises ``OutputValidationError``
+                         holding the raw text, a refusal ``OutputRefusedError`` with its words
 
 Every rule owns its aspect alone (the text rule checks text, the response rule does not), so a
 broken adapter fails exactly the rules it breaks. Each returns a list of ``Violation``; the
@@ -29,9 +33,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from rillet._exceptions import APIError, IdleTimeoutError, RilletError
+from rillet._exceptions import (
+    APIError,
+    IdleTimeoutError,
+    OutputRefusedError,
+    OutputValidationError,
+    RilletError,
+)
 from rillet._response_metadata import read_metadata
-from rillet.conformance.expectation import Expectation
+from rillet.conformance.expectation import Expectation, ExpectedOutput
 from rillet.conformance.observation import Observation, Violation, describe
 from rillet.protocol import (
     TERMINAL_CHUNK_TYPES,
@@ -228,7 +238,7 @@ def _text(expected: Expectation, seen: Observation) -> list[Violation]:
     want = expected.text
     so_far = ""
     for i, chunk in enumerate(seen.stream):
-        if chunk.type != "content":
+        if chunk.type != "content" or chunk.refusal:  # refusal words are not the text
             continue
         before, so_far = so_far, so_far + chunk.text
         if not want.startswith(so_far):
@@ -307,8 +317,10 @@ def _response(expected: Expectation, seen: Observation) -> list[Violation]:
             differ("reasoning signature", expected.reasoning_signature, [k for k in kept if k])
     starts = [start for start, *_ in _assembled(seen)]
     names = [call.name for call in response.tool_calls]
-    differ("tool calls", [c.name for c in expected.tool_calls], names, starts[0] if starts else end)
-    for i, (want, got) in enumerate(zip(expected.tool_calls, response.tool_calls, strict=False)):
+    hidden = expected.output.tool if expected.output is not None else None
+    calls = [c for c in expected.tool_calls if c.name != hidden]  # tool mode: the output's own
+    differ("tool calls", [c.name for c in calls], names, starts[0] if starts else end)
+    for i, (want, got) in enumerate(zip(calls, response.tool_calls, strict=False)):
         if want.id is not None:
             differ(f"id of tool call {i}", want.id, got.id, starts[i] if i < len(starts) else end)
     return found
@@ -324,13 +336,18 @@ def _error(expected: Expectation, seen: Observation) -> list[Violation]:
     if seen.hung:
         return [Violation("error", f"the stream hung for {seen.seconds:.1f} s", at, want, "a hang")]
     if expected.error is None:
-        if seen.error is None:
+        if seen.error is None or _owned_by_output(expected, seen.error):
             return []
         return [Violation("error", "the stream failed", at, want, _error_name(seen.error))]
     if isinstance(seen.error, expected.error):
         return []
     got = _error_name(seen.error) if seen.error is not None else describe(seen.stop)
     return [Violation("error", f"the stream did not raise {want}", at, want, got)]
+
+
+def _owned_by_output(expected: Expectation, error: BaseException) -> bool:
+    """An output that did not validate, where one was expected: the output rule's to judge."""
+    return expected.output is not None and isinstance(error, OutputValidationError)
 
 
 @_rule("retries", "retries only before the first chunk, as many as the provider asked")
@@ -445,3 +462,87 @@ def _metadata(expected: Expectation, seen: Observation) -> list[Violation]:
         end = seen.terminal_index
         differ("the error's metadata", got, _stated(error.request_id, error.rate_limit), end)
     return found
+
+
+@_rule("output", "structured output: field events rebuild the JSON; the value, or the raw text")
+def _output(expected: Expectation, seen: Observation) -> list[Violation]:
+    want = expected.output
+    if want is not None and want.refusal is not None:
+        return _refusal_violations(want.refusal, seen)
+    if want is None or seen.hung or not _output_arrived(want, seen):
+        return []  # what the adapter streamed is wrong: the text or tool_arguments rule reports
+    end = seen.terminal_index
+    error = seen.error
+    if not expected.succeeds:
+        if not isinstance(error, OutputValidationError):
+            return []  # the error rule reports
+        partial = error.partial.text if error.partial is not None else None
+        if (error.raw_text, partial) == (want.raw, want.raw):
+            return []
+        got = f"raw_text={error.raw_text!r}, partial text={partial!r}"
+        return [Violation("output", "the error lost what arrived", end, repr(want.raw), got)]
+    if isinstance(error, OutputValidationError):
+        return [Violation("output", "the output did not validate", end, repr(want.value),
+                          _error_name(error))]  # fmt: skip
+    if not seen.succeeded:
+        return []
+    found = _events_violations(want, seen)
+    if seen.output != want.value:
+        found.append(
+            Violation("output", "response.output differs", end, repr(want.value), repr(seen.output))
+        )
+    return found
+
+
+def _refusal_violations(words: str, seen: Observation) -> list[Violation]:
+    error = seen.error
+    if not isinstance(error, OutputRefusedError) or error.refusal == words:
+        return []  # another error (or none): the error rule reports
+    message = "the refusal lost the model's words"
+    return [Violation("output", message, seen.terminal_index, repr(words), repr(error.refusal))]
+
+
+def _output_arrived(want: ExpectedOutput, seen: Observation) -> bool:
+    """The adapter streamed the output's JSON: as content, or as the forced tool's arguments
+    (its deltas, or the arguments its end carries)."""
+    if want.tool is None:
+        text = "".join(chunk.text for chunk in seen.stream if chunk.type == "content")
+        return text == want.raw
+    for _, raw, end, _ in _assembled(seen):
+        arguments = end.arguments if not raw.strip() and end is not None else None
+        try:
+            got = json.loads(raw) if arguments is None else arguments
+            return bool(got == json.loads(want.raw))
+        except ValueError:
+            return False
+    return False
+
+
+def _events_violations(want: ExpectedOutput, seen: Observation) -> list[Violation]:
+    end = seen.terminal_index
+    closed = [e.value for e in seen.output_events if e.path == () and e.done]
+    if closed != [want.tree]:
+        got = repr(closed[-1]) if closed else "no closing event for the root"
+        return [Violation("output", "the field events do not rebuild the output", end,
+                          repr(want.tree), got)]  # fmt: skip
+    joined: dict[tuple[str | int, ...], str] = {}
+    for event in seen.output_events:
+        if isinstance(event.value, str):
+            joined[event.path] = joined.get(event.path, "") + event.value
+    strings = dict(_strings(want.tree, ()))
+    if joined == strings:
+        return []
+    path = next(p for p in [*strings, *joined] if joined.get(p) != strings.get(p))
+    message = f"the string fragments at {list(path)} join to something else"
+    return [Violation("output", message, end, repr(strings.get(path)), repr(joined.get(path)))]
+
+
+def _strings(tree: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every string of a JSON value with its path."""
+    if isinstance(tree, str):
+        return [(path, tree)]
+    if isinstance(tree, dict):
+        return [pair for key, item in tree.items() for pair in _strings(item, (*path, key))]
+    if isinstance(tree, list):
+        return [pair for i, item in enumerate(tree) for pair in _strings(item, (*path, i))]
+    return []

@@ -24,9 +24,10 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from rillet._exceptions import ConfigurationError
+from rillet._exceptions import ConfigurationError, OutputValidationError
 from rillet.client import LLMClient
 from rillet.conformance.cases import Case
+from rillet.conformance.expectation import ExpectedOutput
 from rillet.conformance.multiturn import converse, with_key
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import TIMEOUT_SLACK, check
@@ -181,7 +182,8 @@ class _Server(Protocol):
 
 
 def _tools(case: Case) -> list[ToolDefinition]:
-    names = dict.fromkeys(spec.name for spec in case.scenario.tool_calls)
+    hidden = case.output.tool if case.output is not None else None  # the client adds it
+    names = dict.fromkeys(spec.name for spec in case.scenario.tool_calls if spec.name != hidden)
     return [ToolDefinition(name=name, description=f"the {name} tool") for name in names]
 
 
@@ -194,6 +196,9 @@ async def _consume(
 ) -> None:
     stream = None
     try:
+        if case.output is not None:
+            await _consume_output(client, case.output, seen, prompt, tools)
+            return
         stream = client.stream(prompt, tools=tools, max_tokens=256)
         async with stream:
             count = 0
@@ -207,6 +212,31 @@ async def _consume(
     finally:
         if stream is not None:
             seen.response = stream.response
+
+
+async def _consume_output(
+    client: LLMClient,
+    output: ExpectedOutput,
+    seen: Observation,
+    prompt: str,
+    tools: Sequence[ToolDefinition],
+) -> None:
+    """Read a structured-output stream as its field events, then its validated value (what
+    it raises is the consumer's error)."""
+    target: Any = output.target
+    stream = client.stream(
+        prompt, tools=tools, max_tokens=256, output=target, output_mode=output.mode
+    )
+    try:
+        async with stream:
+            try:
+                async for event in stream.output_events():
+                    seen.output_events.append(event)
+            except OutputValidationError:
+                pass  # not JSON: the final value, read below, says so with the whole text
+            seen.output = (await stream.get_response()).output
+    finally:
+        seen.response = stream.response
 
 
 async def observe(

@@ -31,6 +31,12 @@ class Tap:
     def provider(self) -> str:
         return self._inner.provider
 
+    @property
+    def native_output(self) -> bool:
+        """The adapter's own: the client asks for structured output natively only where the
+        adapter maps it (else through a forced tool)."""
+        return bool(getattr(self._inner, "native_output", False))
+
     async def stream_batches(
         self, request: LLMRequest, settings: CallSettings
     ) -> AsyncGenerator[Sequence[StreamChunk], None]:

@@ -8,8 +8,10 @@ assistant turn, and every ``tool_use`` is answered in the next user turn), exten
 ``top_k``, ``budget_tokens`` >= 1024 and below ``max_tokens``, and with tools the last
 assistant turn replays its signed thinking blocks first) and the migration guide
 (platform.claude.com/docs/en/about-claude/models/migration-guide: Claude Opus 4.7 and later
-refuse ``temperature``, ``top_p`` and ``top_k``, and thinking other than adaptive). The messages are the API's own, as its users
-report them.
+refuse ``temperature``, ``top_p`` and ``top_k``, and thinking other than adaptive) and structured
+outputs (platform.claude.com/docs/en/build-with-claude/structured-outputs: every object of
+``output_config.format.schema`` sets ``additionalProperties`` to false). The messages are the
+API's own, as its users report them.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from rillet.emulator.rules._json_schema import anthropic_refusal
 from rillet.emulator.rules._refusal import Refusal, Rule, indexed, mapping
 
 __all__ = [
     "RULES",
     "messages_take_user_and_assistant_roles",
     "new_models_take_only_adaptive_thinking",
+    "output_format_objects_are_closed",
     "refuses_sampling_parameters",
     "sampling_parameters_are_refused_by_new_models",
     "thinking_budget_is_at_least_1024",
@@ -202,6 +206,14 @@ def thinking_tool_turn_replays_signed_thinking_first(
     )
 
 
+def output_format_objects_are_closed(body: dict[str, Any], model: str) -> Refusal | None:
+    """Every object of a ``json_schema`` output format sets ``additionalProperties: false``."""
+    form = mapping(mapping(body.get("output_config")).get("format"))
+    if form.get("type") != "json_schema":
+        return None
+    return anthropic_refusal(form.get("schema"), "output_config.format.schema")
+
+
 def _thinking_on(body: dict[str, Any]) -> bool:
     return mapping(body.get("thinking")).get("type") in ("enabled", "adaptive")
 
@@ -240,4 +252,5 @@ RULES: tuple[Rule, ...] = (
     thinking_budget_is_at_least_1024,
     thinking_budget_is_below_max_tokens,
     thinking_tool_turn_replays_signed_thinking_first,
+    output_format_objects_are_closed,
 )

@@ -5,7 +5,9 @@ calling (ai.google.dev/gemini-api/docs/function-calling: a function response tur
 after its function call turn, one response per call) and thought signatures
 (ai.google.dev/gemini-api/docs/thought-signatures: Gemini 3 models refuse a current turn whose
 function call steps lost their ``thoughtSignature``; of parallel calls only the first carries
-one). The messages are the API's own, as its users report them. Field names are read in both
+one), structured output (ai.google.dev/gemini-api/docs/structured-output: a response schema
+goes with ``responseMimeType: application/json``; that message is worded as the API words its
+field checks, not a recorded one). The messages are the API's own, as its users report them. Field names are read in both
 spellings the API takes (``functionCall`` and ``function_call``).
 """
 
@@ -22,6 +24,7 @@ __all__ = [
     "function_calls_follow_a_user_turn",
     "function_responses_answer_the_call_turn",
     "gemini_3_function_calls_carry_thought_signatures",
+    "response_schema_needs_the_json_mime_type",
     "validates_thought_signatures",
 ]
 
@@ -108,6 +111,21 @@ def gemini_3_function_calls_carry_thought_signatures(
     return None
 
 
+def response_schema_needs_the_json_mime_type(body: dict[str, Any], model: str) -> Refusal | None:
+    """``responseJsonSchema`` (or ``responseSchema``) is set only with ``responseMimeType``
+    ``application/json``."""
+    config = mapping(_field(body, "generationConfig"))
+    schema = next((k for k in ("responseJsonSchema", "responseSchema") if _field(config, k)), None)
+    if schema is None or _field(config, "responseMimeType") == "application/json":
+        return None
+    snake = re.sub(r"(?<!^)([A-Z])", r"_\1", schema).lower()
+    return Refusal(
+        f"* GenerateContentRequest.generation_config.{snake}: only supported with "
+        "response_mime_type application/json; set generation_config.response_mime_type to "
+        "application/json.\n"
+    )
+
+
 def _is_prompt(content: dict[str, Any]) -> bool:
     """A user turn that is not only function responses: where a new turn begins."""
     if content.get("role", "user") != "user":
@@ -131,4 +149,5 @@ RULES: tuple[Rule, ...] = (
     function_responses_answer_the_call_turn,
     function_calls_follow_a_user_turn,
     gemini_3_function_calls_carry_thought_signatures,
+    response_schema_needs_the_json_mime_type,
 )

@@ -2,7 +2,8 @@
 
 From the API reference (platform.openai.com/docs/api-reference/chat/create: ``tool`` messages
 answer ``tool_call_id``; ``max_tokens`` "is not compatible with o-series models") and the
-reasoning guide (platform.openai.com/docs/guides/reasoning); the messages are the API's own,
+reasoning guide (platform.openai.com/docs/guides/reasoning), the structured outputs guide
+(platform.openai.com/docs/guides/structured-outputs: a strict schema's subset); the messages are the API's own,
 as its users report them. The emulator stands for OpenAI itself: compatible servers that take
 ``max_tokens`` for any model are not what it plays.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rillet.emulator.rules._refusal import Refusal, Rule, indexed
+from rillet.emulator.rules._json_schema import openai_name_refusal, openai_strict_refusal
+from rillet.emulator.rules._refusal import Refusal, Rule, indexed, mapping
 
 __all__ = [
     "RULES",
@@ -20,6 +22,8 @@ __all__ = [
     "reasoning_models_refuse_max_tokens",
     "reasoning_models_take_only_the_default_temperature",
     "refused_temperature",
+    "response_format_name_fits_the_pattern",
+    "strict_response_format_fits_the_strict_subset",
     "tool_calls_are_all_answered",
     "tool_messages_answer_a_preceding_call",
 ]
@@ -122,6 +126,31 @@ def reasoning_models_take_only_the_default_temperature(
     )
 
 
+def response_format_name_fits_the_pattern(body: dict[str, Any], model: str) -> Refusal | None:
+    """A ``json_schema`` response format's ``name`` matches ``^[a-zA-Z0-9_-]{1,64}$``."""
+    spec = _json_schema_format(body)
+    return openai_name_refusal(spec.get("name"), "response_format.json_schema.name")
+
+
+def strict_response_format_fits_the_strict_subset(
+    body: dict[str, Any], model: str
+) -> Refusal | None:
+    """A strict ``json_schema`` response format's schema is in the strict subset (structured
+    outputs guide: an object root, every object closed and all its properties required, no
+    keyword strict mode refuses)."""
+    spec = _json_schema_format(body)
+    if spec.get("strict") is not True:
+        return None
+    return openai_strict_refusal(spec.get("schema"), spec.get("name"), "response_format")
+
+
+def _json_schema_format(body: dict[str, Any]) -> dict[str, Any]:
+    response_format = mapping(body.get("response_format"))
+    if response_format.get("type") != "json_schema":
+        return {}
+    return mapping(response_format.get("json_schema"))
+
+
 def _call_ids(message: dict[str, Any]) -> list[str]:
     """The ids of an assistant message's ``tool_calls``, in order."""
     calls = indexed(message.get("tool_calls"))
@@ -133,4 +162,6 @@ RULES: tuple[Rule, ...] = (
     tool_calls_are_all_answered,
     reasoning_models_refuse_max_tokens,
     reasoning_models_take_only_the_default_temperature,
+    response_format_name_fits_the_pattern,
+    strict_response_format_fits_the_strict_subset,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillet.emulator.rules._json_schema import openai_name_refusal, openai_strict_refusal
 from rillet.emulator.rules._refusal import Refusal, Rule, indexed, mapping
 from rillet.emulator.rules.openai_chat import refused_temperature
 
@@ -21,6 +22,8 @@ __all__ = [
     "reasoning_items_are_followed_by_their_output",
     "reasoning_items_are_whole",
     "reasoning_models_take_only_the_default_temperature",
+    "strict_text_format_fits_the_strict_subset",
+    "text_format_name_fits_the_pattern",
 ]
 
 
@@ -109,9 +112,30 @@ def reasoning_models_take_only_the_default_temperature(
     )
 
 
+def text_format_name_fits_the_pattern(body: dict[str, Any], model: str) -> Refusal | None:
+    """A ``json_schema`` text format's ``name`` matches ``^[a-zA-Z0-9_-]{1,64}$``."""
+    return openai_name_refusal(_json_schema_format(body).get("name"), "text.format.name")
+
+
+def strict_text_format_fits_the_strict_subset(body: dict[str, Any], model: str) -> Refusal | None:
+    """A strict ``json_schema`` text format's schema is in the strict subset (as Chat's
+    ``response_format``; the message names ``response_format`` there too)."""
+    form = _json_schema_format(body)
+    if form.get("strict") is not True:
+        return None
+    return openai_strict_refusal(form.get("schema"), form.get("name"), "text.format.schema")
+
+
+def _json_schema_format(body: dict[str, Any]) -> dict[str, Any]:
+    form = mapping(mapping(body.get("text")).get("format"))
+    return form if form.get("type") == "json_schema" else {}
+
+
 RULES: tuple[Rule, ...] = (
     function_call_outputs_answer_a_call,
     reasoning_items_are_whole,
     reasoning_items_are_followed_by_their_output,
     reasoning_models_take_only_the_default_temperature,
+    text_format_name_fits_the_pattern,
+    strict_text_format_fits_the_strict_subset,
 )
