@@ -50,21 +50,12 @@ _OPTIONS: dict[str, dict[str, Any]] = {
 _PROVIDERS = WIRES
 
 
-_GEMINI_REFS = pytest.mark.xfail(
-    strict=True,
-    reason="Gemini's functionDeclarations.parameters takes no $ref/$defs (parametersJsonSchema "
-    "does): tool mode with nested models is refused by the official SDK's types",
-)
-
-
 def _cases() -> list[Any]:
     cases = []
     for provider in _PROVIDERS:
         for mode in ("native", "tool"):
             for index in range(len(_TARGETS)):
-                nested = index < 2 and mode == "tool" and provider.startswith(("gemini", "vertex"))
-                marks = [_GEMINI_REFS] if nested and provider != "vertex-anthropic" else []
-                cases.append(pytest.param(provider, mode, index, marks=marks))
+                cases.append(pytest.param(provider, mode, index))
     return cases
 
 

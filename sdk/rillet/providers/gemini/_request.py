@@ -73,8 +73,21 @@ def _declaration(tool: ToolDefinition) -> wire.FunctionDeclaration:
     declaration: wire.FunctionDeclaration = {"name": tool.name}
     if tool.description:
         declaration["description"] = tool.description
-    declaration["parameters"] = tool.parameters
+    if _has_refs(tool.parameters):
+        # parameters takes an OpenAPI subset without $ref/$defs; parametersJsonSchema takes
+        # JSON Schema whole (a pydantic model with nested models has both).
+        declaration["parametersJsonSchema"] = tool.parameters
+    else:
+        declaration["parameters"] = tool.parameters
     return declaration
+
+
+def _has_refs(schema: object) -> bool:
+    if isinstance(schema, dict):
+        return "$ref" in schema or "$defs" in schema or any(map(_has_refs, schema.values()))
+    if isinstance(schema, list):
+        return any(map(_has_refs, schema))
+    return False
 
 
 def _contents(request: LLMRequest, provider: str) -> list[wire.Content]:
