@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from real_streams import body, entries, missing
+from real_streams import body, entries, missing, streams_dir
 
 from rillet.emulator import BUILTIN_SCENARIOS, WIRES, Scenario, render
 from rillet.emulator.scenarios import builtin
@@ -75,17 +76,54 @@ _RESPONSES_ERROR: set[Fact] = {
 }
 # what the ``no-usage`` scenario leaves out (Anthropic always sends usage, and so does the emulator)
 _GEMINI_NO_USAGE: set[Fact] = {("message", "", ("candidates", "modelVersion", "responseId"))}
+_BEDROCK_REASONING: set[Fact] = {
+    ("contentBlockDelta", "delta", ("reasoningContent",)),
+    ("contentBlockDelta", "delta.reasoningContent", ("text",)),
+    ("contentBlockDelta", "delta.reasoningContent", ("signature",)),
+}
+_BEDROCK_ADDITIONS: set[Fact] = {
+    *_BEDROCK_REASONING,
+    # cache token counts, which the real recordings (no prompt caching) leave out
+    (
+        "metadata",
+        "usage",
+        (
+            "cacheReadInputTokens",
+            "cacheWriteInputTokens",
+            "inputTokens",
+            "outputTokens",
+            "totalTokens",
+        ),
+    ),
+    ("exception:serviceUnavailableException", "", ("message",)),
+}
 # Deliberate additions, per real-streams api: shapes the real recordings happen not to hold.
 DELIBERATE: dict[str, set[Fact]] = {
     "openai_chat": _OPENAI_ERROR,
     "openai_responses": _RESPONSES_REASONING | _RESPONSES_ERROR,
     "anthropic": _ANTHROPIC_ERROR,
     "gemini_json": _GEMINI_ERROR | _GEMINI_NO_USAGE,
+    "bedrock_converse": _BEDROCK_ADDITIONS,
 }
 
 
+def _bedrock_entries() -> list[dict[str, Any]]:
+    """The real Bedrock streams (HTTP 200 only), in ``real-streams-bedrock`` beside the others;
+    their ``body`` paths are relative to that folder."""
+    folder = streams_dir().parent / "real-streams-bedrock"
+    index = folder / "index.json"
+    if not index.is_file():
+        return []
+    loaded: list[dict[str, Any]] = json.loads(index.read_text(encoding="utf-8"))
+    return [{**e, "body": str(folder / e["body"])} for e in loaded if e["status"] == 200]
+
+
 def _real_facts(api: str) -> set[Fact]:
-    found = [e for e in entries() if e["api"] == api]
+    found = (
+        _bedrock_entries()
+        if api == "bedrock_converse"
+        else [e for e in entries() if e["api"] == api]
+    )
     if not found:
         missing(f"the real {api} streams")
     out: set[Fact] = set()

@@ -7,7 +7,7 @@
 Every wire format is served at its real path: ``/v1/chat/completions`` (OpenAI Chat),
 ``/v1/responses`` (OpenAI Responses), ``/v1/messages`` (Anthropic) and
 ``/v1beta/models/{model}:streamGenerateContent`` (Gemini: SSE with ``?alt=sse``, else the JSON
-array). The request's model (the body's ``model``, or Gemini's path) picks the scenario; an
+array) and ``/model/{modelId}/converse-stream`` (Bedrock: ``rillet.emulator._bedrock_route``). The request's model (the body's ``model``, or Gemini's path) picks the scenario; an
 unknown model gets the provider's own 404 body. Keys are checked as the real APIs check them
 (OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
 Gemini: ``x-goog-api-key`` or ``?key=``), and a missing or wrong key gets the provider's own
@@ -30,6 +30,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from rillet.emulator import _errors
+from rillet.emulator._bedrock_route import AWS_TEST_CREDENTIALS, PATH_PREFIX, bedrock_reply
 from rillet.emulator._headers import provider_headers
 from rillet.emulator.render import content_offset, render
 from rillet.emulator.reply_server import Reply, ReplyServer
@@ -39,7 +40,7 @@ from rillet.emulator.scenarios import BUILTIN_SCENARIOS
 
 __all__ = ["PROVIDERS", "Emulator"]
 
-PROVIDERS = ("openai", "openai-responses", "anthropic", "gemini")
+PROVIDERS = ("openai", "openai-responses", "anthropic", "gemini", "bedrock")
 """The built-in provider names the emulator speaks for (``base_url`` takes each)."""
 
 _PATHS = {
@@ -57,7 +58,8 @@ class Emulator(ReplyServer):
     """The server; an async context manager (or ``start()`` / ``stop()``).
 
     It serves ``BUILTIN_SCENARIOS`` (unless ``builtins=False``) and ``scenarios``, a scenario
-    replacing any of the same name. ``api_key=None`` accepts any non-empty key. ``rules``: the
+    replacing any of the same name. ``api_key=None`` accepts any non-empty key (Bedrock takes it as
+    its API key, ``Authorization: Bearer``; SigV4 is checked against ``aws_credentials``). ``rules``: the
     rules each wire's requests must pass (default ``BUILTIN_RULES``; ``{}`` checks nothing).
     """
 
@@ -70,9 +72,12 @@ class Emulator(ReplyServer):
         port: int = 0,
         builtins: bool = True,
         rules: Mapping[str, Sequence[Rule]] | None = None,
+        aws_credentials: tuple[str, str] = AWS_TEST_CREDENTIALS,
     ) -> None:
         super().__init__(host=host, port=port)
         self.api_key = api_key
+        self.aws_credentials = aws_credentials
+        """(access key id, secret access key) that Bedrock's SigV4 signatures must use."""
         self.rules: Mapping[str, Sequence[Rule]] = BUILTIN_RULES if rules is None else rules
         self.scenarios: dict[str, Scenario] = {}
         for scenario in (*(BUILTIN_SCENARIOS if builtins else ()), *scenarios):
@@ -96,6 +101,8 @@ class Emulator(ReplyServer):
         return f"{self.url}/v1" if provider.startswith("openai") else self.url
 
     def reply_for(self, request: web.Request, body: bytes) -> Reply:
+        if request.path.startswith(PATH_PREFIX):
+            return bedrock_reply(self, request, body)
         wire, path_model = _route(request)
         if wire is None:
             if request.method == "GET" and request.path in ("", "/"):

@@ -3,8 +3,8 @@
     content_type, body = render("anthropic", scenario)
 
 Wire formats (``WIRES``): ``openai`` (Chat Completions), ``openai-responses``, ``anthropic``
-(Messages), ``gemini`` (``streamGenerateContent?alt=sse``) and ``gemini-json`` (the same
-without ``alt=sse``: one JSON array). Each wire module builds the scenario's events; the
+(Messages), ``gemini`` (``streamGenerateContent?alt=sse``), ``gemini-json`` (the same
+without ``alt=sse``: one JSON array) and ``bedrock`` (ConverseStream: AWS event-stream frames). Each wire module builds the scenario's events; the
 event-level faults (a huge event, an in-stream error after N content events) are applied here,
 then the wire frames the events into bytes. Byte-level faults (stall, reset, drip, ...) are the
 server's: see ``rillet.emulator.server``.
@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rillet.emulator.render import _anthropic, _gemini, _openai_chat, _openai_responses
+from rillet.emulator.render import (
+    _anthropic,
+    _bedrock,
+    _gemini,
+    _openai_chat,
+    _openai_responses,
+)
 from rillet.emulator.render._events import Event, cut_for_error, pad_first_content
 from rillet.emulator.scenario import Finish, Scenario, StreamError
 
@@ -30,7 +36,7 @@ __all__ = [
     "reported_usage",
 ]
 
-WIRES = ("openai", "openai-responses", "anthropic", "gemini", "gemini-json")
+WIRES = ("openai", "openai-responses", "anthropic", "gemini", "gemini-json", "bedrock")
 
 
 def _scenario_usage(scenario: Scenario) -> tuple[int, int] | None:
@@ -87,6 +93,14 @@ _WIRES: dict[str, _Wire] = {
         _gemini.error_event,
         _gemini.frame_json,
         _gemini.RAW_FINISH,
+    ),
+    "bedrock": _Wire(
+        _bedrock.CONTENT_TYPE,
+        _bedrock.events,
+        _bedrock.error_event,
+        _bedrock.frame,
+        _bedrock.RAW_FINISH,
+        usage=_bedrock.usage,
     ),
 }
 
