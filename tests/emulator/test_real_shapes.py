@@ -19,7 +19,7 @@ from real_streams import body, entries, missing, streams_dir
 from rillet.emulator import BUILTIN_SCENARIOS, WIRES, Scenario, render
 from rillet.emulator.scenarios import builtin
 
-from ._shapes import API_FOR_WIRE, Fact, events, facts
+from ._shapes import API_FOR_WIRE, Fact, event_stream_messages, events, facts
 
 # A representative scenario per wire: text, signed reasoning and a tool call.
 _REPRESENTATIVE = "reasoning-text-tools"
@@ -266,3 +266,35 @@ def test_anthropic_pads_like_the_real_api() -> None:
     data = render("anthropic", builtin(_REPRESENTATIVE))[1]
     assert re.search(rb"} +}\n", data)
     assert b'data: {"type": "ping"}\n' in data
+
+
+def _bedrock_framed(data: bytes) -> bool:
+    """Headers ``:event-type``, ``:content-type``, ``:message-type`` in that order; payload keys
+    sorted at every level, with a ``p`` padding that is a prefix of ``abc...XYZ0123...``."""
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+    def sorted_keys(value: Any) -> bool:
+        if isinstance(value, dict):
+            return list(value) == sorted(value) and all(sorted_keys(v) for v in value.values())
+        return True
+
+    messages = list(event_stream_messages(data))
+    for headers, payload in messages:
+        decoded = json.loads(payload)
+        if list(headers) != [":event-type", ":content-type", ":message-type"]:
+            return False
+        if not sorted_keys(decoded) or not alphabet.startswith(decoded["p"]) or not decoded["p"]:
+            return False
+    return bool(messages)
+
+
+def test_bedrock_framing_matches_the_real_bytes() -> None:
+    real = _bedrock_entries()
+    if not real:
+        missing("the real Bedrock streams")
+    for entry in real:
+        assert _bedrock_framed(body(entry)), entry["id"]
+    for scenario in BUILTIN_SCENARIOS:
+        if scenario.error is None:
+            assert _bedrock_framed(render("bedrock", scenario)[1]), scenario.name
+    assert not _bedrock_framed(render("bedrock", builtin("error-overloaded"))[1])

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from rillet.emulator._sigv4_check import check_signature, error_type
 from rillet.emulator.render import content_offset, render
 from rillet.emulator.render._events import ident
 from rillet.emulator.reply_server import Reply
@@ -45,7 +46,6 @@ _METHOD = "converse-stream"
 _WIRE = "bedrock"
 _JSON = "application/json"
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
-_SIGV4 = "AWS4-HMAC-SHA256"
 
 AWS_TEST_CREDENTIALS = ("AKIAEMULATOR0EXAMPLE", "emulator/secret/K7MDENG/bPxRfiCYEXAMPLEKEY")
 """The access key id and secret the emulator accepts by default (fixed test values)."""
@@ -75,8 +75,6 @@ ERROR_TYPES: Mapping[int, tuple[str, str]] = {
 """Status -> (``x-amzn-ErrorType`` name, the service's message) of Bedrock's HTTP errors."""
 
 _INVALID_MODEL = "The provided model identifier is invalid."
-_NO_AUTH = "Missing Authentication Token"
-_UNRECOGNIZED = "The security token included in the request is invalid."
 _BAD_API_KEY = "Invalid API Key format: Must start with pre-defined prefix"
 _MALFORMED_BODY = "Malformed input request, please reformat your input and try again."
 
@@ -154,23 +152,15 @@ def _auth_error(emulator: Emulator, request: web.Request, body: bytes) -> tuple[
         if key and (emulator.api_key is None or key == emulator.api_key):
             return None
         return "AccessDeniedException", _BAD_API_KEY
-    if scheme != _SIGV4:
-        return "MissingAuthenticationTokenException", _NO_AUTH
-    key_id = _credential_key_id(credentials)
     access_key_id, secret = emulator.aws_credentials
-    if key_id != access_key_id:
-        return "UnrecognizedClientException", _UNRECOGNIZED
-    problem = _signature_problem(request, body, {access_key_id: secret})
-    return None if problem is None else ("InvalidSignatureException", problem)
-
-
-def _credential_key_id(credentials: str) -> str:
-    """The access key id of ``Credential=AKID/date/region/service/aws4_request, ...``."""
-    for part in credentials.split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "Credential":
-            return value.partition("/")[0]
-    return ""
+    problem = check_signature(
+        request.method,
+        request.raw_path,
+        list(request.headers.items()),
+        body,
+        secrets={access_key_id: secret},
+    )
+    return None if problem is None else (error_type(problem), problem)
 
 
 def _status_reply(status: int, served: int, scenario: Scenario) -> Reply:
@@ -204,7 +194,3 @@ def _offset(scenario: Scenario, after: int | None, events: int | None) -> int | 
     if after is not None or events is None:
         return after
     return content_offset(_WIRE, scenario, events)
-
-
-def _signature_problem(request: web.Request, body: bytes, secrets: Mapping[str, str]) -> str | None:
-    return "SigV4 is not checked yet"
