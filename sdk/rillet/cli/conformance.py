@@ -59,7 +59,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a built-in provider (openai, openai-responses, anthropic, gemini, gemini-json) or "
+        help="a built-in provider (openai, openai-responses, anthropic, gemini, gemini-json, "
+        "bedrock) or "
         "one registered under the rillet.adapters entry point; repeatable (default: every "
         "built-in one)",
     )

@@ -29,7 +29,7 @@ from rillet.transport import Timeout
 
 __all__ = ["CONNECT_TIMEOUT", "ID_WIRES", "Case", "FaultAt", "Pace"]
 
-ID_WIRES = frozenset({"openai", "openai-responses", "anthropic"})
+ID_WIRES = frozenset({"openai", "openai-responses", "anthropic", "bedrock"})
 """Wires that carry the tool-call id the scenario gives (Gemini's are made up by rillet)."""
 
 CONNECT_TIMEOUT = 2.0

@@ -30,6 +30,7 @@ from rillet.conformance.cases import Case
 from rillet.conformance.multiturn import converse
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import TIMEOUT_SLACK, check
+from rillet.conformance.signing import EMULATOR_KEY, adapter_auth
 from rillet.conformance.tap import Tap
 from rillet.emulator import WIRES, Emulator, RecordedRequest
 from rillet.protocol import ToolDefinition
@@ -51,7 +52,6 @@ __all__ = [
     "run_target",
 ]
 
-EMULATOR_KEY = "emulator-key"
 PROMPT = "Say hello, then answer with what the scenario says."
 SETTLE = 1.0
 """Seconds to wait, after a run, for the emulator's replies to end."""
@@ -78,6 +78,7 @@ BUILTIN_TARGETS: tuple[Target, ...] = (
     Target("anthropic", "anthropic", "anthropic"),
     Target("gemini", "gemini", "gemini"),
     Target("gemini-json", "gemini", "gemini-json", {"sse": False}),
+    Target("bedrock", "bedrock", "bedrock", {"region": "us-east-1"}),
 )
 
 
@@ -206,13 +207,14 @@ async def observe(
     provider's own); ``server`` tells which requests reached it and how they ended."""
     seen = Observation()
     before = len(server.requests) if server is not None else 0
+    key, options = adapter_auth(target.wire, target.options, api_key)
     config = AdapterConfig(
         model=case.request_model,
-        api_key=api_key,
+        api_key=key,
         base_url=base_url,
         timeout=case.timeout,
         max_retries=case.max_retries,
-        options=dict(target.options),
+        options=options,
     )
     guard = (case.timeout.idle or 5.0) + TIMEOUT_SLACK + 0.5
     started = time.perf_counter()
