@@ -89,7 +89,7 @@ def test_finish_reasons() -> None:
         "tool_use",
         "content_filtered",
         "malformed_model_output",
-        "model_context_window_exceeded",
+        "pause_turn",
     ]
     for finish in ("length", "content_filter"):
         events = _named(Scenario("f", text=("x",), finish=finish))

@@ -45,7 +45,8 @@ RAW_FINISH: dict[Finish, str] = {
     "tool_calls": "tool_use",
     "content_filter": "content_filtered",
     "error": "malformed_model_output",
-    "other": "model_context_window_exceeded",
+    # Not in the service model (yet): a reason added later, which clients keep raw as "other"
+    "other": "pause_turn",
 }
 
 EXCEPTIONS: dict[ErrorKind, tuple[str, str]] = {
