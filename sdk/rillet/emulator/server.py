@@ -1,4 +1,4 @@
-"""``Emulator``: a real aiohttp server that answers as OpenAI, Anthropic and Gemini do.
+"""``Emulator``: a real aiohttp server that answers as OpenAI, Anthropic, Gemini and Bedrock do.
 
     async with Emulator([scenario]) as emulator:
         client = LLMClient(provider="anthropic", base_url=emulator.base_url("anthropic"),
@@ -7,9 +7,10 @@
 Every wire format is served at its real path: ``/v1/chat/completions`` (OpenAI Chat),
 ``/v1/responses`` (OpenAI Responses), ``/v1/messages`` (Anthropic) and
 ``/v1beta/models/{model}:streamGenerateContent`` (Gemini: SSE with ``?alt=sse``, else the JSON
-array) and ``/model/{modelId}/converse-stream`` (Bedrock: ``rillet.emulator._bedrock_route``). The request's model (the body's ``model``, or Gemini's path) picks the scenario; an
-unknown model gets the provider's own 404 body. Keys are checked as the real APIs check them
-(OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
+array) and ``/model/{modelId}/converse-stream`` (Bedrock, SigV4 or its API key, with its own
+error form: ``rillet.emulator._bedrock_route``). The request's model (the body's ``model``, or
+the path) picks the scenario; an unknown model gets the provider's own 404 body. Keys are
+checked as the real APIs check them (OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
 Gemini: ``x-goog-api-key`` or ``?key=``), and a missing or wrong key gets the provider's own
 error body. Every request is checked against its wire's rules (``rillet.emulator.rules``: what
 the real API refuses, such as a tool result that answers no call, or ``temperature`` on Claude
@@ -58,9 +59,10 @@ class Emulator(ReplyServer):
     """The server; an async context manager (or ``start()`` / ``stop()``).
 
     It serves ``BUILTIN_SCENARIOS`` (unless ``builtins=False``) and ``scenarios``, a scenario
-    replacing any of the same name. ``api_key=None`` accepts any non-empty key (Bedrock takes it as
-    its API key, ``Authorization: Bearer``; SigV4 is checked against ``aws_credentials``). ``rules``: the
-    rules each wire's requests must pass (default ``BUILTIN_RULES``; ``{}`` checks nothing).
+    replacing any of the same name. ``api_key=None`` accepts any non-empty key (Bedrock takes it
+    as its API key, ``Authorization: Bearer``; SigV4 is checked against ``aws_credentials``).
+    ``rules``: the rules each wire's requests must pass (default ``BUILTIN_RULES``; ``{}``
+    checks nothing).
     """
 
     def __init__(
