@@ -105,25 +105,24 @@ async def test_retryable_statuses_are_retried(no_leaks: None) -> None:
         assert statuses == [*scenario.faults.statuses, 200]
 
 
+def _bearer_client(emulator: Emulator, key: str, model: str) -> LLMClient:
+    """A client with a Bedrock API key: no AWS credentials at all."""
+    return LLMClient(
+        provider="bedrock",
+        base_url=emulator.base_url("bedrock"),
+        api_key=key,
+        model=model,
+        options={"region": "us-east-1"},
+    )
+
+
 async def test_a_bedrock_api_key_goes_as_a_bearer_token(no_leaks: None) -> None:
     scenario = Scenario("amazon.nova-micro-v1", text=("Hi",))
     async with Emulator([scenario], api_key="bedrock-api-key-1") as emulator:
-        async with LLMClient(
-            provider="bedrock",
-            base_url=emulator.base_url("bedrock"),
-            api_key="bedrock-api-key-1",
-            model=scenario.name,
-            options={"region": "us-east-1"},
-        ) as client:
+        async with _bearer_client(emulator, "bedrock-api-key-1", scenario.name) as client:
             response = await client.call("Hello")
         sent = emulator.requests[-1].headers["Authorization"]
-        async with LLMClient(
-            provider="bedrock",
-            base_url=emulator.base_url("bedrock"),
-            api_key="bedrock-api-key-2",
-            model=scenario.name,
-            options={"region": "us-east-1"},
-        ) as client:
+        async with _bearer_client(emulator, "bedrock-api-key-2", scenario.name) as client:
             with pytest.raises(PermissionDeniedError) as refused:
                 await client.call("Hello")
     assert response.text == "Hi"
