@@ -154,7 +154,11 @@ async def test_a_bedrock_api_key_is_a_bearer_token() -> None:
         refused, headers, raw = await _post(emulator, _NOVA, bearer="bedrock-api-key-2")
     assert ok == 200
     assert refused == 403
-    assert _error(headers, raw)[0] == "AccessDeniedException"
+    assert headers["x-amzn-ErrorType"] == "AccessDeniedException" + _TYPE_SUFFIX
+    # "Message", capitalized, as the service words a wrong API key
+    assert json.loads(raw) == {
+        "Message": "Authentication failed: Please make sure your API Key is valid."
+    }
 
 
 async def test_unknown_models_as_the_service_answers_them() -> None:

@@ -75,7 +75,8 @@ ERROR_TYPES: Mapping[int, tuple[str, str]] = {
 """Status -> (``x-amzn-ErrorType`` name, the service's message) of Bedrock's HTTP errors."""
 
 _INVALID_MODEL = "The provided model identifier is invalid."
-_BAD_API_KEY = "Invalid API Key format: Must start with pre-defined prefix"
+# A wrong API key: 403 with this body, "Message" capitalized (opencode#47073, open-science#53)
+_BAD_API_KEY = "Authentication failed: Please make sure your API Key is valid."
 _MALFORMED_BODY = "Malformed input request, please reformat your input and try again."
 
 
@@ -88,7 +89,9 @@ def bedrock_reply(emulator: Emulator, request: web.Request, body: bytes) -> Repl
         return Reply(404, json.dumps({"error": text}).encode(), _JSON, content_length=True)
     denied = _auth_error(emulator, request, body)
     if denied is not None:
-        return error_reply(403, served, *denied)
+        error_type, message = denied
+        field = "Message" if message == _BAD_API_KEY else "message"
+        return error_reply(403, served, error_type, message, field=field)
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
@@ -119,9 +122,11 @@ def error_reply(
     error_type: str | None = None,
     message: str | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    field: str = "message",
 ) -> Reply:
-    """Bedrock's HTTP error: ``{"message": ...}`` with its ``x-amzn-ErrorType``; the type and
-    message default to the status's own (``ERROR_TYPES``)."""
+    """Bedrock's HTTP error: ``{"message": ...}`` (``field``: the key, when not that) with its
+    ``x-amzn-ErrorType``; the type and message default to the status's own (``ERROR_TYPES``)."""
     default_type = "InternalServerException" if status >= 500 else "ValidationException"
     known_type, known_message = ERROR_TYPES.get(status, (default_type, f"HTTP {status}"))
     sent = {
@@ -129,7 +134,7 @@ def error_reply(
         "x-amzn-ErrorType": (error_type or known_type) + _ERROR_TYPE_SUFFIX,
         **(headers or {}),
     }
-    data = json.dumps({"message": message or known_message}).encode()
+    data = json.dumps({field: message or known_message}).encode()
     return Reply(status, data, _JSON, headers=sent, content_length=True)
 
 
