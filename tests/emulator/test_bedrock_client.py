@@ -214,3 +214,27 @@ async def test_a_model_id_with_a_colon_is_signed_as_sent(no_leaks: None) -> None
     async with Emulator([scenario]) as emulator:
         outcome = await _outcome(emulator, scenario.name)
     assert isinstance(outcome, LLMResponse), outcome
+
+
+_CUT = [
+    s
+    for s in BUILTIN_SCENARIOS
+    if s.faults.stall_after_events
+    or s.faults.reset_after_events
+    or s.faults.truncate_after_events
+    or s.faults.chunks == "drip"
+]
+
+
+@pytest.mark.parametrize("scenario", _CUT, ids=lambda s: s.name)
+async def test_byte_level_faults_cut_the_event_stream(no_leaks: None, scenario: Scenario) -> None:
+    """A stall, a reset or a truncation after whole frames; a body dripped byte by byte."""
+    want = expected("bedrock", scenario)
+    async with Emulator([scenario]) as emulator:
+        outcome = await _outcome(emulator, scenario.name)
+    if want.error is None:
+        assert isinstance(outcome, LLMResponse), outcome
+        _check(outcome, scenario)
+        return
+    assert type(outcome) is want.error, outcome
+    assert outcome.partial is not None and outcome.partial.text == want.partial_text
