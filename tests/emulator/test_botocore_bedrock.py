@@ -1,11 +1,12 @@
-"""boto3, the official AWS SDK, reads the emulator's Bedrock as it reads the real service.
+"""botocore, the official AWS SDK (boto3's core), reads the emulator's Bedrock as it reads the
+real service.
 
 ``bedrock-runtime`` ``converse_stream`` is pointed at the emulator with the test credentials:
 its own SigV4 signatures pass the emulator's check (model ids with ``:`` percent-encoded in
 the path, as botocore sends them), its own event-stream parser reads every built-in scenario
 to what rillet expects, an exception message inside the stream is its ``EventStreamError``,
-and a wrong secret is its ``InvalidSignatureException``. boto3 is blocking: it runs in a thread
-while the emulator serves on the test's loop.
+and a wrong secret is its ``InvalidSignatureException``. botocore is blocking: it runs in a
+thread while the emulator serves on the test's loop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
+import botocore.session  # type: ignore[import-untyped]
 import pytest
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError, EventStreamError  # type: ignore[import-untyped]
@@ -34,7 +35,7 @@ _PLAIN = [
 
 
 def _client(url: str, secret: str = AWS_TEST_CREDENTIALS[1]) -> Any:
-    return boto3.client(
+    return botocore.session.get_session().create_client(
         "bedrock-runtime",
         region_name="us-east-1",
         endpoint_url=url,
@@ -45,7 +46,7 @@ def _client(url: str, secret: str = AWS_TEST_CREDENTIALS[1]) -> Any:
 
 
 def _read(client: Any, model: str) -> dict[str, Any]:
-    """What boto3 makes of one ConverseStream: every event folded into one reading."""
+    """What botocore makes of one ConverseStream: every event folded into one reading."""
     response = client.converse_stream(
         modelId=model, messages=[{"role": "user", "content": [{"text": "Hello"}]}]
     )
@@ -85,7 +86,7 @@ def _read(client: Any, model: str) -> dict[str, Any]:
     return reading
 
 
-async def test_boto3_reads_every_builtin_scenario() -> None:
+async def test_botocore_reads_every_builtin_scenario() -> None:
     # each scenario under a real-looking model id, with the ':' that the path percent-encodes
     named = {f"emulated.{s.name}-v1:0": s for s in _PLAIN}
     async with Emulator([replace(s, name=name) for name, s in named.items()]) as emulator:
@@ -105,7 +106,7 @@ async def test_boto3_reads_every_builtin_scenario() -> None:
     assert all(r.reply.status == 200 for r in emulator.requests)
 
 
-async def test_boto3_gets_an_exception_message_as_its_event_stream_error() -> None:
+async def test_botocore_gets_an_exception_message_as_its_event_stream_error() -> None:
     scenario = next(s for s in BUILTIN_SCENARIOS if s.name == "error-overloaded")
     async with Emulator([replace(scenario, name="emulated.overloaded-v1")]) as emulator:
         with pytest.raises(EventStreamError) as caught:
@@ -113,7 +114,7 @@ async def test_boto3_gets_an_exception_message_as_its_event_stream_error() -> No
     assert caught.value.response["Error"]["Code"] == "serviceUnavailableException"
 
 
-async def test_boto3_gets_a_wrong_secret_as_invalid_signature() -> None:
+async def test_botocore_gets_a_wrong_secret_as_invalid_signature() -> None:
     async with Emulator([Scenario("emulated.model-v1:0", text=("Hi",))]) as emulator:
         client = _client(emulator.url, secret="not-the-secret")
         with pytest.raises(ClientError) as caught:
