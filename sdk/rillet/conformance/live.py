@@ -70,6 +70,8 @@ LIVE_PROMPTS: Mapping[str, LivePrompt] = {
     ),
     "auth-error": LivePrompt("Say hello."),
     "unknown-model": LivePrompt("Say hello."),
+    "unknown-model-id": LivePrompt("Say hello."),
+    "invalid-model-id": LivePrompt("Say hello."),
 }
 
 
