@@ -97,7 +97,7 @@ class Emulator(ReplyServer):
 
     def base_url(self, provider: str) -> str:
         """What to pass as ``LLMClient(base_url=...)``: with ``/v1`` for OpenAI's APIs, as the
-        official SDKs expect, and without it for Anthropic and Gemini."""
+        official SDKs expect, and without it for Anthropic, Gemini and Bedrock."""
         if provider not in (*PROVIDERS, "gemini-json"):
             raise ValueError(f"the emulator does not speak {provider!r}; it speaks {PROVIDERS}")
         return f"{self.url}/v1" if provider.startswith("openai") else self.url
