@@ -9,8 +9,10 @@ real bytes show hold for the emulator's bytes too.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,9 +110,10 @@ DELIBERATE: dict[str, set[Fact]] = {
 
 
 def _bedrock_entries() -> list[dict[str, Any]]:
-    """The real Bedrock streams (HTTP 200 only), in ``real-streams-bedrock`` beside the others;
-    their ``body`` paths are relative to that folder."""
-    folder = streams_dir().parent / "real-streams-bedrock"
+    """The real Bedrock streams (HTTP 200 only), in ``RILLET_REAL_STREAMS_BEDROCK``, by default
+    ``real-streams-bedrock`` beside the others; their ``body`` paths are relative to it."""
+    named = os.environ.get("RILLET_REAL_STREAMS_BEDROCK")
+    folder = Path(named) if named else streams_dir().parent / "real-streams-bedrock"
     index = folder / "index.json"
     if not index.is_file():
         return []
