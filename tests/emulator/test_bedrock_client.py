@@ -238,3 +238,14 @@ async def test_byte_level_faults_cut_the_event_stream(no_leaks: None, scenario: 
         return
     assert type(outcome) is want.error, outcome
     assert outcome.partial is not None and outcome.partial.text == want.partial_text
+
+
+async def test_temporary_credentials_sign_their_session_token(no_leaks: None) -> None:
+    key_id, secret = AWS_TEST_CREDENTIALS
+    temporary = AWSCredentials(key_id, secret, session_token="FwoGZXIvYXdzEemulatortoken")
+    async with Emulator([Scenario("amazon.nova-micro-v1", text=("Hi",))]) as emulator:
+        response = await _outcome(emulator, "amazon.nova-micro-v1", credentials=temporary)
+        headers = emulator.requests[-1].headers
+    assert isinstance(response, LLMResponse), response
+    assert headers["x-amz-security-token"] == "FwoGZXIvYXdzEemulatortoken"
+    assert "x-amz-security-token" in headers["Authorization"]  # signed, not only sent
