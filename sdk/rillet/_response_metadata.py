@@ -37,9 +37,11 @@ class ResponseMetadata:
 
 
 def request_id_of(headers: Mapping[str, str], secrets: Collection[str] = ()) -> str | None:
-    """The provider's request id: ``x-request-id`` (OpenAI) or ``request-id`` (Anthropic),
-    redacted (a server may echo anything in a header)."""
-    found = headers.get("x-request-id") or headers.get("request-id")
+    """The provider's request id: ``x-request-id`` (OpenAI), ``request-id`` (Anthropic) or
+    ``x-amzn-requestid`` (Bedrock), redacted (a server may echo anything in a header)."""
+    found = (
+        headers.get("x-request-id") or headers.get("request-id") or headers.get("x-amzn-requestid")
+    )
     return None if found is None else redact_text(found, secrets)
 
 

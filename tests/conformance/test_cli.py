@@ -21,7 +21,7 @@ from rillet.conformance.catalogue import CASES, select
 from rillet.conformance.live import live_refusal, record
 from rillet.conformance.replay import replayer
 from rillet.conformance.runner import BUILTIN_TARGETS
-from rillet.emulator import Emulator, Scenario
+from rillet.emulator import AWS_TEST_CREDENTIALS, Emulator, Scenario
 from rillet.registry import ENTRY_POINT_GROUP
 
 from .broken_adapters import TextMismatch
@@ -168,3 +168,34 @@ async def test_live_cassettes_are_recorded_scrubbed_and_replayed(
     (tmp_path / "openai").rename(live_root / "live" / "openai")
     skipped, live = await replayer(live_root)(text, target)
     assert skipped.status == "skip" and (live.source, live.status) == ("live", "pass")
+
+
+async def test_bedrock_live_cassettes_sign_with_the_environment_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bedrock's live path signs with the AWS credentials of the environment (the emulator's
+    test pair standing in for real ones), and its cassettes hold none of them."""
+    key_id, secret = AWS_TEST_CREDENTIALS
+    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    [target] = [t for t in BUILTIN_TARGETS if t.label == "bedrock"]
+    cases = select(["text", "auth-error", "unknown-model-id", "invalid-model-id"])
+    scenario = Scenario("real.model-v1", text=("Hello", " from", " the API."))
+    async with Emulator([scenario]) as emulator:
+        base_url = emulator.base_url(target.wire)
+        results = await record([target], cases, tmp_path, model="real.model-v1", base_url=base_url)
+        signed = [r.headers.get("Authorization", "") for r in emulator.requests]
+    assert [(r.case, r.status) for r in results] == [
+        ("text", "pass"),
+        ("auth-error", "pass"),
+        ("unknown-model-id", "pass"),
+        ("invalid-model-id", "pass"),
+    ]
+    assert all(s.startswith(f"AWS4-HMAC-SHA256 Credential={key_id}/") for s in signed)
+    for path in (tmp_path / "bedrock").iterdir():
+        text = path.read_text()
+        assert find_secrets(text, ["wrong-key"]) == []
+        assert key_id not in text and "x-amz-date" not in text.lower()

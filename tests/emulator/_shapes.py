@@ -9,6 +9,7 @@ A shape fact is ``(event name, path, sorted keys)``: the top-level keys of each 
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,11 @@ _NESTED = (
     "candidates[].content",
     "candidates[].content.parts[]",
     "usageMetadata",
+    "start",
+    "start.toolUse",
+    "delta.toolUse",
+    "delta.reasoningContent",
+    "metrics",
 )
 
 # each wire format's api in ../shared/real-streams/index.json
@@ -48,6 +54,7 @@ API_FOR_WIRE = {
     "vertex-anthropic": "anthropic",
     "azure": "openai_chat",
     "azure-responses": "openai_responses",
+    "bedrock": "bedrock_converse",  # in ../shared/real-streams-bedrock
 }
 
 
@@ -67,7 +74,34 @@ def sse_events(body: bytes) -> Iterator[tuple[str, str]]:
             yield name, "\n".join(data)
 
 
+def event_stream_messages(body: bytes) -> Iterator[tuple[dict[str, str], bytes]]:
+    """(string headers, payload) of each AWS event-stream message; CRCs not checked."""
+    at = 0
+    while at < len(body):
+        total, headers_length = struct.unpack(">II", body[at : at + 8])
+        block = body[at + 12 : at + 12 + headers_length]
+        headers, cursor = {}, 0
+        while cursor < len(block):
+            size = block[cursor]
+            name = block[cursor + 1 : cursor + 1 + size].decode()
+            cursor += 1 + size
+            (length,) = struct.unpack(">H", block[cursor + 1 : cursor + 3])
+            headers[name] = block[cursor + 3 : cursor + 3 + length].decode()
+            cursor += 3 + length
+        yield headers, body[at + 12 + headers_length : at + total - 4]
+        at += total
+
+
 def events(wire_or_api: str, body: bytes) -> list[tuple[str, str]]:
+    """(event name, data); an event-stream exception is named ``exception:<type>``."""
+    if wire_or_api in ("bedrock", "bedrock_converse"):
+        return [
+            (
+                headers.get(":event-type") or "exception:" + headers[":exception-type"],
+                payload.decode(),
+            )
+            for headers, payload in event_stream_messages(body)
+        ]
     if wire_or_api in ("gemini-json", "gemini_json"):
         return [("message", json.dumps(element)) for element in json.loads(body)]
     return list(sse_events(body))

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from rillet import LLMClient
-from rillet.emulator import BUILTIN_SCENARIOS
+from rillet.emulator import AWS_TEST_CREDENTIALS, BUILTIN_SCENARIOS
+from rillet.providers.bedrock import AWSCredentials
 
 
 def _free_port() -> int:
@@ -63,6 +64,18 @@ async def test_cli_serves_until_ctrl_c(
 
     async with LLMClient(
         provider="anthropic", base_url=url, api_key="cli-key", model="text-plain", max_retries=0
+    ) as client:
+        assert (await client.call("Hello")).text == "Hello, world!"
+    # Bedrock, signed with the test credentials the banner prints
+    key_id, secret = AWS_TEST_CREDENTIALS
+    assert f"  bedrock           {url}" in lines
+    assert any(key_id in line and secret in line for line in lines)
+    async with LLMClient(
+        provider="bedrock",
+        base_url=url,
+        model="text-plain",
+        options={"region": "us-east-1", "credentials": AWSCredentials(key_id, secret)},
+        max_retries=0,
     ) as client:
         assert (await client.call("Hello")).text == "Hello, world!"
 

@@ -9,16 +9,19 @@ real bytes show hold for the emulator's bytes too.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
-from real_streams import body, entries, missing
+from real_streams import body, entries, missing, streams_dir
 
 from rillet.emulator import BUILTIN_SCENARIOS, WIRES, Scenario, render
 from rillet.emulator.scenarios import builtin
 
-from ._shapes import API_FOR_WIRE, Fact, events, facts
+from ._shapes import API_FOR_WIRE, Fact, event_stream_messages, events, facts
 
 # A representative scenario per wire: text, signed reasoning and a tool call.
 _REPRESENTATIVE = "reasoning-text-tools"
@@ -75,17 +78,55 @@ _RESPONSES_ERROR: set[Fact] = {
 }
 # what the ``no-usage`` scenario leaves out (Anthropic always sends usage, and so does the emulator)
 _GEMINI_NO_USAGE: set[Fact] = {("message", "", ("candidates", "modelVersion", "responseId"))}
+_BEDROCK_REASONING: set[Fact] = {
+    ("contentBlockDelta", "delta", ("reasoningContent",)),
+    ("contentBlockDelta", "delta.reasoningContent", ("text",)),
+    ("contentBlockDelta", "delta.reasoningContent", ("signature",)),
+}
+_BEDROCK_ADDITIONS: set[Fact] = {
+    *_BEDROCK_REASONING,
+    # cache token counts, which the real recordings (no prompt caching) leave out
+    (
+        "metadata",
+        "usage",
+        (
+            "cacheReadInputTokens",
+            "cacheWriteInputTokens",
+            "inputTokens",
+            "outputTokens",
+            "totalTokens",
+        ),
+    ),
+    ("exception:serviceUnavailableException", "", ("message",)),
+}
 # Deliberate additions, per real-streams api: shapes the real recordings happen not to hold.
 DELIBERATE: dict[str, set[Fact]] = {
     "openai_chat": _OPENAI_ERROR,
     "openai_responses": _RESPONSES_REASONING | _RESPONSES_ERROR,
     "anthropic": _ANTHROPIC_ERROR,
     "gemini_json": _GEMINI_ERROR | _GEMINI_NO_USAGE,
+    "bedrock_converse": _BEDROCK_ADDITIONS,
 }
 
 
+def _bedrock_entries() -> list[dict[str, Any]]:
+    """The real Bedrock streams (HTTP 200 only), in ``RILLET_REAL_STREAMS_BEDROCK``, by default
+    ``real-streams-bedrock`` beside the others; their ``body`` paths are relative to it."""
+    named = os.environ.get("RILLET_REAL_STREAMS_BEDROCK")
+    folder = Path(named) if named else streams_dir().parent / "real-streams-bedrock"
+    index = folder / "index.json"
+    if not index.is_file():
+        return []
+    loaded: list[dict[str, Any]] = json.loads(index.read_text(encoding="utf-8"))
+    return [{**e, "body": str(folder / e["body"])} for e in loaded if e["status"] == 200]
+
+
 def _real_facts(api: str) -> set[Fact]:
-    found = [e for e in entries() if e["api"] == api]
+    found = (
+        _bedrock_entries()
+        if api == "bedrock_converse"
+        else [e for e in entries() if e["api"] == api]
+    )
     if not found:
         missing(f"the real {api} streams")
     out: set[Fact] = set()
@@ -249,3 +290,35 @@ def test_anthropic_pads_like_the_real_api() -> None:
     data = render("anthropic", builtin(_REPRESENTATIVE))[1]
     assert re.search(rb"} +}\n", data)
     assert b'data: {"type": "ping"}\n' in data
+
+
+def _bedrock_framed(data: bytes) -> bool:
+    """Headers ``:event-type``, ``:content-type``, ``:message-type`` in that order; payload keys
+    sorted at every level, with a ``p`` padding that is a prefix of ``abc...XYZ0123...``."""
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+    def sorted_keys(value: Any) -> bool:
+        if isinstance(value, dict):
+            return list(value) == sorted(value) and all(sorted_keys(v) for v in value.values())
+        return True
+
+    messages = list(event_stream_messages(data))
+    for headers, payload in messages:
+        decoded = json.loads(payload)
+        if list(headers) != [":event-type", ":content-type", ":message-type"]:
+            return False
+        if not sorted_keys(decoded) or not alphabet.startswith(decoded["p"]) or not decoded["p"]:
+            return False
+    return bool(messages)
+
+
+def test_bedrock_framing_matches_the_real_bytes() -> None:
+    real = _bedrock_entries()
+    if not real:
+        missing("the real Bedrock streams")
+    for entry in real:
+        assert _bedrock_framed(body(entry)), entry["id"]
+    for scenario in BUILTIN_SCENARIOS:
+        if scenario.error is None:
+            assert _bedrock_framed(render("bedrock", scenario)[1]), scenario.name
+    assert not _bedrock_framed(render("bedrock", builtin("error-overloaded"))[1])

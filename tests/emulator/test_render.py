@@ -24,7 +24,7 @@ from rillet.emulator import (
 from rillet.emulator.render._events import compact
 from rillet.emulator.scenarios import PARALLEL, builtin
 
-from ._shapes import events
+from ._shapes import event_stream_messages, events
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -75,6 +75,18 @@ def test_hostile_argument_splits() -> None:
         ToolCallSpec("f", {"a": 1}, raw_arguments='{"a": 2}')
 
 
+def _header_block(headers: dict[str, str]) -> bytes:
+    """The encoded string headers of an event-stream message (to measure it)."""
+    return b"".join(
+        bytes([len(n.encode())])
+        + n.encode()
+        + b"\x07"
+        + len(v.encode()).to_bytes(2, "big")
+        + v.encode()
+        for n, v in headers.items()
+    )
+
+
 def _strings(value: Any) -> set[str]:
     if isinstance(value, str):
         return {value}
@@ -93,6 +105,10 @@ def test_content_offset_ends_after_whole_events(wire: str) -> None:
         head = data[: content_offset(wire, scenario, count)]
         if wire == "gemini-json":
             sent = _strings(json.loads(head + b"\n]"))
+        elif wire == "bedrock":  # whole event-stream messages, none cut
+            messages = list(event_stream_messages(head))
+            assert sum(16 + len(_header_block(h)) + len(p) for h, p in messages) == len(head)
+            sent = set().union(*(_strings(json.loads(p)) for _, p in messages))
         else:
             assert head.endswith((b"\n\n", b"\r\n\r\n"))
             sent = set().union(*(_strings(json.loads(d)) for _, d in events(wire, head)))
@@ -105,7 +121,9 @@ def test_in_stream_error_comes_after_the_content_events(wire: str) -> None:
     scenario = Scenario("e", text=("a", "b", "c"), error=StreamError("overloaded", after_events=2))
     rendered = render_events(wire, scenario)
     assert sum(event.content for event in rendered) == 2
-    assert "error" in json.dumps(rendered[-1].data)
+    # Bedrock names the error in its message's headers (``:message-type: exception``)
+    last = rendered[-1]
+    assert "error" in json.dumps(last.data) or str(last.name).startswith("exception:")
     assert not any(event.terminal for event in rendered)
 
 

@@ -59,8 +59,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a built-in provider (openai, openai-responses, anthropic, gemini, gemini-json, vertex, "
-        "vertex-anthropic, azure, azure-responses) or "
+        help="a built-in provider (openai, openai-responses, anthropic, gemini, gemini-json, "
+        "bedrock, vertex, vertex-anthropic, azure, azure-responses) or "
         "one registered under the rillet.adapters entry point; repeatable (default: every "
         "built-in one)",
     )

@@ -81,6 +81,8 @@ def _banner(emulator: Emulator, out: TextIO) -> None:
         "base URLs:",
         *(f"  {provider:<17} {emulator.base_url(provider)}" for provider in PROVIDERS),
         "  (Gemini: streamGenerateContent?alt=sse for SSE, without it the JSON array)",
+        "  (Bedrock: the API key as a bearer token, or SigV4 with the test credentials "
+        f"{emulator.aws_credentials[0]} / {emulator.aws_credentials[1]}, any region)",
         "scenarios (the model name):",
         *(f"  {name}" for name in emulator.scenarios),
         "Ctrl-C stops it.",

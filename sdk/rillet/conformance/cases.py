@@ -30,7 +30,15 @@ from rillet.transport import Timeout
 __all__ = ["CONNECT_TIMEOUT", "ID_WIRES", "Case", "FaultAt", "Pace"]
 
 ID_WIRES = frozenset(
-    {"openai", "openai-responses", "anthropic", "vertex-anthropic", "azure", "azure-responses"}
+    {
+        "openai",
+        "openai-responses",
+        "anthropic",
+        "bedrock",
+        "vertex-anthropic",
+        "azure",
+        "azure-responses",
+    }
 )
 """Wires that carry the tool-call id the scenario gives (Gemini's are made up by rillet)."""
 REFUSAL_AS_TEXT_WIRES = frozenset({"anthropic", "vertex-anthropic"})

@@ -40,6 +40,7 @@ from rillet._redact import (
     redact_text,
     request_secrets,
 )
+from rillet.emulator._bedrock_route import AWS_TEST_CREDENTIALS
 
 __all__ = [
     "CONFORMANCE_MATCH_ON",
@@ -55,8 +56,13 @@ __all__ = [
     "use_cassette",
 ]
 
-_TEST_KEYS = ("emulator-key",)
-"""The emulator's default key (``rillet.emulator``): scrubbed and looked for like a key given."""
+_TEST_KEYS = ("emulator-key", *AWS_TEST_CREDENTIALS)
+"""The emulator's default key and AWS credentials (``rillet.emulator``): scrubbed and looked
+for like a key given."""
+_UNSTABLE_REQUEST_HEADERS = frozenset({"x-amz-date"})
+"""Request headers left out for being a moment's, not a secret: SigV4's signing time (its
+``authorization`` and ``x-amz-security-token`` are credential headers), so a cassette
+recorded again is the same file and matching never depends on the signature."""
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "json_body")
 """What a user's cassette matches requests on: the URL, and the JSON body as a value."""
@@ -109,7 +115,7 @@ def scrub_request(
     request.headers = {
         name: scrub_text(value, secrets)
         for name, value in request.headers.items()
-        if not is_credential_header(name)
+        if not is_credential_header(name) and name.lower() not in _UNSTABLE_REQUEST_HEADERS
     }
     request.uri = _scrub_uri(request.uri, secrets, origin)
     request.body = _scrub_bytes(request.body, secrets)

@@ -14,6 +14,7 @@ from typing import Any
 
 from rillet._exceptions import (
     AuthenticationError,
+    BadRequestError,
     NotFoundError,
     OverloadedError,
     RateLimitError,
@@ -186,6 +187,25 @@ CASES: tuple[Case, ...] = (
         Scenario("unknown-model", text=TEXT),
         error=NotFoundError,
         model="no-such-model",
+        wires=tuple(wire for wire in WIRES if wire != "bedrock"),
+    ),
+    Case(
+        "unknown-model-id",
+        "Bedrock: an unknown model id with its provider prefix gets a 404 "
+        "ResourceNotFoundException",
+        Scenario("unknown-model-id", text=TEXT),
+        error=NotFoundError,
+        model="anthropic.no-such-model-v1",
+        wires=("bedrock",),
+    ),
+    Case(
+        "invalid-model-id",
+        "Bedrock: a model id without a provider prefix is refused with a 400 "
+        "ValidationException, as the real service answers it",
+        Scenario("invalid-model-id", text=TEXT),
+        error=BadRequestError,
+        model="no-such-model",
+        wires=("bedrock",),
     ),
     Case(
         "in-stream-error",

@@ -89,10 +89,13 @@ def _tool_choice_case(choice: str) -> Case:
     turns = (Scenario(name, text=ANSWER),) if choice == "none" else _tool_then_answer(name, LOOKUP)
     fields = {"tool_choice": choice}
     described = "a tool's name" if choice == "lookup" else repr(choice)
+    # Converse has no tool_choice none (the tools are left out instead)
+    wires = tuple(w for w in WIRES if w != "bedrock") if choice == "none" else WIRES
     return _case(
         name,
         f"tool_choice {described} sent on every turn",
         Conversation(turns, fields=fields),
+        wires,
     )
 
 
@@ -125,12 +128,17 @@ CONVERSATION_CASES: tuple[Case, ...] = (
     ),
     _case(
         "multi-turn-media",
-        "images (base64 and URL) and a PDF (base64 and URL; OpenAI Chat: base64 only) on "
-        "every turn",
+        "images (base64 and URL) and a PDF (base64 and URL; OpenAI Chat: base64 only; "
+        "Bedrock: no URL) on every turn",
         Conversation(
             _tool_then_answer("multi-turn-media", LOOKUP),
             prompt=_MEDIA,
-            wire_prompts={"openai": _MEDIA[:4], "azure": _MEDIA[:4]},
+            # Converse takes media inline only: no URL
+            wire_prompts={
+                "openai": _MEDIA[:4],
+                "azure": _MEDIA[:4],
+                "bedrock": (*_MEDIA[:2], _MEDIA[3]),
+            },
         ),
     ),
     _case(

@@ -280,6 +280,11 @@ def _gemini_choice(choice: str) -> Any:
     return {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [choice]}}
 
 
+def _bedrock_choice(choice: str) -> Any:
+    kinds = {"auto": "auto", "required": "any"}  # Converse has no "none": tools are left out
+    return {kinds[choice]: {}} if choice in kinds else {"tool": {"name": choice}}
+
+
 def _gemini_parts(body: Any, role: str, key: str | None = None) -> list[Any]:
     parts = _blocks(_items(body, "contents"), role, "parts")
     return parts if key is None else _with(parts, lambda p: key in p)
@@ -344,6 +349,19 @@ _GEMINI = _View(
     choice_for=_gemini_choice,
     media=lambda b: _with(_gemini_parts(b, "user"), lambda p: "inlineData" in p or "fileData" in p),
 )
+_BEDROCK = _View(
+    model_turns=lambda b: _with(_items(b, "messages"), lambda m: m.get("role") == "assistant"),
+    tool_results=lambda b: _with(
+        _blocks(_items(b, "messages"), "user"), lambda p: "toolResult" in p
+    ),
+    system=lambda b: _field(b, "system"),
+    stop=lambda b: _field(b, "inferenceConfig", "stopSequences"),
+    tool_choice=lambda b: _field(b, "toolConfig", "toolChoice"),
+    choice_for=_bedrock_choice,
+    media=lambda b: _with(
+        _blocks(_items(b, "messages"), "user"), lambda p: "image" in p or "document" in p
+    ),
+)
 _VIEWS: dict[str, _View] = {
     "openai": _CHAT,
     "openai-responses": _RESPONSES,
@@ -354,4 +372,5 @@ _VIEWS: dict[str, _View] = {
     "vertex-anthropic": _ANTHROPIC,
     "azure": _CHAT,
     "azure-responses": _RESPONSES,
+    "bedrock": _BEDROCK,
 }

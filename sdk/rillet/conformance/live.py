@@ -22,6 +22,7 @@ from rillet._exceptions import ConfigurationError
 from rillet.conformance.cases import Case
 from rillet.conformance.cassettes import recording
 from rillet.conformance.runner import CaseResult, Target, evaluate, observe
+from rillet.conformance.signing import SIGV4_WIRES
 from rillet.protocol import ToolDefinition
 from rillet.registry import load_adapter_factory
 from rillet.transport import Timeout
@@ -69,6 +70,8 @@ LIVE_PROMPTS: Mapping[str, LivePrompt] = {
     ),
     "auth-error": LivePrompt("Say hello."),
     "unknown-model": LivePrompt("Say hello."),
+    "unknown-model-id": LivePrompt("Say hello."),
+    "invalid-model-id": LivePrompt("Say hello."),
 }
 
 
@@ -81,8 +84,14 @@ def live_refusal(environ: Mapping[str, str] = os.environ) -> str | None:
     return None
 
 
+_AWS_SECRETS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
+"""What signs a SigV4 wire's requests when no API key is set (Bedrock)."""
+
+
 def _secrets(target: Target) -> list[str]:
     names = getattr(load_adapter_factory(target.factory), "api_key_env", ())
+    if target.wire in SIGV4_WIRES:
+        names = (*names, *_AWS_SECRETS)
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 

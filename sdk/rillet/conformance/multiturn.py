@@ -22,6 +22,7 @@ from rillet.client import LLMClient
 from rillet.conformance.conversation import TOOL_FAILURE, Conversation
 from rillet.conformance.history import SentRequest, judge
 from rillet.conformance.observation import Observation, Violation
+from rillet.conformance.signing import adapter_auth
 from rillet.conformance.tap import Tap
 from rillet.emulator import Emulator, RecordedRequest
 from rillet.emulator.reply_server import ReplyServer
@@ -104,7 +105,8 @@ async def converse(
     if emulator is not None:
         emulator.reset()
     key, options = with_key(api_key, options, key_option)
-    config = AdapterConfig(model=model, api_key=key, base_url=base_url, options=options)
+    key, signed = adapter_auth(wire, options, key)
+    config = AdapterConfig(model=model, api_key=key, base_url=base_url, options=signed)
     started = time.perf_counter()
     try:
         adapter = create_adapter(factory, config)

@@ -31,6 +31,7 @@ from rillet.conformance.expectation import ExpectedOutput
 from rillet.conformance.multiturn import converse, with_key
 from rillet.conformance.observation import Observation, RequestSeen, Violation, first_divergence
 from rillet.conformance.properties import TIMEOUT_SLACK, check
+from rillet.conformance.signing import EMULATOR_KEY, adapter_auth
 from rillet.conformance.tap import Tap
 from rillet.emulator import WIRES, Emulator, RecordedRequest
 from rillet.protocol import ToolDefinition
@@ -52,7 +53,6 @@ __all__ = [
     "run_target",
 ]
 
-EMULATOR_KEY = "emulator-key"
 PROMPT = "Say hello, then answer with what the scenario says."
 SETTLE = 1.0
 """Seconds to wait, after a run, for the emulator's replies to end."""
@@ -96,6 +96,7 @@ BUILTIN_TARGETS: tuple[Target, ...] = (
     ),
     Target("azure", "azure", "azure"),
     Target("azure-responses", "azure-responses", "azure-responses"),
+    Target("bedrock", "bedrock", "bedrock", {"region": "us-east-1"}),
 )
 
 
@@ -254,6 +255,7 @@ async def observe(
     seen = Observation()
     before = len(server.requests) if server is not None else 0
     key, options = with_key(api_key, target.options, target.key_option)
+    key, options = adapter_auth(target.wire, options, key)
     config = AdapterConfig(
         model=case.request_model,
         api_key=key,

@@ -1,4 +1,4 @@
-"""The provider emulator: OpenAI, Anthropic and Gemini wire formats, played from scenarios.
+"""The provider emulator: OpenAI, Anthropic, Gemini and Bedrock wire formats, played from scenarios.
 
     from rillet.emulator import Emulator, Scenario, ToolCallSpec
 
@@ -11,6 +11,7 @@
 runs the server alone with ``BUILTIN_SCENARIOS``, for any client, official SDKs included.
 """
 
+from rillet.emulator._bedrock_route import AWS_TEST_CREDENTIALS
 from rillet.emulator.render import (
     WIRES,
     carries_reasoning,
@@ -26,6 +27,7 @@ from rillet.emulator.scenarios import BUILTIN_SCENARIOS
 from rillet.emulator.server import PROVIDERS, Emulator
 
 __all__ = [
+    "AWS_TEST_CREDENTIALS",
     "BUILTIN_SCENARIOS",
     "PROVIDERS",
     "WIRES",

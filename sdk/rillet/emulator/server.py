@@ -1,4 +1,4 @@
-"""``Emulator``: a real aiohttp server that answers as OpenAI, Anthropic and Gemini do.
+"""``Emulator``: a real aiohttp server that answers as OpenAI, Anthropic, Gemini and Bedrock do.
 
     async with Emulator([scenario]) as emulator:
         client = LLMClient(provider="anthropic", base_url=emulator.base_url("anthropic"),
@@ -7,11 +7,12 @@
 Every wire format is served at its real path: ``/v1/chat/completions`` (OpenAI Chat),
 ``/v1/responses`` (OpenAI Responses), ``/v1/messages`` (Anthropic) and
 ``/v1beta/models/{model}:streamGenerateContent`` (Gemini: SSE with ``?alt=sse``, else the JSON
-array); the cloud platforms' (Vertex AI's Gemini and Claude, Azure OpenAI's Chat and
-Responses) at theirs, with their own credentials (``_cloud_routes``). The request's model (the
-body's ``model``, or the path's) picks the scenario; an
-unknown model gets the provider's own 404 body. Keys are checked as the real APIs check them
-(OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
+array), ``/model/{modelId}/converse-stream`` (Bedrock, SigV4 or its API key, with its own
+error form: ``rillet.emulator._bedrock_route``), and the cloud platforms' (Vertex AI's Gemini
+and Claude, Azure OpenAI's Chat and Responses) at theirs, with their own credentials
+(``_cloud_routes``). The request's model (the body's ``model``, or the path's) picks the
+scenario; an unknown model gets the provider's own 404 body. Keys are checked as the real APIs
+check them (OpenAI: ``Authorization: Bearer``; Anthropic: ``x-api-key`` or ``Authorization: Bearer``;
 Gemini: ``x-goog-api-key`` or ``?key=``), and a missing or wrong key gets the provider's own
 error body. Every request is checked against its wire's rules (``rillet.emulator.rules``: what
 the real API refuses, such as a tool result that answers no call, or ``temperature`` on Claude
@@ -32,6 +33,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from rillet.emulator import _errors
+from rillet.emulator._bedrock_route import AWS_TEST_CREDENTIALS, PATH_PREFIX, bedrock_reply
 from rillet.emulator._cloud_routes import CloudRoute, cloud_route
 from rillet.emulator._headers import provider_headers
 from rillet.emulator.render import content_offset, render
@@ -47,6 +49,7 @@ PROVIDERS = (
     "openai-responses",
     "anthropic",
     "gemini",
+    "bedrock",
     "vertex",
     "vertex-anthropic",
     "azure",
@@ -69,8 +72,10 @@ class Emulator(ReplyServer):
     """The server; an async context manager (or ``start()`` / ``stop()``).
 
     It serves ``BUILTIN_SCENARIOS`` (unless ``builtins=False``) and ``scenarios``, a scenario
-    replacing any of the same name. ``api_key=None`` accepts any non-empty key. ``rules``: the
-    rules each wire's requests must pass (default ``BUILTIN_RULES``; ``{}`` checks nothing).
+    replacing any of the same name. ``api_key=None`` accepts any non-empty key (Bedrock takes it
+    as its API key, ``Authorization: Bearer``; SigV4 is checked against ``aws_credentials``).
+    ``rules``: the rules each wire's requests must pass (default ``BUILTIN_RULES``; ``{}``
+    checks nothing).
     """
 
     def __init__(
@@ -82,9 +87,12 @@ class Emulator(ReplyServer):
         port: int = 0,
         builtins: bool = True,
         rules: Mapping[str, Sequence[Rule]] | None = None,
+        aws_credentials: tuple[str, str] = AWS_TEST_CREDENTIALS,
     ) -> None:
         super().__init__(host=host, port=port)
         self.api_key = api_key
+        self.aws_credentials = aws_credentials
+        """(access key id, secret access key) that Bedrock's SigV4 signatures must use."""
         self.rules: Mapping[str, Sequence[Rule]] = BUILTIN_RULES if rules is None else rules
         self.scenarios: dict[str, Scenario] = {}
         for scenario in (*(BUILTIN_SCENARIOS if builtins else ()), *scenarios):
@@ -102,13 +110,15 @@ class Emulator(ReplyServer):
 
     def base_url(self, provider: str) -> str:
         """What to pass as ``LLMClient(base_url=...)``: with ``/v1`` for OpenAI's APIs, as the
-        official SDKs expect, and without it for Anthropic, Gemini and the cloud platforms
-        (whose adapters put their own paths after the host)."""
+        official SDKs expect, and without it for Anthropic, Gemini, Bedrock and the cloud
+        platforms (whose adapters put their own paths after the host)."""
         if provider not in (*PROVIDERS, "gemini-json"):
             raise ValueError(f"the emulator does not speak {provider!r}; it speaks {PROVIDERS}")
         return f"{self.url}/v1" if provider.startswith("openai") else self.url
 
     def reply_for(self, request: web.Request, body: bytes) -> Reply:
+        if request.path.startswith(PATH_PREFIX):
+            return bedrock_reply(self, request, body)
         wire, path_model = _route(request)
         cloud = cloud_route(request) if wire is None else None  # Vertex AI, Azure OpenAI
         if isinstance(cloud, Reply):

@@ -3,10 +3,11 @@
     content_type, body = render("anthropic", scenario)
 
 Wire formats (``WIRES``): ``openai`` (Chat Completions), ``openai-responses``, ``anthropic``
-(Messages), ``gemini`` (``streamGenerateContent?alt=sse``) and ``gemini-json`` (the same
-without ``alt=sse``: one JSON array); the cloud platforms' ``vertex`` (Gemini's SSE),
-``vertex-anthropic`` (Anthropic's), ``azure`` (OpenAI Chat with Azure's content filter) and
-``azure-responses`` (OpenAI Responses). Each wire module builds the scenario's events; the
+(Messages), ``gemini`` (``streamGenerateContent?alt=sse``), ``gemini-json`` (the same
+without ``alt=sse``: one JSON array) and ``bedrock`` (ConverseStream: AWS event-stream frames);
+the cloud platforms' ``vertex`` (Gemini's SSE), ``vertex-anthropic`` (Anthropic's), ``azure``
+(OpenAI Chat with Azure's content filter) and ``azure-responses`` (OpenAI Responses). Each wire
+module builds the scenario's events; the
 event-level faults (a huge event, an in-stream error after N content events) are applied here,
 then the wire frames the events into bytes. Byte-level faults (stall, reset, drip, ...) are the
 server's: see ``rillet.emulator.server``.
@@ -17,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from rillet.emulator.render import _anthropic, _azure, _gemini, _openai_chat, _openai_responses
+from rillet.emulator.render import (
+    _anthropic,
+    _azure,
+    _bedrock,
+    _gemini,
+    _openai_chat,
+    _openai_responses,
+)
 from rillet.emulator.render._events import Event, cut_for_error, pad_first_content
 from rillet.emulator.scenario import Finish, Scenario, StreamError
 
@@ -38,6 +46,7 @@ WIRES = (
     "anthropic",
     "gemini",
     "gemini-json",
+    "bedrock",
     "vertex",
     "vertex-anthropic",
     "azure",
@@ -99,6 +108,14 @@ _WIRES: dict[str, _Wire] = {
         _gemini.error_event,
         _gemini.frame_json,
         _gemini.RAW_FINISH,
+    ),
+    "bedrock": _Wire(
+        _bedrock.CONTENT_TYPE,
+        _bedrock.events,
+        _bedrock.error_event,
+        _bedrock.frame,
+        _bedrock.RAW_FINISH,
+        usage=_bedrock.usage,
     ),
 }
 # The cloud platforms: the same wires at other paths (``rillet.emulator._cloud_routes``); Azure

@@ -14,7 +14,7 @@ request-schema check (``SCHEMA_RULES``) first. ``Emulator(rules=...)`` takes the
 ``with_first(rules, first)`` puts a per-wire rule before the rest.
 
 One module per provider, each rule named for what it requires: ``openai_chat``,
-``openai_responses``, ``anthropic``, ``gemini``.
+``openai_responses``, ``anthropic``, ``gemini``, ``bedrock``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rillet.emulator.rules import anthropic, gemini, openai_chat, openai_responses
+from rillet.emulator.rules import anthropic, bedrock, gemini, openai_chat, openai_responses
 from rillet.emulator.rules._refusal import Refusal, Rule
 from rillet.emulator.rules.schema import SCHEMA_RULES
 
@@ -46,6 +46,7 @@ PROVIDER_RULES: Mapping[str, tuple[Rule, ...]] = {
     "vertex-anthropic": anthropic.RULES,
     "azure": openai_chat.RULES,
     "azure-responses": openai_responses.RULES,
+    "bedrock": bedrock.RULES,
 }
 """Each wire's documented rules, in the order they run."""
 

@@ -7,6 +7,9 @@ is refused as the provider words such a refusal:
 - OpenAI: ``Unrecognized request argument supplied: temprature`` (an unknown top-level key),
   else ``Invalid value for 'messages.0.role': ...`` with ``param`` naming the place;
 - Anthropic: ``temprature: Extra inputs are not permitted`` (its validator's own wording);
+- Bedrock: ``Malformed input request: extraneous key [temprature] is not permitted, ...``, else
+  AWS's ``1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy
+  constraint: Member must ...`` (list indexes from 1, each followed by ``member``);
 - Gemini: ``Invalid JSON payload received. Unknown name "temprature": Cannot find field.``,
   else ``Invalid value at 'contents[0].role' ...``. Gemini reads its JSON the protobuf way,
   where ``function_call`` is another spelling of ``functionCall`` (the recorded real requests
@@ -22,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from rillet._generated.providers.anthropic_request_schema import MessageCreateRequest
+from rillet._generated.providers.bedrock_request_schema import ConverseStreamRequest
 from rillet._generated.providers.gemini_request_schema import GenerateContentRequest
 from rillet._generated.providers.openai_chat_request_schema import ChatCompletionRequest
 from rillet._generated.providers.openai_responses_request_schema import ResponseCreateRequest
@@ -45,6 +49,30 @@ def _gemini(error: ErrorDetails, where: str) -> Refusal:
         name = error["loc"][-1]
         return Refusal(f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.')
     return Refusal(f"Invalid value at '{where}': {error['msg']}")
+
+
+def _bedrock(error: ErrorDetails, where: str) -> Refusal:
+    if error["type"] == "extra_forbidden":
+        return Refusal(
+            f"Malformed input request: extraneous key [{error['loc'][-1]}] is not permitted, "
+            "please reformat your input and try again."
+        )
+    path = ".".join(
+        f"{part + 1}.member" if isinstance(part, int) else str(part) for part in error["loc"]
+    )
+    context = error.get("ctx", {})
+    if error["type"] == "greater_than_equal":
+        constraint = f"have value greater than or equal to {context['ge']}"
+    elif error["type"] == "less_than_equal":
+        constraint = f"have value less than or equal to {context['le']}"
+    elif error["type"] == "missing":
+        constraint = "not be null"
+    else:
+        constraint = f"be valid: {error['msg']}"
+    return Refusal(
+        f"1 validation error detected: Value at '{path}' failed to satisfy constraint: "
+        f"Member must {constraint}"
+    )
 
 
 _Wording = Callable[[ErrorDetails, str], Refusal]
@@ -89,6 +117,7 @@ SCHEMA_RULES: Mapping[str, Rule] = {
     "gemini-json": body_fits_the_request_schema(
         GenerateContentRequest, _gemini, protobuf_names=True
     ),
+    "bedrock": body_fits_the_request_schema(ConverseStreamRequest, _bedrock),
 }
 # The cloud platforms speak the same bodies (Claude on Vertex: once its path's model is put back
 # and its anthropic_version taken out, by the emulator's cloud routes).

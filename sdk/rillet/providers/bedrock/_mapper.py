@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from pydantic import TypeAdapter
 
-from rillet._exceptions import StreamInterruptedError
+from rillet._exceptions import MalformedStreamError, StreamInterruptedError
 from rillet._generated.wire_dicts.bedrock_schema import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
@@ -71,6 +71,7 @@ class BedrockMapper:
         self._stop_reason: str | None = None
         self._usage: Usage | None = None
         self._calls: dict[int, tuple[str, bool]] = {}  # open call's block index -> id, streamed
+        self._closed_blocks: set[int] = set()  # block indexes whose contentBlockStop came
         self._reasoning_ordinal = Ordinals()  # block index -> reasoning-block ordinal
 
     def feed(self, frame: Frame) -> Sequence[StreamChunk]:
@@ -148,6 +149,11 @@ class BedrockMapper:
         if tool is None:
             return NO_CHUNKS  # a server tool's result or an image: nothing for the client
         index = event.get("contentBlockIndex", 0)
+        if index in self._closed_blocks:
+            # A block's index is its place in the message: one cannot start twice.
+            raise MalformedStreamError(
+                f"contentBlockStart for block {index}, which already stopped"
+            )
         out: list[StreamChunk] = []
         if index in self._calls:  # a new block where a call is still open: that call ended
             out.append(self._end_call(index))
@@ -191,6 +197,8 @@ class BedrockMapper:
 
     def _on_block_stop(self, event: ContentBlockStopEvent) -> Sequence[StreamChunk]:
         index = event.get("contentBlockIndex")
+        if index is not None:
+            self._closed_blocks.add(index)
         if index in self._calls:
             return (self._end_call(index),)
         return NO_CHUNKS
