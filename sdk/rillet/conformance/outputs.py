@@ -9,7 +9,7 @@ arguments of the one forced tool the client adds, which the client turns back in
 tap still sees the tool call the provider sent). An output that is not JSON, or is JSON that
 does not fit the type, ends in ``OutputValidationError`` holding everything that arrived; a
 refusal (OpenAI's refusal text, Anthropic's ``refusal`` stop) in ``OutputRefusedError`` with the
-model's words (Gemini has no refusal form: its safety stop says nothing).
+model's words (Gemini and Bedrock have no refusal form: their safety stops say nothing).
 """
 
 from __future__ import annotations
@@ -179,11 +179,13 @@ OUTPUT_CASES: tuple[Case, ...] = (
     ),
     Case(
         "output-refusal",
-        "the model refuses: OutputRefusedError with its words (not on Gemini, which has no "
-        "refusal form)",
+        "the model refuses: OutputRefusedError with its words (not on Gemini or Bedrock, which "
+        "have no refusal form: their safety stops say nothing)",
         Scenario("output-refusal", refusal=REFUSAL),
         error=OutputRefusedError,
         output=ExpectedOutput(Receipt, "", None, refusal="".join(REFUSAL)),
-        wires=tuple(wire for wire in WIRES if wire not in ("gemini", "gemini-json", "vertex")),
+        wires=tuple(
+            wire for wire in WIRES if wire not in ("gemini", "gemini-json", "vertex", "bedrock")
+        ),
     ),
 )
