@@ -37,6 +37,7 @@ _BUILTIN: Mapping[str, str] = {
     "openai-responses": "rillet.providers.openai_responses:OpenAIResponsesAdapter",
     "anthropic": "rillet.providers.anthropic:AnthropicAdapter",
     "gemini": "rillet.providers.gemini:GeminiAdapter",
+    "bedrock": "rillet.providers.bedrock:BedrockAdapter",
     "mock": "rillet.mock:MockAdapter",
 }
 

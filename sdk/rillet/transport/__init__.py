@@ -7,8 +7,8 @@
             frames.metadata  # ResponseMetadata: request_id, rate_limit, headers (no credentials)
 
 Framing follows the response ``Content-Type``: ``text/event-stream`` (and any other type but
-``text/html``) is read as server-sent events, ``application/json`` as a streamed JSON array;
-a 2xx ``text/html`` page raises ``MalformedStreamError``. Every failure is a typed ``rillet``
+``text/html``) is read as server-sent events, ``application/json`` as a streamed JSON array,
+``application/vnd.amazon.eventstream`` as AWS event-stream messages (Bedrock); a 2xx ``text/html`` page raises ``MalformedStreamError``. Every failure is a typed ``rillet``
 error; retries happen only before the first body byte. ``ClientSession`` is the session type
 ``HTTPTransport(session=...)`` takes (aiohttp's): adapters name it from here, not from aiohttp.
 
@@ -24,6 +24,12 @@ from rillet._deprecation import renamed_attributes
 from rillet._redact import redact_headers, redact_url
 from rillet._response_metadata import ResponseMetadata
 from rillet.timeout import Timeout
+from rillet.transport._eventstream import (
+    ERROR_PREFIX,
+    EVENT_STREAM_CONTENT_TYPE,
+    EXCEPTION_PREFIX,
+    EventStreamDecoder,
+)
 from rillet.transport._frame import Frame
 from rillet.transport._http import HTTPTransport
 from rillet.transport._json_array import JSONArrayDecoder
@@ -33,7 +39,11 @@ from rillet.transport._stream import FrameStream
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
+    "ERROR_PREFIX",
+    "EVENT_STREAM_CONTENT_TYPE",
+    "EXCEPTION_PREFIX",
     "ClientSession",
+    "EventStreamDecoder",
     "Frame",
     "FrameStream",
     "HTTPTransport",

@@ -3,7 +3,8 @@
 ``map_exception`` is the translation table for everything aiohttp, asyncio and the codecs can
 raise (as httpx maps its engine's exceptions in one table); ``status_error`` turns a non-2xx
 response into its typed ``APIError``, with the provider's error type and message read from any
-of the three providers' JSON shapes, and the class chosen by ``rillet._error_kinds`` from the
+of the three providers' JSON shapes (or, for AWS, the type from the ``x-amzn-ErrorType``
+header), and the class chosen by ``rillet._error_kinds`` from the
 status and the error types the adapter declares (the transport knows no provider). Nothing
 built here carries a credential: every text from the server or from a foreign exception goes
 through ``redact_text`` with the ``secrets`` the request carried.
@@ -65,6 +66,8 @@ def status_error(
     with contextlib.suppress(ValueError):
         parsed = json.loads(text)
     error_type, message = _provider_error(parsed)
+    if error_type is None:
+        error_type = _header_error_type(headers)
     kind = classify(status, error_type, types, parsed)
     label = f"HTTP {status}" + (f" ({error_type})" if error_type else "")
     if message:
@@ -230,6 +233,14 @@ def _provider_error(parsed: object) -> tuple[str | None, str | None]:
         str(kind) if kind not in (None, "") else None,
         message if isinstance(message, str) and message else None,
     )
+
+
+def _header_error_type(headers: Mapping[str, str]) -> str | None:
+    """The error type AWS services (Bedrock) send beside a bare ``{"message": ...}`` body:
+    ``x-amzn-ErrorType: ValidationException:http://internal.amazon.com/...``."""
+    value = headers.get("x-amzn-ErrorType") or headers.get("x-amzn-errortype")
+    kind = value.partition(":")[0].strip() if value else ""
+    return kind or None
 
 
 def _snippet(text: str) -> str:

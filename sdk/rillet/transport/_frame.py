@@ -1,6 +1,7 @@
-"""``Frame``: one unit of a streamed body, an SSE event or one element of a JSON array.
+"""``Frame``: one unit of a streamed body: an SSE event, one element of a JSON array, or one
+message of an AWS event stream.
 
-Both decoders build frames in bulk (hundreds per network read), so they build ``UnsealedFrame``
+The decoders build frames in bulk (hundreds per network read), so they build ``UnsealedFrame``
 objects, which have ``Frame``'s layout but a plain ``__init__``, and ``seal`` turns them into
 ``Frame`` instances in place.
 """
@@ -15,7 +16,11 @@ __all__ = ["Frame", "UnsealedFrame", "seal"]
 @dataclass(frozen=True, slots=True)
 class Frame:
     """One frame: an SSE event, or one element of a streamed JSON array (``event="message"``,
-    ``data`` the element's JSON text).
+    ``data`` the element's JSON text), or one AWS event-stream message: an ``event`` message is
+    ``event=<:event-type>``, ``data`` its payload; an ``exception`` message is
+    ``event=":exception:<:exception-type>"``, ``data`` its payload (``{"message": ...}``); an
+    ``error`` message is ``event=":error:<:error-code>"``, ``data`` ``{"message":
+    <:error-message>}``. Event types never start with ``:``, so the three cannot be confused.
 
     ``id`` is the stream's last event id when this event was dispatched (it persists across
     events, as in the SSE spec; ``""`` after a bare ``id`` line), ``retry`` the ``retry`` field

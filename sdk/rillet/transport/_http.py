@@ -38,6 +38,7 @@ from rillet._redact import redact_headers, redact_text, request_secrets
 from rillet._response_metadata import read_metadata, request_id_of
 from rillet.timeout import Timeout
 from rillet.transport._errors import chains_safely, map_exception, status_error
+from rillet.transport._eventstream import EVENT_STREAM_CONTENT_TYPE, EventStreamDecoder
 from rillet.transport._json_array import JSONArrayDecoder
 from rillet.transport._read_guard import ReadGuard
 from rillet.transport._retry import RetryPolicy
@@ -368,6 +369,8 @@ class _Opener:
         decoder: Decoder
         if content_type == "application/json" or content_type.endswith("+json"):
             decoder = JSONArrayDecoder(max_bytes)
+        elif content_type == EVENT_STREAM_CONTENT_TYPE:
+            decoder = EventStreamDecoder(max_bytes)
         elif content_type == "text/html":
             # A 2xx HTML page is a proxy or portal talking, not the provider: say so clearly.
             page = await _read_bounded(response, 4096, idle)

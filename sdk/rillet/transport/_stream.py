@@ -47,7 +47,7 @@ whole heap: with larger reads the CPU per event grows with the length of the str
 
 
 class Decoder(Protocol):
-    """What ``SSEDecoder`` and ``JSONArrayDecoder`` have in common."""
+    """What ``SSEDecoder``, ``JSONArrayDecoder`` and ``EventStreamDecoder`` have in common."""
 
     def feed(self, chunk: bytes) -> list[Frame]: ...
 

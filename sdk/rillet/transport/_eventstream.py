@@ -1,0 +1,195 @@
+"""The AWS event stream (``application/vnd.amazon.eventstream``): a pure, incremental decoder.
+
+Amazon Bedrock's ConverseStream sends binary messages back to back. Each (integers big-endian):
+total length (u32, itself included), headers length (u32), CRC32 of those 8 bytes, the headers,
+the payload, and a CRC32 of everything before it (zlib's CRC-32). A header is a name (u8 length,
+then the name), a value type (u8) and the value: 0 true and 1 false (no bytes), 2 a byte, 3 a
+short, 4 an int, 5 a long, 6 bytes and 7 a string (u16 length, then the bytes), 8 a timestamp
+(8 bytes), 9 a UUID (16 bytes). Only the string headers ``:message-type``, ``:event-type``,
+``:exception-type``, ``:error-code`` and ``:error-message`` are read; other values are skipped.
+
+What a message becomes (see ``Frame``): an ``event`` is ``Frame(event=<:event-type>,
+data=<payload>)``; an ``exception`` is ``Frame(event=":exception:<:exception-type>",
+data=<payload>)`` (Bedrock's payload is ``{"message": ...}``); an ``error`` is
+``Frame(event=":error:<:error-code>", data=<{"message": <:error-message>}>)``. Event types are
+identifiers, never starting with ``:``, so the three kinds cannot be mistaken for each other. A
+message of any other type is skipped (the spec allows none).
+
+A bad CRC, a length that cannot be (under 16 bytes, or over ``max_event_bytes``: then
+``EventTooLargeError``), headers that overrun their block or have an unknown value type, and
+bytes left over at the end of the body are a ``MalformedStreamError``: the stream's framing is
+lost and nothing after it can be trusted.
+
+Speed matters here (issue 17): whole reads are scanned in place with ``struct.unpack_from`` and
+``zlib.crc32`` over a ``memoryview`` (no copy per message), only the bytes of an incomplete last
+message are carried over, and frames are built as ``UnsealedFrame`` objects and sealed at once.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+
+from rillet._exceptions import EventTooLargeError, MalformedStreamError
+from rillet.transport._frame import Frame, UnsealedFrame, seal
+from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES
+
+__all__ = ["ERROR_PREFIX", "EVENT_STREAM_CONTENT_TYPE", "EXCEPTION_PREFIX", "EventStreamDecoder"]
+
+EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
+EXCEPTION_PREFIX = ":exception:"
+"""``Frame.event`` of an ``exception`` message: this, then its ``:exception-type``."""
+ERROR_PREFIX = ":error:"
+"""``Frame.event`` of an ``error`` message: this, then its ``:error-code``."""
+
+_MIN_MESSAGE = 16  # prelude (12) and message CRC (4): a message with no headers and no payload
+_PRELUDE = struct.Struct(">III")
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+_STRING, _BYTES = 7, 6
+# Bytes of the value that follow the type byte, for the types without a length of their own.
+_FIXED_SIZES = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
+_WANTED = frozenset(
+    {b":message-type", b":event-type", b":exception-type", b":error-code", b":error-message"}
+)
+
+
+class EventStreamDecoder:
+    """Bytes in, one ``Frame`` per message out. No I/O: ``feed`` each read, ``flush`` at EOF.
+
+    A fault found after some messages of a read were decoded is raised by the next ``feed`` or
+    ``flush``: the messages before it are handed out first, as if the reads had split there.
+    """
+
+    __slots__ = ("_buf", "_fault", "_max", "_need")
+
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        if max_event_bytes <= 0:
+            raise ValueError("max_event_bytes must be positive")
+        self._max = max_event_bytes
+        self._buf = bytearray()  # the start of a message whose last bytes have not arrived
+        self._need = 12  # bytes the pending message needs before it is worth a look
+        self._fault: MalformedStreamError | None = None
+
+    def feed(self, chunk: bytes) -> list[Frame]:
+        """Decode one read; return the messages it completed (often several, often none)."""
+        if self._fault is not None:
+            raise self._fault
+        if not chunk:
+            return []
+        buf = self._buf
+        if buf:
+            buf += chunk
+            if len(buf) < self._need:
+                return []  # a message dripping in: no scan until it can be whole
+            data = bytes(buf)
+            buf.clear()
+        else:
+            data = chunk
+        out: list[UnsealedFrame] = []
+        try:
+            pos = self._decode(data, out)
+        except MalformedStreamError as error:
+            self._buf.clear()
+            if not out:
+                raise
+            self._fault = error
+            return seal(out)
+        if pos < len(data):
+            self._buf += memoryview(data)[pos:]
+        else:
+            self._need = 12
+        return seal(out)
+
+    def flush(self) -> list[Frame]:
+        """End of stream: any byte left is a message cut short."""
+        if self._fault is not None:
+            raise self._fault
+        left = len(self._buf)
+        self._buf.clear()
+        if left:
+            raise MalformedStreamError(
+                f"the event stream ended inside a message ({left} bytes of it received)"
+            )
+        return []
+
+    def _decode(self, data: bytes, out: list[UnsealedFrame]) -> int:
+        """Append the frame of every whole message of ``data`` to ``out``; return where the
+        first incomplete one starts (``len(data)`` if none)."""
+        size = len(data)
+        limit = self._max
+        crc32 = zlib.crc32
+        unpack_prelude = _PRELUDE.unpack_from
+        unpack_u32 = _U32.unpack_from
+        append = out.append
+        pos = 0
+        with memoryview(data) as view:
+            while size - pos >= 12:
+                total, headers_size, prelude_crc = unpack_prelude(data, pos)
+                if crc32(view[pos : pos + 8]) != prelude_crc:
+                    raise MalformedStreamError("event-stream prelude CRC mismatch")
+                if total < _MIN_MESSAGE or headers_size > total - _MIN_MESSAGE:
+                    raise MalformedStreamError(
+                        f"event-stream message of impossible length {total} "
+                        f"(headers {headers_size})"
+                    )
+                if total > limit:
+                    raise EventTooLargeError(
+                        f"an event-stream message exceeded max_event_bytes={limit} ({total} bytes)"
+                    )
+                end = pos + total
+                if end > size:
+                    self._need = total
+                    return pos  # the rest arrives with a later read
+                if crc32(view[pos : end - 4]) != unpack_u32(data, end - 4)[0]:
+                    raise MalformedStreamError("event-stream message CRC mismatch")
+                body = pos + 12 + headers_size
+                frame = _frame(data, pos + 12, body, view[body : end - 4])
+                if frame is not None:
+                    append(frame)
+                pos = end
+        self._need = 12
+        return pos
+
+
+def _frame(data: bytes, pos: int, end: int, payload: memoryview) -> UnsealedFrame | None:
+    """The frame of the message whose headers are ``data[pos:end]``, or None to skip it."""
+    found: dict[bytes, str] = {}
+    unpack_u16 = _U16.unpack_from
+    while pos < end:
+        name_end = pos + 1 + data[pos]
+        if name_end >= end:
+            raise MalformedStreamError("an event-stream header overruns its block")
+        name = data[pos + 1 : name_end]
+        kind = data[name_end]
+        pos = name_end + 1
+        if kind in (_STRING, _BYTES):
+            if pos + 2 > end:
+                raise MalformedStreamError("an event-stream header overruns its block")
+            value_end = pos + 2 + unpack_u16(data, pos)[0]
+            if value_end > end:
+                raise MalformedStreamError("an event-stream header overruns its block")
+            if kind == _STRING and name in _WANTED:
+                found[name] = data[pos + 2 : value_end].decode("utf-8", "replace")
+            pos = value_end
+            continue
+        fixed = _FIXED_SIZES.get(kind)
+        if fixed is None:
+            raise MalformedStreamError(f"event-stream header of unknown value type {kind}")
+        pos += fixed
+        if pos > end:
+            raise MalformedStreamError("an event-stream header overruns its block")
+    message_type = found.get(b":message-type", "event")
+    if message_type == "event":
+        event = found.get(b":event-type", "")
+        return UnsealedFrame(event, str(payload, "utf-8", "replace"), None, None)
+    if message_type == "exception":
+        kind_name = found.get(b":exception-type", "")
+        text = str(payload, "utf-8", "replace")
+        return UnsealedFrame(EXCEPTION_PREFIX + kind_name, text, None, None)
+    if message_type == "error":
+        code = found.get(b":error-code", "")
+        message = json.dumps({"message": found.get(b":error-message", "")}, ensure_ascii=False)
+        return UnsealedFrame(ERROR_PREFIX + code, message, None, None)
+    return None

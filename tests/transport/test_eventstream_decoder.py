@@ -1,0 +1,191 @@
+"""The AWS event-stream decoder: Bedrock's real bodies cut anywhere give the same frames, every
+header value type is read or skipped, and every broken frame is a ``MalformedStreamError``."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import struct
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from rillet import EventTooLargeError, MalformedStreamError, RilletError
+from rillet.emulator.render._eventstream import encode_message, event_message, exception_message
+from rillet.transport import EventStreamDecoder, Frame
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _bedrock_bodies() -> list[bytes]:
+    folder = Path(
+        os.environ.get("RILLET_REAL_STREAMS_BEDROCK") or REPO.parent / "shared/real-streams-bedrock"
+    )
+    index = folder / "index.json"
+    if not index.is_file():
+        return []
+    entries = json.loads(index.read_text(encoding="utf-8"))
+    return [(folder / e["body"]).read_bytes() for e in entries if e["status"] == 200]
+
+
+_BODIES = _bedrock_bodies()
+
+
+def _outcome(pieces: Sequence[bytes]) -> tuple[list[Frame], RilletError | None]:
+    """The frames of ``pieces`` fed one by one, and the rillet error that ended them."""
+    decoder = EventStreamDecoder()
+    frames: list[Frame] = []
+    try:
+        for piece in pieces:
+            frames += decoder.feed(piece)
+        frames += decoder.flush()
+    except RilletError as error:
+        return frames, error
+    return frames, None
+
+
+def _frames(body: bytes, cuts: list[int]) -> list[Frame]:
+    decoder = EventStreamDecoder()
+    out: list[Frame] = []
+    for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True):
+        out += decoder.feed(body[start:end])
+    return out + decoder.flush()
+
+
+@pytest.mark.parametrize("number", range(len(_BODIES)) if _BODIES else [pytest.param(-1)])
+def test_real_bodies_give_the_same_frames_whole_byte_by_byte_and_cut_at_random(
+    number: int,
+) -> None:
+    if number < 0:
+        pytest.skip("the real Bedrock streams folder is absent")
+    body = _BODIES[number]
+    whole = _frames(body, [])
+    assert whole[0].event == "messageStart" and whole[-1].event == "metadata"
+    assert all(json.loads(frame.data)["p"] for frame in whole)  # the padding is in every payload
+    assert _frames(body, list(range(1, len(body)))) == whole
+    rng = random.Random(number)
+    for _ in range(20):
+        cuts = sorted(rng.sample(range(1, len(body)), rng.randint(1, 30)))
+        assert _frames(body, cuts) == whole
+
+
+def test_an_event_message_is_its_event_type_and_payload_text() -> None:
+    body = event_message("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "é€"}})
+    assert _frames(body, []) == [
+        Frame("contentBlockDelta", '{"contentBlockIndex":0,"delta":{"text":"é€"}}')
+    ]
+
+
+def test_exception_and_error_messages_are_told_apart_from_events() -> None:
+    error = encode_message(
+        {":message-type": "error", ":error-code": "InternalFailure", ":error-message": 'x "y"'}, b""
+    )
+    frames = _frames(exception_message("throttlingException", "slow down") + error, [])
+    assert frames == [
+        Frame(":exception:throttlingException", '{"message":"slow down"}'),
+        Frame(":error:InternalFailure", '{"message": "x \\"y\\""}'),
+    ]
+
+
+def test_a_message_of_an_unknown_type_is_skipped_and_one_without_a_type_is_an_event() -> None:
+    odd = encode_message({":message-type": "ping", ":event-type": "x"}, b"{}")
+    plain = encode_message({":event-type": "messageStop"}, b"{}")
+    assert _frames(odd + plain, []) == [Frame("messageStop", "{}")]
+
+
+def _header(name: str, kind: int, value: bytes) -> bytes:
+    raw = name.encode()
+    return struct.pack(">B", len(raw)) + raw + struct.pack(">B", kind) + value
+
+
+def _raw_message(headers: bytes, payload: bytes) -> bytes:
+    prelude = struct.pack(">II", 16 + len(headers) + len(payload), len(headers))
+    head = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + payload
+    return head + struct.pack(">I", zlib.crc32(head))
+
+
+_EVERY_TYPE = b"".join(
+    [
+        _header("t", 0, b""),
+        _header("f", 1, b""),
+        _header("b", 2, b"\x7f"),
+        _header("s", 3, b"\x00\x01"),
+        _header("i", 4, b"\x00\x00\x00\x01"),
+        _header("l", 5, b"\x00" * 8),
+        _header("bytes", 6, struct.pack(">H", 3) + b"\x00\xff\x07"),
+        _header(":event-type", 7, struct.pack(">H", 8) + b"metadata"),
+        _header("ts", 8, b"\x00" * 8),
+        _header("id", 9, b"\x01" * 16),
+    ]
+)
+
+
+def test_every_header_value_type_is_skipped_or_read() -> None:
+    body = _raw_message(_EVERY_TYPE, b'{"a":1}')
+    assert _frames(body, list(range(1, len(body)))) == [Frame("metadata", '{"a":1}')]
+
+
+def _corrupt(body: bytes, at: int) -> bytes:
+    return body[:at] + bytes([body[at] ^ 0x01]) + body[at + 1 :]
+
+
+_GOOD = event_message("messageStart", {"role": "assistant"})
+_CORRUPT = {
+    "prelude CRC": _corrupt(_GOOD, 9),
+    "length in the prelude": _corrupt(_GOOD, 3),
+    "header byte": _corrupt(_GOOD, 14),
+    "payload byte": _corrupt(_GOOD, len(_GOOD) - 6),
+    "message CRC": _corrupt(_GOOD, len(_GOOD) - 1),
+    "cut short": _GOOD[:-1],
+    "bytes after the last message": _GOOD + b"\x00",
+    "a prelude only": _GOOD[:12],
+    "shorter than 16": _raw_message(b"", b"")[:8] + b"\x00" * 8,
+    "headers longer than the message": _raw_message(b"\x01", b""),
+    "unknown value type": _raw_message(_header("x", 10, b""), b"{}"),
+    "header value past its block": _raw_message(_header("x", 7, b"\x00\x09abc"), b""),
+    "fixed value past its block": _raw_message(_header("x", 5, b"\x00"), b""),
+    "name past its block": _raw_message(b"\x09ab", b""),
+}
+
+
+@pytest.mark.parametrize("name", list(_CORRUPT))
+def test_a_broken_message_is_a_malformed_stream_whole_or_byte_by_byte(name: str) -> None:
+    body = _CORRUPT[name]
+    for pieces in ([body], [body[i : i + 1] for i in range(len(body))]):
+        frames, error = _outcome(pieces)
+        assert isinstance(error, MalformedStreamError)
+        kept = 1 if name == "bytes after the last message" else 0  # the message before them
+        assert [frame.event for frame in frames] == ["messageStart"] * kept
+
+
+def test_impossible_lengths_are_malformed_at_once() -> None:
+    tiny = struct.pack(">II", 15, 0)
+    tiny += struct.pack(">I", zlib.crc32(tiny))
+    with pytest.raises(MalformedStreamError, match="impossible length 15"):
+        EventStreamDecoder().feed(tiny)
+
+
+def test_a_message_over_max_event_bytes_is_too_large_before_its_payload_arrives() -> None:
+    decoder = EventStreamDecoder(max_event_bytes=len(_GOOD) - 1)
+    with pytest.raises(EventTooLargeError, match=f"{len(_GOOD)} bytes"):
+        decoder.feed(_GOOD[:12])
+    assert EventStreamDecoder(max_event_bytes=len(_GOOD)).feed(_GOOD) == _frames(_GOOD, [])
+
+
+def test_the_messages_before_a_broken_one_in_the_same_read_are_handed_out_first() -> None:
+    second = event_message("messageStop", {"stopReason": "end_turn"})
+    decoder = EventStreamDecoder()
+    frames = decoder.feed(_GOOD + _corrupt(second, len(second) - 1))
+    assert [frame.event for frame in frames] == ["messageStart"]
+    with pytest.raises(MalformedStreamError, match="message CRC"):
+        decoder.feed(b"")
+    with pytest.raises(MalformedStreamError, match="message CRC"):
+        decoder.flush()
+
+
+def test_a_limit_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        EventStreamDecoder(max_event_bytes=0)
