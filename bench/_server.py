@@ -96,10 +96,10 @@ def _serve(port: int, ready: Any) -> None:
                 pieces = (view[i : i + _PIECE] for i in range(0, len(body), _PIECE))
         response = web.StreamResponse(headers={"content-type": content_type})
         await response.prepare(request)
-        for piece in pieces:
+        for i, piece in enumerate(pieces):
+            if live and i:
+                await asyncio.sleep(LIVE_GAP_S)  # the end follows the last event at once
             await response.write(piece)
-            if live:
-                await asyncio.sleep(LIVE_GAP_S)
         await response.write_eof()
         return response
 
