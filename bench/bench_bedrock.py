@@ -37,7 +37,7 @@ from typing import Any
 
 import aiohttp
 from _consumers import KEY, Consumer, close_all, start_all
-from _measure import cpu_and_wall, machine, table, write_json
+from _measure import best_of_rounds, machine, per_event, repeats, table, write_json
 from _server import LIVE_GAP_S, BodyServer
 
 BURST_EVENTS = 20_000
@@ -192,12 +192,6 @@ class AioBoto3(Consumer):
 ALL: list[type[Consumer]] = [Floor, Rillet, Boto3, AioBoto3]
 
 
-def _repeats(events: int, us_per_event: float | None, cap: int) -> int:
-    if us_per_event is None:
-        return cap
-    return max(1, min(cap, int(BUDGET_S / (us_per_event * 1e-6 * events))))
-
-
 async def measure(url: str, regimes: dict[str, str], cap: int) -> dict[str, Any]:
     consumers = await start_all(url, ALL)
     skipped = {c.name: c.skip_reason for c in consumers if c.skip_reason}
@@ -216,18 +210,13 @@ async def measure(url: str, regimes: dict[str, str], cap: int) -> dict[str, Any]
         cost: dict[str, float] = {}  # us per event in the regime before: sizes the repeats
         for regime, model in regimes.items():
             events = await active[0].drain("bedrock", model)  # the server builds it once
-            best = {c.name: (float("inf"), float("inf")) for c in active}
-            runs = {c.name: _repeats(events, cost.get(c.name), cap) for c in active}
-            for round_ in range(max(runs.values())):
-                for c in active:
-                    if round_ >= runs[c.name]:
-                        continue
-                    cpu, wall, count = await cpu_and_wall(
-                        lambda c=c, model=model: c.drain("bedrock", model)
-                    )
-                    if c.name == "floor":
-                        events = count
-                    best[c.name] = (min(best[c.name][0], cpu), min(best[c.name][1], wall))
+            by_name = {c.name: c for c in active}
+            runs = {c.name: repeats(events, cost.get(c.name), cap, BUDGET_S) for c in active}
+            best, items = await best_of_rounds(
+                runs,
+                lambda name, by_name=by_name, model=model: by_name[name].drain("bedrock", model),
+            )
+            events = items["floor"]
             floor_cpu = best["floor"][0]
             rillet_cpu = best["rillet"][0] if "rillet" in best else None
             for c in active:
@@ -238,13 +227,8 @@ async def measure(url: str, regimes: dict[str, str], cap: int) -> dict[str, Any]
                         "regime": regime,
                         "model": model,
                         "consumer": c.name,
-                        "wire_events": events,
                         "runs": runs[c.name],
-                        "cpu_s": cpu,
-                        "wall_s": wall,
-                        "cpu_us_per_event": cpu / events * 1e6,
-                        "events_per_s": events / wall,
-                        "x_floor": cpu / floor_cpu,
+                        **per_event(cpu, wall, events, floor_cpu),
                         "x_rillet": cpu / rillet_cpu if rillet_cpu else None,
                     }
                 )
