@@ -10,6 +10,8 @@ Each built-in wire format has one validator, built once:
   names only. ``generationConfig`` is checked as ``GenerationConfig``, the wire object, not as
   the SDK's ``GenerateContentConfig``, which also holds what the SDK moves elsewhere in the
   body (``tools``, ``systemInstruction``, ...) and would let those through inside it.
+- ``bedrock``: botocore's own parameter validator on the bedrock-runtime service model's
+  ``ConverseStreamRequest`` (the model id, sent in the URL, added as ``modelId``).
 
 The openai and anthropic types are TypedDicts, which pydantic would let through with unknown
 keys, lazily-checked ``Iterable`` fields and response models inside unions; so they are walked
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import collections.abc
 import enum
+import importlib
 import json
 import os
 import types
@@ -45,6 +48,8 @@ from openai.types.responses.response_create_params import ResponseCreateParamsSt
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.anthropic import AnthropicAdapter
 from rillet.providers.anthropic import _request as anthropic_request
+from rillet.providers.bedrock import BedrockAdapter
+from rillet.providers.bedrock import _request as bedrock_request
 from rillet.providers.gemini import GeminiAdapter
 from rillet.providers.gemini import _request as gemini_request
 from rillet.providers.openai_chat import OpenAIChatAdapter
@@ -330,6 +335,25 @@ _MAPPINGS = {dict, collections.abc.Mapping}
 _FILE_TYPES = {typing.IO, os.PathLike, bytes}  # the SDKs' file inputs, read and encoded by them
 
 
+# -- bedrock: botocore's parameter validator on the service model ----------------------------
+
+
+@cache
+def _converse_stream_input() -> Any:
+    # botocore has no type hints: reached through importlib, kept behind typed functions
+    session: Any = importlib.import_module("botocore.session").get_session()
+    return (
+        session.get_service_model("bedrock-runtime").operation_model("ConverseStream").input_shape
+    )
+
+
+def _bedrock_check(body: Mapping[str, Any]) -> list[str]:
+    # botocore takes blobs as bytes or str: the base64 text sent is a str, as it should be.
+    validator: Any = importlib.import_module("botocore.validate").ParamValidator()
+    report = validator.validate({"modelId": "m", **body}, _converse_stream_input())
+    return report.generate_report().splitlines() if report.has_errors() else []
+
+
 # -- gemini: google-genai's own pydantic models ----------------------------------------------
 
 
@@ -380,6 +404,7 @@ _VALIDATORS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[str]]]] = {
         _typed_dict_check(MessageCreateParamsStreaming, _ANTHROPIC_SAMPLING),
     ),
     "gemini": ("google-genai Content/Tool/ToolConfig/GenerationConfig", _gemini_check),
+    "bedrock": ("botocore bedrock-runtime ConverseStreamRequest", _bedrock_check),
 }
 
 _ADAPTER_FORMATS: tuple[tuple[type[HTTPAdapter], str], ...] = (
@@ -387,10 +412,12 @@ _ADAPTER_FORMATS: tuple[tuple[type[HTTPAdapter], str], ...] = (
     (OpenAIResponsesAdapter, "openai-responses"),
     (AnthropicAdapter, "anthropic"),
     (GeminiAdapter, "gemini"),
+    (BedrockAdapter, "bedrock"),
 )
 _BUILDERS: tuple[tuple[object, str], ...] = (
     (chat_request.build_body, "openai-chat"),
     (responses_request.build_body, "openai-responses"),
     (anthropic_request.build_body, "anthropic"),
     (gemini_request.build_body, "gemini"),
+    (bedrock_request.build_body, "bedrock"),
 )

@@ -16,10 +16,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from jsonschema import Draft202012Validator
 from real_streams import REPO, assert_agrees, random_cuts
 
 from rillet import BadRequestError, LLMClient
+from rillet._generated.providers import bedrock_schema
 from rillet.testing.fault_server import FaultServer, Reply
+from rillet.transport import EventStreamDecoder
 
 
 def _folder() -> Path:
@@ -95,3 +98,38 @@ async def test_real_bedrock_stream_through_the_whole_client(entry: dict[str, Any
     without_ids: Any = {"tool_calls": {"__all__": {"id"}}, "headers": True}
     dumps = [r.model_dump(exclude=without_ids) for r in responses]
     assert all(d == dumps[0] for d in dumps[1:])
+
+
+_EVENT_DEFINITIONS = {
+    "messageStart": "MessageStartEvent",
+    "contentBlockStart": "ContentBlockStartEvent",
+    "contentBlockDelta": "ContentBlockDeltaEvent",
+    "contentBlockStop": "ContentBlockStopEvent",
+    "messageStop": "MessageStopEvent",
+    "metadata": "MetadataEvent",
+}
+
+
+@pytest.mark.parametrize("entry", _params())
+def test_real_bedrock_events_match_the_schema(entry: dict[str, Any] | None) -> None:
+    """Each real payload fits the schema of its event type, closed: no field the mapper reads
+    is misnamed (``p``, the padding, is the one field left out of the schema)."""
+    if entry is None:
+        pytest.skip(f"the real Bedrock streams are not in {_folder()}")
+    if entry["status"] != 200:
+        return
+    schema = json.loads((REPO / "schema/providers/bedrock.schema.json").read_text("utf-8"))
+    closed = json.loads(
+        json.dumps(schema).replace('"additionalProperties": true', '"additionalProperties": false')
+    )
+    decoder = EventStreamDecoder()
+    frames = decoder.feed((_folder() / entry["body"]).read_bytes()) + decoder.flush()
+    for frame in frames:
+        payload = json.loads(frame.data)
+        assert payload.pop("p")
+        wrapped = {frame.event: payload}
+        for validator in (Draft202012Validator(schema), Draft202012Validator(closed)):
+            assert [e.message for e in validator.iter_errors(wrapped)] == [], frame.event
+        assert frame.event in _EVENT_DEFINITIONS
+        model = getattr(bedrock_schema, _EVENT_DEFINITIONS[frame.event])
+        model.model_validate(payload)

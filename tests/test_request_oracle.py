@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from _request_oracle import FAULTS, VALIDATED, RequestOracleError, check_body, w
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.anthropic import AnthropicAdapter
+from rillet.providers.bedrock import BedrockAdapter
 from rillet.providers.gemini import GeminiAdapter
 from rillet.providers.openai_chat import OpenAIChatAdapter
 from rillet.providers.openai_responses import OpenAIResponsesAdapter
@@ -46,9 +48,12 @@ def _conversation(wire: str) -> LLMRequest:
         {"id": "call_1", "name": "look", "arguments": {"q": "p"}, "signature": _SIGNATURE},
         {"id": "call_2", "name": "look", "arguments": {"q": "r", "n": 2}},
     ]
+    parts = [{"type": "text", "text": "What is this?"}, image, linked]
+    if wire == "bedrock":  # Converse takes no image URL
+        parts.pop()
     messages = [
         {"role": "system", "content": "Be brief."},
-        {"role": "user", "content": [{"type": "text", "text": "What is this?"}, image, linked]},
+        {"role": "user", "content": parts},
         {"role": "assistant", "content": "Looking.", "reasoning": [reasoning], "tool_calls": calls},
         {"role": "tool", "tool_call_id": "call_1", "content": '{"found": "a pelican"}'},
         {"role": "tool", "tool_call_id": "call_2", "content": "timed out", "is_error": True},
@@ -59,6 +64,8 @@ def _conversation(wire: str) -> LLMRequest:
     if wire == "anthropic":  # thinking on: no sampling parameters, no forced tool with it
         options.update(reasoning={"budget_tokens": 1024}, tool_choice="auto")
         options["stop"] = ["END"]
+    elif wire == "bedrock":  # reasoning is Claude's own setting, not for "test-model"
+        options.update(temperature=0.5, top_p=0.9, stop=["END"])
     elif wire == "openai-responses":  # no stop sequences in this API
         options.update(reasoning={"effort": "low"}, temperature=0.5, top_p=0.9)
     else:
@@ -66,11 +73,12 @@ def _conversation(wire: str) -> LLMRequest:
     return LLMRequest.model_validate({"model": "test-model", "messages": messages, **options})
 
 
-_ADAPTERS: dict[str, type[HTTPAdapter]] = {
+_ADAPTERS: dict[str, Callable[..., HTTPAdapter]] = {
     "openai-chat": OpenAIChatAdapter,
     "openai-responses": OpenAIResponsesAdapter,
     "anthropic": AnthropicAdapter,
     "gemini": GeminiAdapter,
+    "bedrock": partial(BedrockAdapter, region="us-east-1"),
 }
 
 
@@ -136,6 +144,14 @@ _REFUSED = [
     ("gemini", _set("contents.1.parts.1.thoughtSignature", "sig-1"), "valid base64"),
     ("gemini", _set("tools.0.functionDeclarations.0.parameters.type", "objec"), "not a valid"),
     ("gemini", _set("generationConfig.temperature", "0.5"), "generationConfig.temperature"),
+    ("bedrock", _rename("messages.0.content.0.text", "txt"), "Unknown parameter in messages[0]"),
+    ("bedrock", _set("inferenceConfig.maxTokens", "100"), "inferenceConfig.maxTokens"),
+    ("bedrock", _set("toolConfig.toolChoice", {"some": {}}), "toolConfig.toolChoice"),
+    (
+        "bedrock",
+        _set("messages.1.content.0.reasoningContent.reasoningText.signature", 5),
+        "signature",
+    ),
 ]
 
 
@@ -150,7 +166,7 @@ def test_a_misspelt_or_wrong_typed_field_is_refused(
         check_body(wire, body)
     message = str(refused.value)
     assert named in message
-    sdk_type = {"gemini": "google-genai"}.get(wire, wire.split("-")[0])
+    sdk_type = {"gemini": "google-genai", "bedrock": "botocore"}.get(wire, wire.split("-")[0])
     assert f"the {wire} request body does not fit the official SDK's {sdk_type}" in message
 
 

@@ -4,9 +4,11 @@ URL, region and authorization, against a local server."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from rillet import (
     ConfigurationError,
@@ -15,16 +17,31 @@ from rillet import (
     MalformedStreamError,
     RateLimitError,
 )
+from rillet._generated.providers.bedrock_request_schema import ConverseStreamRequest
 from rillet.emulator.render._eventstream import EVENT_STREAM_TYPE, event_message, exception_message
 from rillet.providers.bedrock import AWSCredentials, BedrockAdapter
 from rillet.providers.bedrock._request import build_body
 from rillet.testing.fault_server import FaultServer, Reply
 from rillet.transport import Frame
 
+_SCHEMA = Draft202012Validator(
+    json.loads(
+        (Path(__file__).parents[2] / "schema/providers/bedrock_request.schema.json").read_text(
+            encoding="utf-8"
+        )
+    )
+)
+
 
 def _body(model: str = "anthropic.claude-sonnet-4-v1:0", **fields: Any) -> dict[str, Any]:
+    """The body built, once it fits the request schema and its generated model (the official
+    SDK's check is the request oracle's, in tests/conftest.py)."""
     request = LLMRequest.model_validate({"model": model, **fields})
-    return dict(build_body(request))
+    body = json.loads(json.dumps(build_body(request)))
+    assert [e.message for e in _SCHEMA.iter_errors(body)] == []
+    parsed = ConverseStreamRequest.model_validate(body)
+    assert parsed.model_dump(mode="json", by_alias=True, exclude_unset=True) == body
+    return dict(body)
 
 
 def test_a_conversation_with_system_tools_and_settings() -> None:

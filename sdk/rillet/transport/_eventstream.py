@@ -22,7 +22,8 @@ lost and nothing after it can be trusted.
 
 Speed matters here (issue 17): whole reads are scanned in place with ``struct.unpack_from`` and
 ``zlib.crc32`` over a ``memoryview`` (no copy per message), only the bytes of an incomplete last
-message are carried over, and frames are built as ``UnsealedFrame`` objects and sealed at once.
+message are carried over, each distinct headers block is parsed once per stream (a stream repeats
+a handful), and frames are built as ``UnsealedFrame`` objects and sealed at once.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ _U32 = struct.Struct(">I")
 _STRING, _BYTES = 7, 6
 # Bytes of the value that follow the type byte, for the types without a length of their own.
 _FIXED_SIZES = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
+_SKIP: tuple[str, str | None] = ("", None)  # a message of a type that is not handed out
+_KNOWN_BLOCKS = 64  # header blocks remembered per stream (a per-message header defeats it)
 _WANTED = frozenset(
     {b":message-type", b":event-type", b":exception-type", b":error-code", b":error-message"}
 )
@@ -62,7 +65,7 @@ class EventStreamDecoder:
     ``flush``: the messages before it are handed out first, as if the reads had split there.
     """
 
-    __slots__ = ("_buf", "_fault", "_max", "_need")
+    __slots__ = ("_buf", "_fault", "_known", "_max", "_need")
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         if max_event_bytes <= 0:
@@ -71,6 +74,7 @@ class EventStreamDecoder:
         self._buf = bytearray()  # the start of a message whose last bytes have not arrived
         self._need = 12  # bytes the pending message needs before it is worth a look
         self._fault: MalformedStreamError | None = None
+        self._known: dict[bytes, tuple[str, str | None]] = {}  # header block -> its parse
 
     def feed(self, chunk: bytes) -> list[Frame]:
         """Decode one read; return the messages it completed (often several, often none)."""
@@ -123,6 +127,7 @@ class EventStreamDecoder:
         unpack_prelude = _PRELUDE.unpack_from
         unpack_u32 = _U32.unpack_from
         append = out.append
+        known = self._known
         pos = 0
         with memoryview(data) as view:
             while size - pos >= 12:
@@ -145,18 +150,31 @@ class EventStreamDecoder:
                 if crc32(view[pos : end - 4]) != unpack_u32(data, end - 4)[0]:
                     raise MalformedStreamError("event-stream message CRC mismatch")
                 body = pos + 12 + headers_size
-                frame = _frame(data, pos + 12, body, view[body : end - 4])
-                if frame is not None:
-                    append(frame)
+                # A stream repeats a handful of header blocks (one per event type): each is
+                # parsed once.
+                block = data[pos + 12 : body]
+                parsed = known.get(block)
+                if parsed is None:
+                    parsed = _parse_headers(block) or _SKIP
+                    if len(known) < _KNOWN_BLOCKS:
+                        known[block] = parsed
                 pos = end
+                if parsed is _SKIP:
+                    continue
+                event, text = parsed
+                if text is None:
+                    text = str(view[body : end - 4], "utf-8", "replace")
+                append(UnsealedFrame(event, text, None, None))
         self._need = 12
         return pos
 
 
-def _frame(data: bytes, pos: int, end: int, payload: memoryview) -> UnsealedFrame | None:
-    """The frame of the message whose headers are ``data[pos:end]``, or None to skip it."""
+def _parse_headers(data: bytes) -> tuple[str, str | None] | None:
+    """What a headers block makes of its message: the frame's ``event`` and, for an ``error``
+    message, its ``data`` (None: the payload); None for a message to skip."""
     found: dict[bytes, str] = {}
     unpack_u16 = _U16.unpack_from
+    pos, end = 0, len(data)
     while pos < end:
         name_end = pos + 1 + data[pos]
         if name_end >= end:
@@ -182,14 +200,10 @@ def _frame(data: bytes, pos: int, end: int, payload: memoryview) -> UnsealedFram
             raise MalformedStreamError("an event-stream header overruns its block")
     message_type = found.get(b":message-type", "event")
     if message_type == "event":
-        event = found.get(b":event-type", "")
-        return UnsealedFrame(event, str(payload, "utf-8", "replace"), None, None)
+        return found.get(b":event-type", ""), None
     if message_type == "exception":
-        kind_name = found.get(b":exception-type", "")
-        text = str(payload, "utf-8", "replace")
-        return UnsealedFrame(EXCEPTION_PREFIX + kind_name, text, None, None)
+        return EXCEPTION_PREFIX + found.get(b":exception-type", ""), None
     if message_type == "error":
-        code = found.get(b":error-code", "")
         message = json.dumps({"message": found.get(b":error-message", "")}, ensure_ascii=False)
-        return UnsealedFrame(ERROR_PREFIX + code, message, None, None)
+        return ERROR_PREFIX + found.get(b":error-code", ""), message
     return None
