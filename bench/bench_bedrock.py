@@ -51,8 +51,9 @@ _FAKE_CREDENTIALS = {
 }
 _RETRIES_OFF = {"retries": {"max_attempts": 1, "mode": "standard"}}
 _AIOBOTO3_MISSING = (
-    "not installed; not installable beside boto3 here: aiobotocore pins botocore exactly "
-    "(aioboto3 15.5.0 would take boto3 and botocore back to 1.40.61)"
+    "not installed: aiobotocore pins botocore exactly (aioboto3 15.5.0 would take boto3 and "
+    "botocore back to 1.40.61); to measure it, pip install --target DIR aioboto3 and put DIR "
+    "first on PYTHONPATH"
 )
 
 
