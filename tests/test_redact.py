@@ -90,6 +90,15 @@ SHAPES = {
     "openai-service-account": ("sk-svcacct-Ab3dEf6hIj9kLm2nOp5q", REDACTED),
     "anthropic-short": ("x-api-key: sk-ant-abcdefgh12", f"x-api-key: {REDACTED}"),
     "google": ('"AIzaSyD4k8Lm2Nq6Rt0Vx3Zb5D4k8Lm2N"', f'"{REDACTED}"'),
+    "aws-key-id": (
+        "Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/bedrock/aws4_request",
+        f"Credential={REDACTED}/20240101/",
+    ),
+    "aws-temporary-key-id": ("key ASIAY34FZKBOKMUTVV7A: denied", f"key {REDACTED}: denied"),
+    "aws-presigned-token": (
+        "/m?X-Amz-Security-Token=IQoJb3JpZ2luX2Vj%2F&X-Amz-Signature=fe5f80f77d5fa3",
+        f"/m?X-Amz-Security-Token={REDACTED}&X-Amz-Signature={REDACTED}",
+    ),
     "bearer": ("Authorization: Bearer eyJhbGciOiJI.payload.sig==", f"Bearer {REDACTED}"),
     "bearer-any-case": ("BEARER opaque~token/value", f"BEARER {REDACTED}"),
     "query-key": ("GET /m?key=hunter22&alt=sse", f"GET /m?key={REDACTED}&alt=sse"),
@@ -125,6 +134,7 @@ def test_each_key_shape_is_redacted_keeping_what_names_it(kind: str) -> None:
         "http://host:8080/path@v2",
         "mail ann@example.com",
         "sk-ant-short",
+        "AKIA alone, AKIDEXAMPLE, ASIAN food, AKIAIOSFODNN7EXAMPLEX",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:

@@ -70,9 +70,20 @@ CREDENTIAL_HEADERS = frozenset(
 of names (vcrpy's ``filter_headers``); ``is_credential_header`` says yes to each, and to more."""
 
 CREDENTIAL_QUERY_PARAMS = frozenset(
-    {"key", "api_key", "api-key", "apikey", "access_token", "access-token", "token"}
+    {
+        "key",
+        "api_key",
+        "api-key",
+        "apikey",
+        "access_token",
+        "access-token",
+        "token",
+        "x-amz-security-token",
+        "x-amz-signature",
+    }
 )
-"""Query parameters that carry a key (Gemini accepts ``?key=``)."""
+"""Query parameters that carry a key (Gemini accepts ``?key=``; an AWS presigned URL carries
+its session token and signature)."""
 
 _CREDENTIAL_WORDS = frozenset(
     {
@@ -104,6 +115,7 @@ KEY_SHAPES = re.compile(
             r"\bsk-ant-[A-Za-z0-9_\-]{8,}",  # Anthropic
             r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}",  # OpenAI
             r"\bAIza[0-9A-Za-z_\-]{20,}",  # Google
+            r"\bA(?:KIA|SIA)[A-Z0-9]{16}\b",  # AWS access key id (long-term, temporary)
             r"(?P<bearer>\b(?i:bearer)\s+)[A-Za-z0-9._~+/\-]{8,}=*",
             rf"(?P<param>[?&;](?i:{_QUERY_NAMES})=){_NOT_MARKED}[^&#;\s'\"]+",
             rf"(?P<userinfo>://[^/@\s:]*:){_NOT_MARKED}[^/@\s]+(?=@)",
@@ -111,9 +123,9 @@ KEY_SHAPES = re.compile(
     )
     + ")"
 )
-"""What a secret looks like: an Anthropic, OpenAI or Google key, a bearer token, the value of a
-credential query parameter, the password in ``scheme://user:password@``. A named group
-(``bearer``, ``param``, ``userinfo``) holds what stays in front of the secret."""
+"""What a secret looks like: an Anthropic, OpenAI or Google key, an AWS access key id, a bearer
+token, the value of a credential query parameter, the password in ``scheme://user:password@``.
+A named group (``bearer``, ``param``, ``userinfo``) holds what stays in front of the secret."""
 
 
 def is_credential_header(name: str) -> bool:

@@ -5,6 +5,7 @@ session tokens, non-ASCII and empty bodies, query strings, untidy header values.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -56,31 +57,17 @@ def _mine(
     )
 
 
-def _theirs(
-    url: str,
-    headers: dict[str, str],
-    body: bytes,
-    token: str | None,
-    *,
-    method: str = "POST",
-    now: datetime = NOW,
-) -> dict[str, str]:
+_ADDED = ("authorization", "x-amz-date", "x-amz-security-token")
+
+
+def _theirs(url: str, headers: dict[str, str], body: bytes, token: str | None, **at: Any) -> Any:
+    """What botocore's signer adds to the same request (``at``: ``now``, else ``NOW``)."""
+    now = at.get("now", NOW)
     signed = botocore_signed(
-        method,
-        url,
-        headers,
-        body,
-        key_id=KEY_ID,
-        secret=SECRET,
-        token=token,
-        region="us-east-1",
-        now=now,
-    )
-    return {
-        k: v
-        for k, v in signed.items()
-        if k in ("authorization", "x-amz-date", "x-amz-security-token")
-    }
+        "POST", url, headers, body, key_id=KEY_ID, secret=SECRET, token=token,
+        region="us-east-1", now=now,
+    )  # fmt: skip
+    return {name: value for name, value in signed.items() if name in _ADDED}
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -122,13 +109,9 @@ def test_paths_are_normalized_as_botocore_does(path: str) -> None:
 
 
 def test_header_values_are_trimmed_and_every_header_but_hop_by_hop_ones_is_signed() -> None:
-    headers = {
-        "Content-Type": "  application/json  ",
-        "X-Custom": "a    b\tc",
-        "Accept": "application/vnd.amazon.eventstream",
-        "User-Agent": "rillet",
-        "Connection": "keep-alive",
-    }
+    headers = {"Content-Type": "  application/json  ", "X-Custom": "a    b\tc"}
+    headers |= {"Accept": "application/vnd.amazon.eventstream", "User-Agent": "rillet"}
+    headers["Connection"] = "keep-alive"
     mine = _mine(_url(MODELS[0]), headers, b"{}", TOKEN)
     assert mine == _theirs(_url(MODELS[0]), headers, b"{}", TOKEN)
     assert (

@@ -24,7 +24,7 @@ import asyncio
 import configparser
 import importlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -165,7 +165,7 @@ class DefaultCredentials:
     def __init__(self, profile: str | None = None, *, clock: Clock = _utc_now) -> None:
         self.profile = profile
         self._clock = clock
-        self._load: Callable[[], Any] | None = None
+        self._load: Callable[[], Awaitable[AWSCredentials]] | None = None
         self._cached: AWSCredentials | None = None
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
@@ -196,9 +196,8 @@ class DefaultCredentials:
         return self._lock
 
     async def _reload(self) -> AWSCredentials:
-        if self._load is not None:
-            loaded: AWSCredentials = await self._load()
-            return loaded
+        if self._load is not None:  # the botocore chain, chosen before: it refreshes
+            return await self._load()
         explicit = self.profile is not None
         if not explicit and (found := environment_credentials()) is not None:
             return found
