@@ -11,12 +11,18 @@ a small vocabulary with non-ASCII words, like real token streams.
   ``input_json_delta`` events).
 - ``big_chunks(size)``: an OpenAI chat text stream of about ``size`` bytes, generated piece by
   piece (for the memory benchmark, never held whole).
+- ``bedrock(n)``: a Bedrock ConverseStream answer of ``n`` deltas in AWS event-stream frames
+  (text, then one tool call); ``frames(body)`` splits such a body back into its frames.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import struct
 from collections.abc import Callable, Iterator
+
+from rillet.emulator.render._eventstream import EVENT_STREAM_TYPE, event_message
 
 WORDS = [
     " the",
@@ -344,6 +350,67 @@ def anthropic_tools(fragments: int, size: int) -> bytes:
     ]
     parts += _anthropic_tail("tool_use", fragments)
     return "".join(parts).encode()
+
+
+# -- Bedrock ConverseStream ---------------------------------------------------------------------
+
+EVENT_STREAM = EVENT_STREAM_TYPE
+_PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def bedrock(n: int) -> bytes:
+    """``n`` deltas as Bedrock sends them: three quarters text (block 0, no start event), then
+    one tool call (block 1) whose input arrives in the last quarter as ~20-byte fragments after
+    Claude's empty first one. Every payload carries the ``p`` padding field (a random-length
+    prefix of ``_PADDING``, keys in Bedrock's sorted order), seeded so the body is always the
+    same bytes."""
+    rng = random.Random(n)
+
+    def frame(event_type: str, body: dict[str, object]) -> bytes:
+        padded = {**body, "p": _PADDING[: rng.randint(1, len(_PADDING))]}
+        return event_message(event_type, dict(sorted(padded.items())))
+
+    texts = n - n // 4
+    fragments = n - texts
+    parts = [frame("messageStart", {"role": "assistant"})]
+    parts += [
+        frame(
+            "contentBlockDelta",
+            {"contentBlockIndex": 0, "delta": {"text": WORDS[i % len(WORDS)]}},
+        )
+        for i in range(texts)
+    ]
+    parts.append(frame("contentBlockStop", {"contentBlockIndex": 0}))
+    if fragments:
+        tool = {"toolUse": {"name": "store_rows", "toolUseId": "tooluse_JZ11QcxSQ3m3xacMQKVIKw"}}
+        parts.append(frame("contentBlockStart", {"contentBlockIndex": 1, "start": tool}))
+        arguments, count = tool_arguments(20 * fragments), fragments - 1
+        pieces = [""] + [
+            arguments[i * len(arguments) // count : (i + 1) * len(arguments) // count]
+            for i in range(count)
+        ]
+        parts += [
+            frame(
+                "contentBlockDelta",
+                {"contentBlockIndex": 1, "delta": {"toolUse": {"input": piece}}},
+            )
+            for piece in pieces
+        ]
+        parts.append(frame("contentBlockStop", {"contentBlockIndex": 1}))
+    parts.append(frame("messageStop", {"stopReason": "tool_use" if fragments else "end_turn"}))
+    usage = {"inputTokens": 415, "outputTokens": n, "totalTokens": 415 + n}
+    parts.append(frame("metadata", {"metrics": {"latencyMs": 625}, "usage": usage}))
+    return b"".join(parts)
+
+
+def frames(body: bytes) -> list[bytes]:
+    """An event-stream body split into its frames (each starts with its total length)."""
+    out, start = [], 0
+    while start < len(body):
+        (total,) = struct.unpack_from(">I", body, start)
+        out.append(body[start : start + total])
+        start += total
+    return out
 
 
 # -- the 100 MB stream ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,42 @@ async def cpu_and_wall(run: Callable[[], Awaitable[int]]) -> tuple[float, float,
     cpu, wall = time.process_time(), time.perf_counter()
     count = await run()
     return time.process_time() - cpu, time.perf_counter() - wall, count
+
+
+def repeats(events: int, us_per_event: float | None, cap: int, budget_s: float) -> int:
+    """How many runs a consumer gets: ``cap``, or fewer when its cost per event measured so far
+    says they would take more than ``budget_s`` CPU seconds (at least one)."""
+    if us_per_event is None:
+        return cap
+    return max(1, min(cap, int(budget_s / (us_per_event * 1e-6 * events))))
+
+
+async def best_of_rounds(
+    runs: Mapping[str, int], drain: Callable[[str], Awaitable[int]]
+) -> tuple[dict[str, tuple[float, float]], dict[str, int]]:
+    """Run ``drain(name)`` ``runs[name]`` times for each name, in interleaved rounds (so that a
+    noisy machine's noise hits all alike). Returns the best (CPU, wall) seconds of each name
+    and what its last run returned."""
+    best = {name: (float("inf"), float("inf")) for name in runs}
+    items: dict[str, int] = {}
+    for round_ in range(max(runs.values(), default=0)):
+        for name, count in runs.items():
+            if round_ < count:
+                cpu, wall, items[name] = await cpu_and_wall(lambda name=name: drain(name))
+                best[name] = (min(best[name][0], cpu), min(best[name][1], wall))
+    return best, items
+
+
+def per_event(cpu: float, wall: float, events: int, floor_cpu: float) -> dict[str, Any]:
+    """The row fields of one consumer's best run over ``events`` wire events."""
+    return {
+        "wire_events": events,
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "cpu_us_per_event": cpu / events * 1e6,
+        "events_per_s": events / wall,
+        "x_floor": cpu / floor_cpu,
+    }
 
 
 def rss_mb() -> float:

@@ -8,12 +8,16 @@ official SDKs only need their ``base_url`` pointed at it:
   request's ``model``;
 - ``POST /v1beta/models/{model}:streamGenerateContent`` (``?alt=sse``: Gemini SSE, otherwise
   the JSON-array form);
+- ``POST /model/{modelId}/converse-stream``: Bedrock ConverseStream (AWS event stream; the
+  request's auth is not checked);
 - ``POST /floor/{format}``: the same bodies for the floor, with ``{"model": ...}``.
 
 Models name bodies: ``text-<n>`` (``n`` text deltas), ``tools-<fragments>-<bytes>`` (one tool
 call), ``big-<bytes>`` (an OpenAI chat stream generated on the fly, for the memory benchmark),
-``output-<deltas>`` (the output benchmark's JSON as OpenAI chat content deltas).
-Each body is built once, on its first request, and written in 64 KiB pieces like a real server.
+``output-<deltas>`` (the output benchmark's JSON as OpenAI chat content deltas) and
+``bedrock-<n>`` (``n`` Bedrock deltas). Each body is built once, on its first request, and
+written in 64 KiB pieces like a real server; with a ``-live`` suffix (``bedrock-<n>-live``) it is
+written one event per write, ``LIVE_GAP_S`` apart, as a model generating them sends them.
 """
 
 from __future__ import annotations
@@ -25,12 +29,16 @@ import socket
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote
 
 import _bodies
 import _output_doc
 from aiohttp import web
 
 _PIECE = 1 << 16
+# Between two events of a -live stream: long enough that every consumer has read one event
+# before the next is written (so each read holds one event), short enough for a quick run.
+LIVE_GAP_S = 0.001
 
 
 def _route(path: str, query: Any, payload: bytes) -> tuple[str, str]:
@@ -38,6 +46,8 @@ def _route(path: str, query: Any, payload: bytes) -> tuple[str, str]:
     if path.endswith(":streamGenerateContent"):
         model = path.rsplit("/", 1)[1].split(":", 1)[0]
         return ("gemini-sse" if query.get("alt") == "sse" else "gemini-json"), model
+    if path.startswith("/model/") and path.endswith("/converse-stream"):
+        return "bedrock", unquote(path.removeprefix("/model/").removesuffix("/converse-stream"))
     model = json.loads(payload or b"{}").get("model", "")
     if path.startswith("/floor/"):
         return path.removeprefix("/floor/"), model
@@ -61,6 +71,8 @@ def _build(fmt: str, model: str) -> tuple[str, bytes]:
         return _bodies.SSE, _bodies.TOOLS[fmt](fragments, size)
     if kind == "output" and fmt == "openai-chat":
         return _bodies.SSE, _output_doc.openai_chat(int(arg))
+    if kind == "bedrock":
+        return _bodies.EVENT_STREAM, _bodies.bedrock(int(arg))
     raise web.HTTPNotFound(text=f"bench server: unknown model {model!r}")
 
 
@@ -71,6 +83,8 @@ def _serve(port: int, ready: Any) -> None:
         payload = await request.read()
         fmt, model = _route(request.path, request.query, payload)
         pieces: Iterable[bytes]
+        live = model.endswith("-live")
+        model = model.removesuffix("-live")
         if model.startswith("big-"):
             content_type = _bodies.SSE
             pieces = _bodies.big_chunks(int(model.removeprefix("big-")), _PIECE)
@@ -80,10 +94,15 @@ def _serve(port: int, ready: Any) -> None:
                 cache[key] = _build(fmt, model)
             content_type, body = cache[key]
             view = memoryview(body)
-            pieces = (view[i : i + _PIECE] for i in range(0, len(body), _PIECE))
+            if live:
+                pieces = _bodies.frames(body)
+            else:
+                pieces = (view[i : i + _PIECE] for i in range(0, len(body), _PIECE))
         response = web.StreamResponse(headers={"content-type": content_type})
         await response.prepare(request)
-        for piece in pieces:
+        for i, piece in enumerate(pieces):
+            if live and i:
+                await asyncio.sleep(LIVE_GAP_S)  # the end follows the last event at once
             await response.write(piece)
         await response.write_eof()
         return response

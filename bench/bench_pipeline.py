@@ -18,17 +18,11 @@ from typing import Any
 
 import _bodies
 import _consumers
-from _measure import cpu_and_wall, machine, table, write_json
+from _measure import best_of_rounds, machine, per_event, repeats, table, write_json
 from _server import BodyServer
 
 SIZES = (2_000, 20_000, 200_000)
 BUDGET_S = 25.0  # CPU seconds one consumer may spend on its repeats at one size
-
-
-def _repeats(n: int, us_per_event: float | None, cap: int) -> int:
-    if us_per_event is None:
-        return cap
-    return max(1, min(cap, int(BUDGET_S / (us_per_event * 1e-6 * n))))
 
 
 async def measure(url: str, sizes: tuple[int, ...], cap: int) -> dict[str, Any]:
@@ -48,20 +42,14 @@ async def measure(url: str, sizes: tuple[int, ...], cap: int) -> dict[str, Any]:
             for n in sizes:
                 model = f"text-{n}"
                 await active[0].drain(fmt, model)  # the server builds this body once
-                best: dict[str, list[float]] = {
-                    c.name: [float("inf"), float("inf")] for c in active
-                }
-                items: dict[str, int] = {}
-                runs = {c.name: _repeats(n, cost.get(c.name), cap) for c in active}
-                for round_ in range(max(runs.values())):
-                    for c in active:
-                        if round_ >= runs[c.name]:
-                            continue
-                        cpu, wall, count = await cpu_and_wall(
-                            lambda c=c, model=model, fmt=fmt: c.drain(fmt, model)
-                        )
-                        best[c.name] = [min(best[c.name][0], cpu), min(best[c.name][1], wall)]
-                        items[c.name] = count
+                by_name = {c.name: c for c in active}
+                runs = {c.name: repeats(n, cost.get(c.name), cap, BUDGET_S) for c in active}
+                best, items = await best_of_rounds(
+                    runs,
+                    lambda name, by_name=by_name, model=model, fmt=fmt: by_name[name].drain(
+                        fmt, model
+                    ),
+                )
                 events = items["floor"]
                 floor_cpu = best["floor"][0]
                 for c in active:
@@ -72,14 +60,9 @@ async def measure(url: str, sizes: tuple[int, ...], cap: int) -> dict[str, Any]:
                             "format": fmt,
                             "n": n,
                             "consumer": c.name,
-                            "wire_events": events,
                             "items": items[c.name],
                             "runs": runs[c.name],
-                            "cpu_s": cpu,
-                            "wall_s": wall,
-                            "cpu_us_per_event": cpu / events * 1e6,
-                            "events_per_s": events / wall,
-                            "x_floor": cpu / floor_cpu,
+                            **per_event(cpu, wall, events, floor_cpu),
                         }
                     )
                     print(

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import bench_accumulator
+import bench_bedrock
 import bench_concurrency
 import bench_memory
 import bench_output
@@ -41,6 +42,7 @@ SECTIONS: dict[str, Section] = {
     "memory": (bench_memory.run, bench_memory.report),
     "accumulator": (lambda url, quick: bench_accumulator.run(), bench_accumulator.report),
     "output": (bench_output.run, bench_output.report),
+    "bedrock": (bench_bedrock.run, bench_bedrock.report),
 }
 
 
@@ -135,6 +137,26 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"+{row['overhead_ms']:.3f} ms (median {row['median_ms']:.3f} ms)",
                 row["overhead_ms"] <= 0.3,
             )
+
+    bedrock = results.get("bedrock", {}).get("rows", [])
+    for regime in sorted({r["regime"] for r in bedrock}):
+        by_consumer = {r["consumer"]: r for r in bedrock if r["regime"] == regime}
+        ours = by_consumer.get("rillet")
+        add(
+            f"rillet <= 1.2x floor per event (bedrock, {regime})",
+            f"{ours['x_floor']:.2f}x" if ours else "not measured",
+            ours["x_floor"] <= 1.2 if ours else None,
+        )
+        theirs = by_consumer.get("boto3 (thread)")
+        if ours and theirs:
+            factor = theirs["cpu_s"] / ours["cpu_s"]
+            add(
+                f">= 10x less CPU than boto3 (bedrock, {regime})",
+                f"{factor:.1f}x (boto3 itself {theirs['x_floor']:.1f}x the floor)",
+                factor >= 10,
+            )
+        else:
+            add(f">= 10x less CPU than boto3 (bedrock, {regime})", "not measured", None)
 
     reassembly = results.get("reassembly", {}).get("rows", [])
     helper = next((r for r in reassembly if r["consumer"] == "anthropic .stream()"), None)

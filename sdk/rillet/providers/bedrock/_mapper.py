@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from rillet._exceptions import MalformedStreamError, StreamInterruptedError
 from rillet._generated.wire_dicts.bedrock_schema import (
@@ -54,6 +54,9 @@ from rillet.transport import ERROR_PREFIX, EXCEPTION_PREFIX, Frame
 __all__ = ["BedrockMapper"]
 
 _BLOCK_DELTA = TypeAdapter(ContentBlockDeltaEvent)
+# Almost every event is a delta: validated by pydantic-core straight, without the wrappers
+# of ``decode_dict`` (a third of this mapper's own cost per delta).
+_validate_block_delta = _BLOCK_DELTA.validator.validate_json
 _BLOCK_START = TypeAdapter(ContentBlockStartEvent)
 _BLOCK_STOP = TypeAdapter(ContentBlockStopEvent)
 _MESSAGE_STOP = TypeAdapter(MessageStopEvent)
@@ -94,7 +97,11 @@ class BedrockMapper:
 
     def _dispatch(self, name: str, data: str) -> Sequence[StreamChunk]:
         if name == "contentBlockDelta":
-            return self._on_block_delta(decode_dict(_BLOCK_DELTA, data))
+            try:
+                delta: ContentBlockDeltaEvent = _validate_block_delta(data)
+            except ValidationError:
+                delta = decode_dict(_BLOCK_DELTA, data)  # raises the MalformedStreamError
+            return self._on_block_delta(delta)
         if name == "contentBlockStart":
             return self._on_block_start(decode_dict(_BLOCK_START, data))
         if name == "contentBlockStop":
