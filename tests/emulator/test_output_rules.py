@@ -50,10 +50,14 @@ _OPTIONS: dict[str, dict[str, Any]] = {
 _PROVIDERS = WIRES
 
 
+_NO_NATIVE_FORM = ("bedrock",)  # structured output goes as a forced tool there
+
+
 def _cases() -> list[Any]:
     cases = []
     for provider in _PROVIDERS:
-        for mode in ("native", "tool"):
+        modes = ("tool",) if provider in _NO_NATIVE_FORM else ("native", "tool")
+        for mode in modes:
             for index in range(len(_TARGETS)):
                 cases.append(pytest.param(provider, mode, index))
     return cases
