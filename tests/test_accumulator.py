@@ -550,3 +550,26 @@ def test_a_response_without_refusal_chunks_has_no_refusal() -> None:
         ]
     )
     assert (response.text, response.refusal) == ("hi", None)
+
+
+def test_argument_events_give_each_call_s_arguments_as_they_arrive() -> None:
+    raw = '{"city": "Par\\u00eds", "days": [1, 22], "n": 7}'
+    accumulator = ResponseAccumulator()
+    accumulator.add(ToolCallStartChunk(index=0, id="a", name="f"))
+    accumulator.add(ToolCallStartChunk(index=1, id="b", name="g"))
+    accumulator.add(ToolCallChunk(index=0, arguments_delta=raw[:12]))
+    first = accumulator.argument_events(0)  # the text so far, once
+    assert [(e.path, e.done) for e in first] == [((), False), (("city",), False)]
+    assert first[1].value == "Pa"
+    seen = list(first)
+    for start in range(12, len(raw), 5):
+        accumulator.add(ToolCallChunk(index=0, arguments_delta=raw[start : start + 5]))
+        seen += accumulator.argument_events(0)
+    assert accumulator.argument_events(0) == []  # nothing new: nothing again
+    accumulator.add(ToolCallEndChunk(index=0))
+    seen += accumulator.argument_events(0)  # the 7 shows once the call has ended
+    assert "".join(e.value for e in seen if e.path == ("city",)) == "Par\u00eds"
+    assert [e.value for e in seen if e.path[:1] == ("days",) and len(e.path) == 2] == [1, 22]
+    assert [(e.path, e.value) for e in seen if e.path == ("n",)] == [(("n",), 7)]
+    assert seen[-1].path == () and seen[-1].done
+    assert accumulator.argument_events(1) == [] and accumulator.argument_events(9) == []

@@ -24,7 +24,7 @@ from rillet._exceptions import InvalidToolArgumentsError, RilletError
 from rillet._ids import new_tool_call_id
 from rillet._tool_arguments import InvalidToolCall, invalid_arguments_error, parse_tool_arguments
 from rillet.errors import error_from_chunk
-from rillet.output._parser import InvalidJSON, JSONStreamParser
+from rillet.output._parser import InvalidJSON, JSONStreamParser, OutputEvent
 from rillet.protocol import (
     ContentChunk,
     ErrorChunk,
@@ -89,8 +89,11 @@ class _ToolCallState:
     invalid: str | None = None
     """Why the complete arguments break ``parse_tool_arguments``'s rule, if they do."""
     parser: JSONStreamParser | None = None
-    """The arguments read as they arrive, from the first ``partial_arguments`` on."""
+    """The arguments read as they arrive, from the first ``partial_arguments`` or
+    ``argument_events`` on."""
     unparsable: bool = False
+    events: list[OutputEvent] = field(default_factory=list)
+    """The parser's events not yet taken by ``argument_events``."""
 
     def raw(self) -> str:
         return _joined(self.fragments)
@@ -98,6 +101,11 @@ class _ToolCallState:
     def finish(self, given: dict[str, Any] | None) -> None:
         """Parse the complete arguments once (``parse_tool_arguments``: empty means none)."""
         self.ended = True
+        if self.parser is not None and not self.unparsable:
+            try:  # a number at the very end shows only now
+                self.events += self.parser.close()
+            except InvalidJSON:
+                self.unparsable = True
         if given is not None:
             self.arguments = given
             if not any(self.fragments):  # no text streamed: the given ones, as compact JSON
@@ -114,7 +122,7 @@ def _feed(state: _ToolCallState, text: str) -> None:
     if state.parser is None or state.unparsable:
         return
     try:
-        state.parser.feed(text)
+        state.events += state.parser.feed(text)
     except InvalidJSON:
         state.unparsable = True
 
@@ -361,6 +369,26 @@ class ResponseAccumulator:
             return {}
         value = state.parser.value
         return value if isinstance(value, dict) else None
+
+    def argument_events(self, index: int) -> list[OutputEvent]:
+        """The events of call ``index``'s arguments that arrived since this was last asked
+        (the first time: those of the text so far): ``OutputEvent(path, value, done)``, as
+        structured output gives them (a string's new fragment, a number once whole, an object
+        opened or closed). Each delta is read once, by the parser ``partial_arguments`` uses;
+        text that is not JSON ends the events."""
+        state = self._calls.get(index)
+        if state is None:
+            return []
+        if state.parser is None:
+            state.parser = JSONStreamParser()
+            _feed(state, state.raw())
+            if state.ended and not state.unparsable:
+                try:
+                    state.events += state.parser.close()
+                except InvalidJSON:
+                    state.unparsable = True
+        events, state.events = state.events, []
+        return events
 
     def failure(self) -> RilletError | None:
         """The error this response ends in, if any, carrying the response as ``partial``.

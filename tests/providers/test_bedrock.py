@@ -151,6 +151,23 @@ def test_cache_tokens_are_kept_with_the_usage() -> None:
     )
 
 
+def test_latency_trace_and_additional_fields_are_kept_as_provider_details() -> None:
+    frames = [
+        _START,
+        _ev("messageStop", stopReason="end_turn", additionalModelResponseFields={"x": 1}),
+        _ev("metadata", usage={"inputTokens": 1}, metrics={"latencyMs": 321}, trace={"t": 2}),
+    ]
+    stop = _map(frames)[-1]
+    assert isinstance(stop, StopChunk)
+    assert stop.provider_details == {
+        "additionalModelResponseFields": {"x": 1},
+        "metrics": {"latencyMs": 321},
+        "trace": {"t": 2},
+    }
+    response = StreamingLLMResponse.from_chunks(_map(frames))
+    assert response.provider_details == stop.provider_details
+
+
 def test_without_metadata_the_stop_comes_at_the_end_without_usage() -> None:
     mapper = BedrockMapper("bedrock")
     assert [c.type for f in (_START, _text(0, "x"), _stop()) for c in mapper.feed(f)] == [

@@ -342,7 +342,7 @@ class StopChunk(BaseModel):
     """
     provider_details: dict[str, Any] | None = None
     """
-    What the provider said beyond the unified fields, as it sent it: Azure OpenAI's content filter verdicts (prompt_filter_results; the content_filter_results of a filtered answer). Null when there is nothing.
+    What the provider said beyond the unified fields, as it sent it: Azure OpenAI's content filter verdicts (prompt_filter_results; the content_filter_results of a filtered answer); Bedrock's metrics (latencyMs), trace and additionalModelResponseFields. Null when there is nothing.
     """
     usage: Usage | None = None
     """

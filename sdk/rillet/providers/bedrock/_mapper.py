@@ -14,6 +14,7 @@ holds ``p``, padding that hides the content's size: ignored like any field not r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -74,6 +75,7 @@ class BedrockMapper:
         self._stop_reason: str | None = None
         self._usage: Usage | None = None
         self._calls: dict[int, tuple[str, bool]] = {}  # open call's block index -> id, streamed
+        self._details: dict[str, Any] = {}  # metrics, trace, additional response fields
         self._closed_blocks: set[int] = set()  # block indexes whose contentBlockStop came
         self._reasoning_ordinal = Ordinals()  # block index -> reasoning-block ordinal
 
@@ -133,12 +135,19 @@ class BedrockMapper:
     def _on_message_stop(self, event: MessageStopEvent) -> Sequence[StreamChunk]:
         self._stopped = True
         self._stop_reason = event.get("stopReason")
+        fields = event.get("additionalModelResponseFields")
+        if fields:
+            self._details["additionalModelResponseFields"] = fields
         return [self._end_call(index) for index in list(self._calls)]
 
     def _on_metadata(self, event: MetadataEvent) -> Sequence[StreamChunk]:
         usage = event.get("usage")
         if usage is not None:
             self._usage = _usage(usage)
+        for name in ("metrics", "trace"):  # metrics.latencyMs: the service's own timing
+            value = event.get(name)
+            if value:
+                self._details[name] = value
         return (self._stop_chunk(),) if self._stopped else NO_CHUNKS
 
     def _stop_chunk(self) -> StopChunk:
@@ -147,6 +156,7 @@ class BedrockMapper:
             finish_reason=unified_finish_reason(self._stop_reason),
             provider_finish_reason=self._stop_reason,
             usage=self._usage,
+            provider_details=self._details or None,
         )
 
     # -- content blocks ------------------------------------------------------------------------
