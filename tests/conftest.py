@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -24,6 +24,17 @@ from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 
 _ORACLE_OFF = "request_oracle_off"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_gc() -> Iterator[None]:
+    """Objects from before the first test (imports, schemas, collected parameters) are left out
+    of every collection: ``no_leaks``'s ``gc.collect()`` after each test then walks only what
+    the tests made, a millisecond instead of a quarter of a second on a full heap."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
