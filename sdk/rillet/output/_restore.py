@@ -14,7 +14,10 @@ from typing import Any
 
 from rillet.output._strict import allows_null, resolve_ref
 
-__all__ = ["drop_forced_nulls"]
+__all__ = ["JSON_KINDS", "drop_forced_nulls"]
+
+JSON_KINDS: dict[str, type] = {"object": dict, "array": list, "string": str, "boolean": bool}
+"""The JSON Schema ``type`` values a parsed JSON value's Python type tells apart."""
 
 
 def drop_forced_nulls(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -67,5 +70,5 @@ def _fits_kind(value: Any, node: Any, root: Mapping[str, Any]) -> bool:
     kind = node.get("type")
     if kind is None and "properties" in node:
         kind = "object"
-    expected = {"object": dict, "array": list, "string": str, "boolean": bool}.get(str(kind))
+    expected = JSON_KINDS.get(str(kind))
     return expected is not None and isinstance(value, expected)

@@ -25,7 +25,7 @@ from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapt
 from rillet._exceptions import ConfigurationError, OutputValidationError
 from rillet._generated.protocol.llm_request_schema import OutputMode
 from rillet.output._parser import OutputEvent
-from rillet.output._restore import drop_forced_nulls
+from rillet.output._restore import JSON_KINDS, drop_forced_nulls
 from rillet.protocol import LLMResponse, OutputFormat
 
 __all__ = ["WRAPPER_KEY", "OutputModeName", "OutputSpec"]
@@ -193,7 +193,7 @@ def _checked_kind(
     value: Any, schema: Mapping[str, Any], text: str, partial: LLMResponse | None
 ) -> Any:
     kind = schema.get("type")
-    expected = {"object": dict, "array": list, "string": str, "boolean": bool}.get(str(kind))
+    expected = JSON_KINDS.get(str(kind))
     if expected is not None and not isinstance(value, expected):
         raise OutputValidationError(
             f"the output is not a JSON {kind}",

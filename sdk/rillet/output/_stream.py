@@ -24,7 +24,7 @@ arguments of one forced tool, turned into content chunks before anything reads t
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Generic, TypeVar, cast
 
 from rillet._exceptions import ConfigurationError, OutputRefusedError, OutputValidationError
@@ -130,21 +130,18 @@ class StructuredStream(StreamingLLMResponse, Generic[T]):
         return self._builder
 
     def _feed(self, text: str) -> None:
-        if self._parser is None or self._builder is None or self._parse_failure is not None:
-            return
-        try:
-            events = self.spec.unwrap(self._parser.feed(text))
-        except InvalidJSON as error:
-            self._parse_failure = error
-            return
-        self._builder.apply(events)
-        self._queued += events
+        self._parse(lambda parser: parser.feed(text))
 
     def _close_parser(self) -> None:
+        self._parse(JSONStreamParser.close)
+
+    def _parse(self, step: Callable[[JSONStreamParser], list[OutputEvent]]) -> None:
+        """One parser step (a delta, or the end); its events go to the partial value and the
+        queue. Text that is not JSON stops the parsing and is kept for the end."""
         if self._parser is None or self._builder is None or self._parse_failure is not None:
             return
         try:
-            events = self.spec.unwrap(self._parser.close())
+            events = self.spec.unwrap(step(self._parser))
         except InvalidJSON as error:
             self._parse_failure = error
             return
