@@ -413,6 +413,23 @@ def frames(body: bytes) -> list[bytes]:
     return out
 
 
+def events(content_type: str, body: bytes) -> list[bytes]:
+    """Any body split into the writes a live server makes, one event each: SSE events (with
+    their blank line), the JSON array's elements (with the separator before the next one, the
+    closing bracket with the last), or event-stream frames."""
+    if content_type == EVENT_STREAM:
+        return frames(body)
+    if content_type == JSON:
+        separator = b"\n,\r\n"
+    else:
+        separator = b"\r\n\r\n" if b"\r\n\r\n" in body else b"\n\n"
+    pieces = body.split(separator)
+    out = [piece + separator for piece in pieces[:-1]]
+    if pieces[-1]:
+        out.append(pieces[-1])
+    return out
+
+
 # -- the 100 MB stream ---------------------------------------------------------------------------
 
 _BIG_BLOCK_EVENTS = 2400

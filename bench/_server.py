@@ -16,8 +16,9 @@ Models name bodies: ``text-<n>`` (``n`` text deltas), ``tools-<fragments>-<bytes
 call), ``big-<bytes>`` (an OpenAI chat stream generated on the fly, for the memory benchmark),
 ``output-<deltas>`` (the output benchmark's JSON as OpenAI chat content deltas) and
 ``bedrock-<n>`` (``n`` Bedrock deltas). Each body is built once, on its first request, and
-written in 64 KiB pieces like a real server; with a ``-live`` suffix (``bedrock-<n>-live``) it is
-written one event per write, ``LIVE_GAP_S`` apart, as a model generating them sends them.
+written in 64 KiB pieces like a real server; with a ``-live`` suffix (``text-<n>-live``) it is
+written one event per write, ``LIVE_GAP_S`` apart, as a model generating them sends them, and
+``-live<us>`` sets the gap in microseconds (``text-200-live300``).
 """
 
 from __future__ import annotations
@@ -83,8 +84,9 @@ def _serve(port: int, ready: Any) -> None:
         payload = await request.read()
         fmt, model = _route(request.path, request.query, payload)
         pieces: Iterable[bytes]
-        live = model.endswith("-live")
-        model = model.removesuffix("-live")
+        model, live_mark, gap_us = model.partition("-live")
+        live = bool(live_mark)
+        gap = int(gap_us) / 1e6 if gap_us else LIVE_GAP_S
         if model.startswith("big-"):
             content_type = _bodies.SSE
             pieces = _bodies.big_chunks(int(model.removeprefix("big-")), _PIECE)
@@ -95,14 +97,14 @@ def _serve(port: int, ready: Any) -> None:
             content_type, body = cache[key]
             view = memoryview(body)
             if live:
-                pieces = _bodies.frames(body)
+                pieces = _bodies.events(content_type, body)
             else:
                 pieces = (view[i : i + _PIECE] for i in range(0, len(body), _PIECE))
         response = web.StreamResponse(headers={"content-type": content_type})
         await response.prepare(request)
         for i, piece in enumerate(pieces):
             if live and i:
-                await asyncio.sleep(LIVE_GAP_S)  # the end follows the last event at once
+                await asyncio.sleep(gap)  # the end follows the last event at once
             await response.write(piece)
         await response.write_eof()
         return response
