@@ -30,7 +30,7 @@ from rillet.protocol import (
 )
 from rillet.providers.openai_chat import OpenAIChatAdapter
 from rillet.testing import FaultServer, Reply
-from rillet.transport import Frame, HTTPTransport, JSONArrayDecoder
+from rillet.transport import FRAME_WINDOW, Frame, HTTPTransport, JSONArrayDecoder
 
 KEY = "sk-test-0000000000"
 
@@ -98,7 +98,8 @@ async def test_defaults_keep_frames_and_text(server: FaultServer) -> None:
             async with llm.stream("hi") as stream:
                 async for _ in stream:
                     pass
-    # Every frame handed out, up to the bad one, and the text that arrived before it.
+    # Every frame handed out (fewer than the window), up to the bad one, and the text that
+    # arrived before it.
     assert len(caught.value.frames) == 1 + 30 + 1
     assert caught.value.partial is not None
     assert caught.value.partial.text == "".join(words[:30])
@@ -129,6 +130,42 @@ async def test_keep_frames_false_at_the_transport(server: FaultServer) -> None:
                 seen = [frame.data async for frame in frames]
             assert seen == ["a", "b"]
             assert [f.data for f in frames.frames] == (["a", "b"] if keep else [])
+
+
+async def test_default_keeps_a_window_of_the_last_frames(server: FaultServer) -> None:
+    # A long stream that breaks: by default the error carries the last FRAME_WINDOW frames,
+    # ending with the bad one, however long the stream was; "all" carries every frame.
+    words = [f" w{i}" for i in range(FRAME_WINDOW * 3)]
+    bad = FRAME_WINDOW * 2 + 7
+    body = chat_body(words, bad_at=bad)
+    server.script(Reply(body=body), Reply(body=body))
+    received: dict[object, list[object]] = {}
+    for keep in (True, "all"):
+        async with client(server, keep_frames=keep) as llm:
+            with pytest.raises(MalformedStreamError) as caught:
+                await llm.call("hi")
+        received[keep] = caught.value.frames
+    window, everything = received[True], received["all"]
+    assert len(everything) == 1 + bad + 1
+    assert everything[-1].data == "{not json"
+    assert window == everything[-FRAME_WINDOW:]
+
+
+async def test_the_window_is_flat_as_a_stream_grows(server: FaultServer) -> None:
+    # What the transport keeps per stream by default stops growing at FRAME_WINDOW frames.
+    body = b"".join(f"data: {i}\n\n".encode() for i in range(FRAME_WINDOW * 4))
+    server.script(Reply(body=body, chunks=range(997, len(body), 997)))
+    async with (
+        HTTPTransport(max_retries=0) as transport,
+        transport.stream("POST", server.url, headers={}, body=b"{}") as frames,
+    ):
+        seen = 0
+        async for _ in frames:
+            seen += 1
+            assert len(frames.frames) == min(seen, FRAME_WINDOW)
+    assert [f.data for f in frames.frames] == [
+        str(i) for i in range(FRAME_WINDOW * 3, FRAME_WINDOW * 4)
+    ]
 
 
 async def test_keep_text_false_keeps_calls_and_usage_not_text(server: FaultServer) -> None:

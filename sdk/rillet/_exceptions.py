@@ -150,7 +150,8 @@ class RequestValidationError(ConfigurationError):
 
 
 class TransportError(RilletError):
-    """The network failed. ``frames`` holds every frame received before the failure."""
+    """The network failed. ``frames`` holds the frames received before the failure: the last
+    256 by default, every one with ``keep_frames="all"``, none with ``keep_frames=False``."""
 
     code = "connection"
 

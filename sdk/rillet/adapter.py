@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from rillet._deprecation import renamed_attributes
 from rillet._exceptions import ConfigurationError
+from rillet._keep_frames import KeepFrames
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.timeout import Timeout
 
@@ -25,13 +26,13 @@ __all__ = ["CallSettings", "ChunkAdapter", "ProviderAdapter", "as_provider_adapt
 class CallSettings:
     """Per-call transport settings; None means the adapter's (or client's) default.
 
-    ``keep_frames=False`` asks the transport to keep no history of the frames it hands out
-    (errors then carry none), so that a long stream holds no memory that grows with it.
+    ``keep_frames``: the history of frames the transport keeps for errors: the last
+    ``FRAME_WINDOW`` (True), every one (``"all"``), none (False).
     """
 
     timeout: Timeout | None = None
     max_retries: int | None = None
-    keep_frames: bool = True
+    keep_frames: KeepFrames = True
 
 
 @runtime_checkable

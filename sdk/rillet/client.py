@@ -11,6 +11,7 @@ from typing_extensions import Unpack
 from rillet._arguments import check_max_retries, invalid_argument
 from rillet._closing import AsyncClosing
 from rillet._exceptions import ConfigurationError
+from rillet._keep_frames import KeepFrames
 from rillet._request_options import (
     MessagesInput,
     RequestOptions,
@@ -63,10 +64,11 @@ class LLMClient(AsyncClosing):
     They are not request fields: those are the keyword arguments of ``stream()`` and ``call()``,
     ``provider_options`` among them (extra fields of the request body).
 
-    Memory: by default a stream keeps every wire frame (errors carry them) and the whole text
-    (``stream.response``). ``keep_frames=False`` and ``keep_text=False`` (here, for every call,
-    or per call) turn each off, so that a consumer who keeps what it needs itself streams in
-    memory that does not grow with the stream.
+    Memory: by default a stream keeps the last 256 wire frames (``FRAME_WINDOW``; errors carry
+    them) and the whole text (``stream.response``). ``keep_frames="all"`` keeps every frame
+    (the whole body, to debug a stream from its first byte); ``keep_frames=False`` none, and
+    ``keep_text=False`` no text (here, for every call, or per call), so that a consumer who
+    keeps what it needs itself streams in memory that does not grow with the stream.
 
     Every argument is checked before anything is sent: a bad one is a ``ConfigurationError``
     naming it (``RequestValidationError`` for messages, tools and request fields).
@@ -83,7 +85,7 @@ class LLMClient(AsyncClosing):
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         options: Mapping[str, Any] | None = None,
-        keep_frames: bool = True,
+        keep_frames: KeepFrames = True,
         keep_text: bool = True,
     ) -> None:
         instrument_from_environment()
@@ -189,7 +191,7 @@ class LLMClient(AsyncClosing):
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> StructuredStream[T]: ...
@@ -205,7 +207,7 @@ class LLMClient(AsyncClosing):
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> StructuredStream[dict[str, Any]]: ...
@@ -221,7 +223,7 @@ class LLMClient(AsyncClosing):
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> StreamingLLMResponse: ...
@@ -236,7 +238,7 @@ class LLMClient(AsyncClosing):
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> StreamingLLMResponse:
@@ -246,8 +248,8 @@ class LLMClient(AsyncClosing):
         max_tokens, ...); with an ``LLMRequest`` they are merged into it, and one the request
         already sets to another value is a ``ConfigurationError``. An unknown name is a
         ``ConfigurationError`` too.
-        ``keep_frames=False``: the transport keeps no history of wire frames (errors then
-        carry none). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
+        ``keep_frames``: the wire frames kept for errors: the last 256 (True), all of them
+        (``"all"``), none (False). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
         text (tool calls, usage and the rest are still kept). None: the client's setting.
 
         ``output``: a pydantic model class, any type a pydantic ``TypeAdapter`` takes, or a

@@ -30,6 +30,7 @@ from typing import Any, Generic, Literal, ParamSpec, Protocol, TypeVar, overload
 
 from typing_extensions import Unpack
 
+from rillet._keep_frames import KeepFrames
 from rillet.accumulator import ResponseAccumulator
 from rillet.adapter import ProviderAdapter
 from rillet.client import LLMClient, MessagesInput, RequestOptions
@@ -326,7 +327,7 @@ class SyncLLMClient:
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
         options: Mapping[str, Any] | None = None,
-        keep_frames: bool = True,
+        keep_frames: KeepFrames = True,
         keep_text: bool = True,
     ) -> None:
         runner = _LoopThread("rillet-sync-client")
@@ -386,7 +387,7 @@ class SyncLLMClient:
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> SyncStructuredStream[_T]: ...
@@ -402,7 +403,7 @@ class SyncLLMClient:
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> SyncStructuredStream[dict[str, Any]]: ...
@@ -418,7 +419,7 @@ class SyncLLMClient:
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> SyncStream: ...
@@ -433,7 +434,7 @@ class SyncLLMClient:
         output_strict: bool = True,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool | None = None,
+        keep_frames: KeepFrames | None = None,
         keep_text: bool | None = None,
         **request_fields: Unpack[RequestOptions],
     ) -> SyncStream:

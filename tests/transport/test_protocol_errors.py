@@ -8,6 +8,7 @@ chunk-size line. Every test bounds its wall time, so that a hang fails instead o
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 import types
@@ -197,6 +198,33 @@ async def test_idle_timeout_holds_without_aiohttps_read_timer(
     assert isinstance(error, IdleTimeoutError) and error.body_started
     assert received == datas(error.frames) == ["a", "b"]
     assert IDLE * 0.9 <= elapsed < IDLE + 1.0
+
+
+async def test_a_live_stream_arms_no_timer_per_read(
+    monkeypatch: pytest.MonkeyPatch, transport: HTTPTransport
+) -> None:
+    # A live model sends one event per read: a timer armed per read (aiohttp's sock_read is
+    # re-armed on every packet) would cost a heap push and a cancel per event. Once the body
+    # has started, only the guard's single timer bounds the reads.
+    loop = asyncio.get_running_loop()
+    armed: list[str] = []
+    call_at = loop.call_at
+
+    def counting_call_at(when: float, callback: Any, *args: Any, **kwargs: Any) -> Any:
+        armed.append(getattr(callback, "__qualname__", ""))
+        return call_at(when, callback, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "call_at", counting_call_at)
+    events = [f"e{i}" for i in range(60)]
+    body = sse(*events)
+    cuts = list(itertools.accumulate(len(sse(e)) for e in events))[:-1]
+    async with FaultServer() as server:
+        server.script(Reply(body=body, chunks=cuts, chunk_delay=0.002))
+        async with transport.stream("POST", server.url, headers={}, body=b"{}") as stream:
+            received = [frame.data async for frame in stream]
+    assert received == events
+    read_timers = [name for name in armed if "read_timeout" in name.lower()]
+    assert len(read_timers) <= 3, read_timers  # the headers and the first bytes only
 
 
 @pytest.mark.skipif(

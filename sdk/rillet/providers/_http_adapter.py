@@ -360,4 +360,4 @@ def _frames_up_to(
     if error.frames or not frames.keep_frames:
         return
     position = next((i for i, f in enumerate(batch) if f is failed), len(batch) - 1)
-    error.frames = list(frames.frames[: frames.frame_count - len(batch) + position + 1])
+    error.frames = list(frames.frames_before(len(batch) - position - 1))

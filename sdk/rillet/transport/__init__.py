@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from aiohttp import ClientSession
 
 from rillet._deprecation import renamed_attributes
+from rillet._keep_frames import FRAME_WINDOW, KeepFrames
 from rillet._redact import redact_headers, redact_url
 from rillet._response_metadata import ResponseMetadata
 from rillet.timeout import Timeout
@@ -42,12 +43,14 @@ __all__ = [
     "ERROR_PREFIX",
     "EVENT_STREAM_CONTENT_TYPE",
     "EXCEPTION_PREFIX",
+    "FRAME_WINDOW",
     "ClientSession",
     "EventStreamDecoder",
     "Frame",
     "FrameStream",
     "HTTPTransport",
     "JSONArrayDecoder",
+    "KeepFrames",
     "ResponseMetadata",
     "RetryPolicy",
     "SSEDecoder",

@@ -34,6 +34,7 @@ from rillet._exceptions import (
     RilletError,
     TotalTimeoutError,
 )
+from rillet._keep_frames import KeepFrames
 from rillet._redact import redact_headers, redact_text, request_secrets
 from rillet._response_metadata import read_metadata, request_id_of
 from rillet.timeout import Timeout
@@ -140,15 +141,16 @@ class HTTPTransport(AsyncClosing):
         body: bytes | None = None,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
-        keep_frames: bool = True,
+        keep_frames: KeepFrames = True,
         error_types: ErrorTypes = NO_ERROR_TYPES,
         authorize: Authorizer | None = None,
         encoded_url: bool = False,
     ) -> AbstractAsyncContextManager[FrameStream]:
         """Send a request on entering the returned context; yield its ``FrameStream``.
 
-        ``keep_frames=False``: the stream keeps no history of frames (``FrameStream.frames``
-        stays empty, errors carry none), so its memory does not grow with its length.
+        ``keep_frames``: what ``FrameStream.frames`` keeps (and errors carry): the last
+        ``FRAME_WINDOW`` frames (True, so that memory does not grow with the stream), every
+        frame (``"all"``: the body is kept) or none (False).
         ``error_types``: what the provider's own error types mean, for an error status.
         ``authorize``: called with a fresh copy of ``headers`` before every attempt, retries
         included, to add credentials made for that attempt (a SigV4 signature is valid for
@@ -261,7 +263,7 @@ class _Opener:
         body: bytes | None,
         timeout: Timeout,
         max_retries: int,
-        keep_frames: bool = True,
+        keep_frames: KeepFrames = True,
         error_types: ErrorTypes = NO_ERROR_TYPES,
         authorize: Authorizer | None = None,
         encoded_url: bool = False,
@@ -416,6 +418,7 @@ class _Opener:
         except BaseException:
             guard.close()
             raise
+        guard.own_idle_timeout()
         return FrameStream(
             response,
             decoder,

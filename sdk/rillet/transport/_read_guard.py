@@ -88,6 +88,16 @@ class ReadGuard:
         finally:
             self.since = None
 
+    def own_idle_timeout(self) -> None:
+        """From now on the guard alone bounds the body's reads: aiohttp's ``sock_read`` timer,
+        re-armed on every packet (a heap push and a cancel per read, a tenth of a live stream's
+        CPU), is turned off for the rest of this response. The next request on the connection
+        sets it again. Called once the body has started, so the wait for the headers and the
+        first bytes keeps aiohttp's bound too."""
+        protocol = self._protocol
+        if self._idle is not None and protocol is not None and hasattr(protocol, "read_timeout"):
+            protocol.read_timeout = None
+
     def salvage(self, exc: BaseException) -> bytes:
         """The body bytes that came before the failure ``exc`` and were not read yet.
 

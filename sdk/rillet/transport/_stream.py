@@ -7,9 +7,12 @@ timeout. Any failure closes the connection and is translated in ``map_exception`
 that carries every frame already handed out.
 
 ``read_batch()`` hands out all the frames of one network read at once (often hundreds): the
-adapters' loop uses it so that a frame costs no ``await`` of its own. ``keep_frames=False``
-keeps no history in ``frames`` (a long stream then holds no memory that grows with it; errors
-then carry no frames).
+adapters' loop uses it so that a frame costs no ``await`` of its own.
+
+What ``frames`` keeps (what errors carry) is bounded by default, so that a stream's memory stays
+flat however long it runs: ``keep_frames=True`` keeps the last ``FRAME_WINDOW`` (256) frames
+handed out, ``"all"`` the whole body (for debugging a stream from its first byte), ``False``
+nothing.
 
 A server may echo a credential of the request anywhere in the body. Every read is searched for
 the request's ``secrets`` (one byte search per secret, across read boundaries too); from the
@@ -22,13 +25,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
 from rillet._exceptions import APITimeoutError, RilletError
+from rillet._keep_frames import FRAME_WINDOW, KeepFrames
 from rillet._redact import redact_text
 from rillet._response_metadata import ResponseMetadata, read_metadata
 from rillet.timeout import Timeout
@@ -36,7 +41,7 @@ from rillet.transport._errors import chains_safely, map_exception
 from rillet.transport._frame import Frame
 from rillet.transport._read_guard import ReadGuard
 
-__all__ = ["Decoder", "FrameStream"]
+__all__ = ["FRAME_WINDOW", "Decoder", "FrameStream", "KeepFrames"]
 
 _log = logging.getLogger("rillet.transport")
 READ_SIZE = 1 << 16
@@ -57,16 +62,17 @@ class Decoder(Protocol):
 class FrameStream:
     """The frames of one 2xx response, as an async iterator of ``Frame``.
 
-    ``frames`` lists every frame handed out so far (errors carry it; it stays empty with
-    ``keep_frames=False``), ``bytes_received`` counts body bytes after decompression,
+    ``frames`` lists the frames handed out so far that ``keep_frames`` keeps (errors carry
+    it): the last ``FRAME_WINDOW`` by default, every one with ``"all"``, none with ``False``.
+    ``bytes_received`` counts body bytes after decompression,
     ``retries`` how many retries preceded this response. ``headers`` are the response's own;
     ``metadata`` holds its request id, rate limits and headers with the credentials removed. ``secrets``: the request's
     credentials, redacted from every frame once the body holds one.
 
-    The history is the body itself: the chunks as they were read, and ``frames`` decodes them
-    again when asked (on an error, usually; decoding is a pure function of the bytes, whatever
-    their split). A long stream thus holds its body once, not a string and a record per frame
-    besides, and handing a frame out records nothing.
+    With ``"all"`` the history is the body itself: the chunks as they were read, and
+    ``frames`` decodes them again when asked (on an error, usually; decoding is a pure function
+    of the bytes, whatever their split). A long stream thus holds its body once, not a string
+    and a record per frame besides.
     """
 
     def __init__(
@@ -81,7 +87,7 @@ class FrameStream:
         timeout: Timeout,
         method: str,
         url: str,
-        keep_frames: bool = True,
+        keep_frames: KeepFrames = True,
         metadata: ResponseMetadata | None = None,
         secrets: tuple[str, ...] = (),
     ) -> None:
@@ -90,7 +96,12 @@ class FrameStream:
         self.metadata = read_metadata(response.headers, secrets) if metadata is None else metadata
         self.request_id: str | None = self.metadata.request_id
         self.content_type = content_type
-        self._chunks: list[bytes] = []  # the body so far, as read (with keep_frames)
+        self._chunks: list[bytes] = []  # the body so far, as read (keep_frames="all")
+        # The last reads' frames handed out (keep_frames=True), as the lists they came in (no
+        # copy, no work per frame): the oldest go once the rest hold FRAME_WINDOW frames.
+        self._window = deque[Sequence[Frame]]() if keep_frames is True else None
+        self._window_size = 0
+        self._keep_body = keep_frames == "all"
         self._handed_out = 0
         self.bytes_received = len(first_chunk)
         self.retries = retries
@@ -114,9 +125,19 @@ class FrameStream:
 
     @property
     def frames(self) -> list[Frame]:
-        """Every frame handed out so far, in order (a new list of equal frames on each call;
-        always empty with ``keep_frames=False``)."""
-        count = self._handed_out
+        """The frames handed out so far that ``keep_frames`` keeps, in order: the last
+        ``FRAME_WINDOW``, or all of them with ``"all"`` (a new list on each call; always empty
+        with ``keep_frames=False``)."""
+        return self.frames_before(0)
+
+    def frames_before(self, last: int) -> list[Frame]:
+        """``frames`` as it was before the ``last`` frames handed out most recently (the
+        frames of a read that came after a bad one, say)."""
+        if self._window is not None:
+            kept = [frame for frames in self._window for frame in frames]
+            kept = kept[max(0, len(kept) - last - FRAME_WINDOW) : len(kept) - last]
+            return self._redacted(kept) if self._redacting else kept
+        count = self._handed_out - last
         if not self._chunks or not count:
             return []
         decoder = _unbounded(self._decoder)
@@ -150,7 +171,10 @@ class FrameStream:
             index = 0
         self._next = index + 1
         self._handed_out += 1
-        return self._ready[index]
+        frame = self._ready[index]
+        if self._window is not None:
+            self._remember((frame,))
+        return frame
 
     async def read_batch(self) -> list[Frame]:
         """Every frame decoded and not yet handed out, reading once more if there is none;
@@ -162,7 +186,18 @@ class FrameStream:
         batch = self._ready[self._next :] if self._next else self._ready
         self._ready, self._next = [], 0
         self._handed_out += len(batch)
+        if self._window is not None:
+            self._remember(batch)
         return batch
+
+    def _remember(self, frames: Sequence[Frame]) -> None:
+        window = self._window
+        assert window is not None
+        window.append(frames)
+        self._window_size += len(frames)
+        # Whole reads are kept: up to FRAME_WINDOW frames before the last read's frames.
+        while self._window_size - len(window[0]) - len(frames) >= FRAME_WINDOW:
+            self._window_size -= len(window.popleft())
 
     async def aclose(self, *, linger: bool = False) -> None:
         """Release the response now; idempotent.
@@ -210,7 +245,7 @@ class FrameStream:
                         raise
                 guard.since = None
                 self.bytes_received += len(chunk)
-            if self.keep_frames and chunk:
+            if self._keep_body and chunk:
                 self._chunks.append(chunk)
             if self._watch is not None and not self._redacting:
                 self._redacting = self._watch.found_in(chunk)
@@ -272,7 +307,11 @@ class FrameStream:
 
 
 class _SecretWatch:
-    """Says whether a secret's bytes arrived, in one read or across the edge of two."""
+    """Says whether a secret's bytes arrived, in one read or across the edge of two.
+
+    One byte search per secret per read, over the read with the last bytes of the one before
+    (short of a whole secret) in front: a live stream makes a read per event, so this runs as
+    often as the decoder does and stays a few C calls."""
 
     __slots__ = ("_needles", "_overlap", "_tail")
 
@@ -282,11 +321,13 @@ class _SecretWatch:
         self._tail = b""  # the last bytes of the reads so far, short of any whole secret
 
     def found_in(self, chunk: bytes) -> bool:
+        data = self._tail + chunk if self._tail else chunk
         overlap = self._overlap
-        edge = self._tail + chunk[:overlap]
-        tail = chunk[-overlap:] if overlap else b""
-        self._tail = tail if len(chunk) >= overlap else edge[-overlap:]
-        return any(needle in chunk or needle in edge for needle in self._needles)
+        self._tail = data[-overlap:] if overlap else b""
+        for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
+            if needle in data:
+                return True
+        return False
 
 
 def _unbounded(decoder: Decoder) -> Decoder:
