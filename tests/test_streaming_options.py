@@ -147,7 +147,7 @@ async def test_default_keeps_a_window_of_the_last_frames(server: FaultServer) ->
         received[keep] = caught.value.frames
     window, everything = received[True], received["all"]
     assert len(everything) == 1 + bad + 1
-    assert everything[-1].data == "{not json"
+    assert everything[-1] == Frame(data="{not json")
     assert window == everything[-FRAME_WINDOW:]
 
 
