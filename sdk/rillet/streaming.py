@@ -25,6 +25,9 @@ from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, RateLimit, Stream
 __all__ = ["StreamingLLMResponse"]
 
 _log = logging.getLogger("rillet.stream")
+_COMPACT_EVERY = 256
+"""Chunks between two compactions of the accumulated text (a live stream reads one chunk at a
+time: compacting on every read would cost a call per chunk for nothing)."""
 
 
 class StreamingLLMResponse(AsyncClosing):
@@ -52,6 +55,7 @@ class StreamingLLMResponse(AsyncClosing):
         self._source: AsyncIterator[StreamChunk] | None = chunks
         self._batches: AsyncIterator[Sequence[StreamChunk]] | None = batches
         self._ready: list[StreamChunk] = []  # the rest of the current batch, last chunk first
+        self._compact_at = 0
         self._accumulator = ResponseAccumulator(keep_text=keep_text)
         self._add = self._accumulator.add
         self._pending: RilletError | None = None
@@ -136,11 +140,14 @@ class StreamingLLMResponse(AsyncClosing):
 
     async def _read_batch(self, batches: AsyncIterator[Sequence[StreamChunk]]) -> None:
         """The next non-empty batch into ``_ready`` (reversed: ``pop()`` gives the next)."""
-        self._accumulator.compact()  # once a read: keeps a long stream's text compact
+        accumulator = self._accumulator
+        if accumulator.chunk_count >= self._compact_at:  # keeps a long stream's text compact
+            accumulator.compact()
+            self._compact_at = accumulator.chunk_count + _COMPACT_EVERY
         batch: Sequence[StreamChunk] = ()
         while not batch:
             batch = await batches.__anext__()
-        self._ready = list(reversed(batch))
+        self._ready = [batch[0]] if len(batch) == 1 else list(reversed(batch))
 
     async def _end(self) -> None:
         """The terminal chunk was handed out: nothing after it is read."""

@@ -81,6 +81,42 @@ def test_any_split_gives_the_frames_of_the_spec(data: st.DataObject, body: bytes
     assert decode(SSEDecoder, pieces) == whole
 
 
+@st.composite
+def live_bodies(draw: st.DrawFn) -> bytes:
+    """Events of the shapes a live model sends one per read (``data:`` alone, ``event:`` then
+    ``data:``), with LF or CRLF line ends, among arbitrary SSE text."""
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 8))):
+        value, other, eol = draw(_VALUE), draw(_VALUE), draw(_EOL)
+        parts.append(
+            draw(
+                st.sampled_from(
+                    [
+                        f"data: {value}{eol}{eol}",
+                        f"event: {other}{eol}data: {value}{eol}{eol}",
+                        f"id: {other}{eol}{eol}",  # sets the id of the events after it
+                        f"data: {value}{eol}data: {other}{eol}{eol}",
+                        f"event: e{eol}data: {value}{eol}data: {other}{eol}{eol}",
+                        f"event: e{eol}id: {other}{eol}data: {value}{eol}{eol}",
+                        draw(sse_bodies()).decode("utf-8", "replace"),
+                    ]
+                )
+            )
+        )
+    return "".join(parts).encode()
+
+
+_EVENT_ENDS = re.compile(rb"(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r)")
+
+
+@given(live_bodies() | sse_bodies())
+def test_a_read_per_event_gives_the_frames_of_the_whole(body: bytes) -> None:
+    # A live stream: each read ends where an event does.
+    whole = decode(SSEDecoder, [body])
+    assert whole.frames == reference(body)
+    assert decode(SSEDecoder, _EVENT_ENDS.split(body)) == whole
+
+
 @given(st.data(), sse_bodies())
 def test_retry_is_the_last_valid_one_whatever_the_split(data: st.DataObject, body: bytes) -> None:
     frames = reference(body)

@@ -48,6 +48,11 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[Frame]:
         """Decode one chunk; return the events it completed (often several, often none)."""
+        if not self._buf and self._started and not self._skip_lf and len(chunk) <= self._max:
+            # A live stream's read: one whole event, nothing pending before it.
+            frame = _one_event(chunk, self._last_id)
+            if frame is not None:
+                return seal([frame])
         if not self._started:
             chunk = self._strip_bom(chunk)
         if self._skip_lf and chunk:
@@ -178,3 +183,28 @@ class SSEDecoder:
         # An empty data buffer (no data line at all) dispatches nothing, per the spec.
         if data:
             out.append(UnsealedFrame(event or "message", "\n".join(data), self._last_id, retry))
+
+
+def _one_event(chunk: bytes, last_id: str | None) -> UnsealedFrame | None:
+    """The frame of a chunk that holds exactly one event of the two common shapes, ``data:``
+    alone or ``event:`` then ``data:``, one line each, then the blank line; None for anything
+    else (the general decoder then reads it)."""
+    if chunk[-2:] == b"\n\n":
+        cut = 2
+    elif chunk[-4:] == b"\r\n\r\n":  # Gemini ends lines with CRLF
+        cut = 4
+    else:
+        return None
+    if chunk[:6] == b"data: ":
+        data = chunk[6:-cut]
+        if b"\n" in data or b"\r" in data:
+            return None
+        return UnsealedFrame("message", data.decode("utf-8", "replace"), last_id, None)
+    if chunk[:7] == b"event: " and cut == 2:
+        line_end = chunk.find(b"\n")
+        data = chunk[line_end + 1 : -2]
+        if data[:6] != b"data: " or b"\n" in data or b"\r" in chunk:
+            return None
+        event = chunk[7:line_end].decode("utf-8", "replace") or "message"
+        return UnsealedFrame(event, data[6:].decode("utf-8", "replace"), last_id, None)
+    return None

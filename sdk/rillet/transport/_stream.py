@@ -195,9 +195,11 @@ class FrameStream:
         assert window is not None
         window.append(frames)
         self._window_size += len(frames)
-        # Whole reads are kept: up to FRAME_WINDOW frames before the last read's frames.
-        while self._window_size - len(window[0]) - len(frames) >= FRAME_WINDOW:
-            self._window_size -= len(window.popleft())
+        if self._window_size >= 2 * FRAME_WINDOW + len(frames):
+            # Trimmed once per FRAME_WINDOW frames, not per read: whole reads are kept, at
+            # least FRAME_WINDOW frames before the last read's (and at most twice as many).
+            while self._window_size - len(window[0]) - len(frames) >= FRAME_WINDOW:
+                self._window_size -= len(window.popleft())
 
     async def aclose(self, *, linger: bool = False) -> None:
         """Release the response now; idempotent.
