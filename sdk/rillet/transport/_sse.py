@@ -52,7 +52,8 @@ class SSEDecoder:
             # A live stream's read: one whole event, nothing pending before it.
             frame = _one_event(chunk, self._last_id)
             if frame is not None:
-                return seal([frame])
+                frame.__class__ = Frame  # type: ignore[assignment]  # seal, inline
+                return [frame]  # type: ignore[list-item]
         if not self._started:
             chunk = self._strip_bom(chunk)
         if self._skip_lf and chunk:

@@ -186,15 +186,21 @@ class FrameStream:
         batch = self._ready[self._next :] if self._next else self._ready
         self._ready, self._next = [], 0
         self._handed_out += len(batch)
-        if self._window is not None:
-            self._remember(batch)
+        window = self._window
+        if window is not None:
+            window.append(batch)  # _remember, inline: a live stream reads once per frame
+            self._window_size += len(batch)
+            if self._window_size >= 2 * FRAME_WINDOW + len(batch):
+                self._remember(())
         return batch
 
     def _remember(self, frames: Sequence[Frame]) -> None:
         window = self._window
         assert window is not None
-        window.append(frames)
-        self._window_size += len(frames)
+        if frames:
+            window.append(frames)
+            self._window_size += len(frames)
+        frames = window[-1]
         if self._window_size >= 2 * FRAME_WINDOW + len(frames):
             # Trimmed once per FRAME_WINDOW frames, not per read: whole reads are kept, at
             # least FRAME_WINDOW frames before the last read's (and at most twice as many).
@@ -311,9 +317,9 @@ class FrameStream:
 class _SecretWatch:
     """Says whether a secret's bytes arrived, in one read or across the edge of two.
 
-    One byte search per secret per read, over the read with the last bytes of the one before
-    (short of a whole secret) in front: a live stream makes a read per event, so this runs as
-    often as the decoder does and stays a few C calls."""
+    One byte search per secret per read. The edge is searched too, unless the read before
+    ended a line: a credential comes from a header or a URL, so it holds no line feed and cannot
+    straddle one. A live stream's reads each end an event, so they cost one search each."""
 
     __slots__ = ("_needles", "_overlap", "_tail")
 
@@ -323,11 +329,22 @@ class _SecretWatch:
         self._tail = b""  # the last bytes of the reads so far, short of any whole secret
 
     def found_in(self, chunk: bytes) -> bool:
-        data = self._tail + chunk if self._tail else chunk
         overlap = self._overlap
-        self._tail = data[-overlap:] if overlap else b""
-        for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
-            if needle in data:
+        tail = self._tail
+        if tail:
+            edge = tail + chunk[:overlap]
+            if chunk[-1:] == b"\n":
+                self._tail = b""
+            else:
+                self._tail = chunk[-overlap:] if len(chunk) >= overlap else edge[-overlap:]
+            for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
+                if needle in chunk or needle in edge:
+                    return True
+            return False
+        if overlap and chunk[-1:] != b"\n":
+            self._tail = chunk[-overlap:]
+        for needle in self._needles:  # noqa: SIM110
+            if needle in chunk:
                 return True
         return False
 
