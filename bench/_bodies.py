@@ -415,12 +415,15 @@ def frames(body: bytes) -> list[bytes]:
 
 def events(content_type: str, body: bytes) -> list[bytes]:
     """Any body split into the writes a live server makes, one event each: SSE events (with
-    their blank line), the JSON array's elements (with the separator before the next one, the
-    closing bracket with the last), or event-stream frames."""
+    their blank line), the JSON array's elements (each after the first with the separator
+    before it, the closing bracket with the last), or event-stream frames."""
     if content_type == EVENT_STREAM:
         return frames(body)
     if content_type == JSON:
-        separator = b"\n,\r\n"
+        # A server cannot write the comma before it knows another element follows: each
+        # element after the first comes with the separator in front of it.
+        pieces = body.split(b"\n,\r\n")
+        return pieces[:1] + [b"\n,\r\n" + piece for piece in pieces[1:]]
     else:
         separator = b"\r\n\r\n" if b"\r\n\r\n" in body else b"\n\n"
     pieces = body.split(separator)

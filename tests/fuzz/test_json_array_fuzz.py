@@ -4,6 +4,7 @@ each the text of one element; any bytes end in frames or a typed rillet error.""
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
 from typing import Any
 
@@ -70,6 +71,22 @@ def test_any_split_gives_each_element_whole(
     assert [json.loads(frame.data) for frame in whole.frames] == values
     assert all(frame.event == "message" and frame.id is None for frame in whole.frames)
     assert decode(JSONArrayDecoder, data.draw(cut(body))) == whole
+
+
+@given(arrays())
+def test_a_read_per_element_gives_each_element_whole(array: tuple[bytes, list[Any]]) -> None:
+    # A live Gemini stream: each read is the separator and the next element (the comma can only
+    # be written once the next element exists), pretty-printed or not.
+    body, values = array
+    pieces = body.split(b"\n,\r\n")
+    reads = pieces[:1] + [b"\n,\r\n" + piece for piece in pieces[1:]]
+    frames = decode(JSONArrayDecoder, reads).frames
+    assert [json.loads(frame.data) for frame in frames] == values
+    assert frames == decode(JSONArrayDecoder, [body]).frames
+    # Reads that end at a brace opening a line without ending the element (a nested object,
+    # pretty-printed with indent=0) must wait for the rest of it.
+    finer = [part for read in reads for part in re.split(rb"(?<=\n\})", read)]
+    assert decode(JSONArrayDecoder, finer).frames == frames
 
 
 @given(st.data(), st.lists(_ELEMENTS, min_size=1, max_size=4))

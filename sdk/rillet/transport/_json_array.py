@@ -92,6 +92,26 @@ class JSONArrayDecoder:
             _check_trailing(chunk)
             return []
         buf = self._buf
+        if (
+            not buf
+            and self._top == _DELIM
+            and self._state == _ARRAY
+            and chunk[:5] == b"\n,\r\n{"
+            and chunk[-2:] == b"\n}"
+            and chunk.find(b"\r", 3) < 0
+            and len(chunk) - 4 <= self._max
+            and self._misses < _LAYOUT_MISSES
+        ):
+            # A live Gemini read: the separator, then exactly one whole element (proved).
+            element = chunk[4:]
+            try:
+                _ONE_OBJECT.validate_json(element)
+            except ValidationError:
+                pass  # not one whole object: the general scanners below
+            else:
+                frame = UnsealedFrame("message", element.decode(), None, None)
+                frame.__class__ = Frame  # type: ignore[assignment]  # seal, inline
+                return [frame]  # type: ignore[list-item]
         buf += chunk
         if self._state == _START and not self._open():
             return []  # blanks or a BOM only so far: nothing to size-check, nothing decided
