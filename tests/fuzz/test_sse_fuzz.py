@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from rillet import EventTooLargeError
@@ -87,7 +87,7 @@ def live_bodies(draw: st.DrawFn) -> bytes:
     ``data:``), with LF or CRLF line ends, among arbitrary SSE text."""
     parts: list[str] = []
     for _ in range(draw(st.integers(0, 8))):
-        value, other, eol = draw(_VALUE), draw(_VALUE), draw(_EOL)
+        value, other, eol, eol2 = draw(_VALUE), draw(_VALUE), draw(_EOL), draw(_EOL)
         parts.append(
             draw(
                 st.sampled_from(
@@ -96,6 +96,8 @@ def live_bodies(draw: st.DrawFn) -> bytes:
                         f"event: {other}{eol}data: {value}{eol}{eol}",
                         f"id: {other}{eol}{eol}",  # sets the id of the events after it
                         f"data: {value}{eol}data: {other}{eol}{eol}",
+                        f"data: {value}{eol}{other}{eol2}{eol2}",  # a line end inside
+                        f"event: {other}{eol}data: {value}{eol2}{eol2}",
                         f"event: e{eol}data: {value}{eol}data: {other}{eol}{eol}",
                         f"event: e{eol}id: {other}{eol}data: {value}{eol}{eol}",
                         draw(sse_bodies()).decode("utf-8", "replace"),
@@ -110,6 +112,8 @@ _EVENT_ENDS = re.compile(rb"(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r)")
 
 
 @given(live_bodies() | sse_bodies())
+@example(b"event: a\r\ndata: b\n\n")  # a CR ending the event line, LFs after it
+@example(b"data: a\rb\n\n")  # a lone CR inside is a line end
 def test_a_read_per_event_gives_the_frames_of_the_whole(body: bytes) -> None:
     # A live stream: each read ends where an event does.
     whole = decode(SSEDecoder, [body])

@@ -189,23 +189,27 @@ class SSEDecoder:
 def _one_event(chunk: bytes, last_id: str | None) -> UnsealedFrame | None:
     """The frame of a chunk that holds exactly one event of the two common shapes, ``data:``
     alone or ``event:`` then ``data:``, one line each, then the blank line; None for anything
-    else (the general decoder then reads it)."""
+    else (the general decoder then reads it). Bounded searches: a burst read of many events is
+    turned down without a copy."""
     if chunk[-2:] == b"\n\n":
-        cut = 2
+        end = len(chunk) - 2
     elif chunk[-4:] == b"\r\n\r\n":  # Gemini ends lines with CRLF
-        cut = 4
+        end = len(chunk) - 4
     else:
         return None
     if chunk[:6] == b"data: ":
-        data = chunk[6:-cut]
-        if b"\n" in data or b"\r" in data:
+        if chunk.find(b"\n", 6, end) >= 0 or chunk.find(b"\r", 6, end) >= 0:
             return None
-        return UnsealedFrame("message", data.decode("utf-8", "replace"), last_id, None)
-    if chunk[:7] == b"event: " and cut == 2:
+        return UnsealedFrame("message", chunk[6:end].decode("utf-8", "replace"), last_id, None)
+    if chunk[:7] == b"event: " and end == len(chunk) - 2:
         line_end = chunk.find(b"\n")
-        data = chunk[line_end + 1 : -2]
-        if data[:6] != b"data: " or b"\n" in data or b"\r" in chunk:
+        start = line_end + 7  # after "data: "
+        if (
+            chunk[line_end + 1 : start] != b"data: "
+            or chunk.find(b"\n", start, end) >= 0
+            or chunk.find(b"\r", 0, end) >= 0
+        ):
             return None
         event = chunk[7:line_end].decode("utf-8", "replace") or "message"
-        return UnsealedFrame(event, data[6:].decode("utf-8", "replace"), last_id, None)
+        return UnsealedFrame(event, chunk[start:end].decode("utf-8", "replace"), last_id, None)
     return None
