@@ -112,8 +112,8 @@ _EVENT_ENDS = re.compile(rb"(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r)")
 
 
 @given(live_bodies() | sse_bodies())
-@example(b"event: a\r\ndata: b\n\n")  # a CR ending the event line, LFs after it
-@example(b"data: a\rb\n\n")  # a lone CR inside is a line end
+@example(b"data: 0\n\nevent: a\r\ndata: b\n\n")  # a CR ending the event line, LFs after it
+@example(b"data: 0\n\ndata: a\rb\n\n")  # a lone CR inside is a line end
 def test_a_read_per_event_gives_the_frames_of_the_whole(body: bytes) -> None:
     # A live stream: each read ends where an event does.
     whole = decode(SSEDecoder, [body])
