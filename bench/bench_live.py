@@ -49,7 +49,7 @@ SCHEDULE = {
     1000: (60, 40_000, 1),
     10000: (20, 1_000_000, 1),
 }
-QUICK = {1: (200, 1_000, 2), 100: (50, 5_000, 1), 1000: (15, 40_000, 1), 10000: (8, 1_000_000, 1)}
+QUICK = {1: (100, 1_000, 2), 100: (40, 5_000, 1), 1000: (10, 40_000, 1), 10000: (5, 1_000_000, 1)}
 FLOOR_ONLY = 10000  # the level only the floor and rillet are measured at
 BIG_FORMATS = ("openai-chat",)  # the formats measured at FLOOR_ONLY
 UVLOOP_LEVELS = (1, 100)
@@ -197,7 +197,7 @@ def run(
             for kind in consumer_kinds(fmt)
             if (level != FLOOR_ONLY and loop == "asyncio") or kind.name in ("floor", "rillet")
         ]
-        if level in REPEATED_LEVELS:  # the floor and rillet again, after the others
+        if level in REPEATED_LEVELS and not quick:  # the floor and rillet again, after the others
             names += [n for n in names if n in ("floor", "rillet")] * (WORKER_ROUNDS - 1)
         best: dict[str, dict[str, Any]] = {}  # per consumer, its worker of least CPU
         for name in names:
