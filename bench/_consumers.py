@@ -2,7 +2,8 @@
 what users pick instead of an SDK (litellm, pydantic-ai). Async clients everywhere.
 
 Each consumer has ``drain(fmt, model) -> items`` (read one whole stream, as tight a loop as
-its API allows) and ``first(fmt, model) -> seconds`` (time from the call to the first item in
+its API allows), ``drain_first(fmt, model) -> (items, seconds to the first)`` and
+``first(fmt, model) -> seconds`` (time from the call to the first item in
 the consumer's hands, then the rest is drained so that the connection is reused). A consumer
 whose package is missing or does not work here is skipped with the reason, never fatal.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable
@@ -57,6 +59,17 @@ class Consumer:
                 count += 1
         return count
 
+    async def drain_first(self, fmt: str, model: str) -> tuple[int, float]:
+        """``drain`` that also notes the seconds from the call to the first item in hand."""
+        started = time.perf_counter()
+        count, took = 0, math.nan
+        async with self.open(fmt, model) as items:
+            async for _ in items:
+                if not count:
+                    took = time.perf_counter() - started
+                count += 1
+        return count, took
+
     async def first(self, fmt: str, model: str) -> float:
         started = time.perf_counter()
         took = None
@@ -95,23 +108,31 @@ class Floor(Consumer):
         )
 
     async def drain(self, fmt: str, model: str) -> int:
-        loads = json.loads
-        count = 0
+        return (await self.drain_first(fmt, model))[0]
+
+    async def drain_first(self, fmt: str, model: str) -> tuple[int, float]:
+        loads, clock = json.loads, time.perf_counter
+        started = clock()
+        count, took = 0, math.nan
         async with self._post(fmt, model) as response:
             readline = response.content.readline
             if fmt == "gemini-json":
                 readuntil = response.content.readuntil
                 while element := await readuntil(_ELEMENT_END):
                     loads(element.strip(b"[,]\r\n"))
+                    if not count:
+                        took = clock() - started
                     count += 1
-                return count
+                return count, took
             while line := await readline():
                 if line[:5] == b"data:":
                     data = line[5:].strip()
                     if data != b"[DONE]":
                         loads(data)
+                        if not count:
+                            took = clock() - started
                         count += 1
-        return count
+        return count, took
 
     async def first(self, fmt: str, model: str) -> float:
         started = time.perf_counter()
@@ -153,6 +174,7 @@ class Rillet(Consumer):
     name = "rillet"
     formats = tuple(RILLET_PROVIDERS)
     stream_options: dict[str, Any] = {}
+    transport_options: dict[str, Any] = {}  # more HTTPTransport arguments
 
     async def start(self) -> None:
         from rillet import LLMClient
@@ -165,7 +187,9 @@ class Rillet(Consumer):
                 base_url=self.url + suffix,
                 options={
                     **options,
-                    "transport": HTTPTransport(pool_limit=self.pool_limit, max_retries=0),
+                    "transport": HTTPTransport(
+                        pool_limit=self.pool_limit, max_retries=0, **self.transport_options
+                    ),
                 },
             )
             for fmt, (provider, suffix, options) in RILLET_PROVIDERS.items()

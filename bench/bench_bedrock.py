@@ -31,8 +31,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import struct
+import time
 import zlib
+from collections.abc import AsyncIterable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aiohttp
@@ -63,11 +67,16 @@ class Floor(Consumer):
     name = "floor"
 
     async def start(self) -> None:
-        self.session = aiohttp.ClientSession()
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.pool_limit))
 
     async def drain(self, fmt: str, model: str) -> int:
+        return (await self.drain_first(fmt, model))[0]
+
+    async def drain_first(self, fmt: str, model: str) -> tuple[int, float]:
         loads, crc32, unpack_from = json.loads, zlib.crc32, struct.unpack_from
-        count = 0
+        clock = time.perf_counter
+        started = clock()
+        count, took = 0, math.nan
         buffer = b""
         async with self.session.post(f"{self.url}/model/{model}/converse-stream") as response:
             async for data in response.content.iter_any():
@@ -85,13 +94,15 @@ class Floor(Consumer):
                     ):
                         raise ValueError("event stream: CRC32 mismatch")
                     loads(buffer[start + 12 + headers : end - 4])
+                    if not count:
+                        took = clock() - started
                     count += 1
                     start = end
                 view.release()
                 buffer = buffer[start:]
         if buffer:
             raise ValueError("event stream: truncated frame at the end")
-        return count
+        return count, took
 
     async def close(self) -> None:
         await self.session.close()
@@ -101,6 +112,7 @@ class Rillet(Consumer):
     """``LLMClient(provider="bedrock").stream()`` read to the end, with its defaults."""
 
     name = "rillet"
+    transport_options: dict[str, Any] = {}  # more HTTPTransport arguments
 
     async def start(self) -> None:
         from rillet import LLMClient
@@ -112,7 +124,12 @@ class Rillet(Consumer):
                 provider="bedrock",
                 api_key=KEY,  # a Bedrock API key: sent as a bearer token
                 base_url=self.url,
-                options={"region": REGION, "transport": HTTPTransport(max_retries=0)},
+                options={
+                    "region": REGION,
+                    "transport": HTTPTransport(
+                        max_retries=0, pool_limit=self.pool_limit, **self.transport_options
+                    ),
+                },
             )
         except ConfigurationError as error:  # a rillet without the bedrock provider
             self.skip_reason = f"bedrock adapter not available ({error})"
@@ -123,6 +140,9 @@ class Rillet(Consumer):
             async for _ in stream:
                 count += 1
         return count
+
+    def open(self, fmt: str, model: str) -> AbstractAsyncContextManager[AsyncIterable[Any]]:
+        return self.client.stream("bench", model=model)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -137,23 +157,29 @@ class Boto3(Consumer):
         import boto3
         from botocore.config import Config
 
+        pool = {"max_pool_connections": self.pool_limit} if self.pool_limit else {}
         self.client = boto3.client(
             "bedrock-runtime",
             region_name=REGION,
             endpoint_url=self.url,
-            config=Config(**_RETRIES_OFF),  # type: ignore[arg-type]
+            config=Config(**_RETRIES_OFF, **pool),  # type: ignore[arg-type]
             **_FAKE_CREDENTIALS,
         )
 
-    def _drain(self, model: str) -> int:
+    def _drain(self, model: str, started: float = 0.0) -> tuple[int, float]:
         response = self.client.converse_stream(modelId=model, messages=MESSAGES)
-        count = 0
+        count, took = 0, math.nan
         for _ in response["stream"]:
+            if not count:
+                took = time.perf_counter() - started
             count += 1
-        return count
+        return count, took
 
     async def drain(self, fmt: str, model: str) -> int:
-        return await asyncio.to_thread(self._drain, model)
+        return (await asyncio.to_thread(self._drain, model))[0]
+
+    async def drain_first(self, fmt: str, model: str) -> tuple[int, float]:
+        return await asyncio.to_thread(self._drain, model, time.perf_counter())
 
     async def close(self) -> None:
         self.client.close()

@@ -22,6 +22,7 @@ from typing import Any
 import bench_accumulator
 import bench_bedrock
 import bench_concurrency
+import bench_live
 import bench_memory
 import bench_output
 import bench_pipeline
@@ -43,6 +44,7 @@ SECTIONS: dict[str, Section] = {
     "accumulator": (lambda url, quick: bench_accumulator.run(), bench_accumulator.report),
     "output": (bench_output.run, bench_output.report),
     "bedrock": (bench_bedrock.run, bench_bedrock.report),
+    "live": (bench_live.run, bench_live.report),
 }
 
 
@@ -184,6 +186,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{row['growth_mb']:+.1f} MB after the first tenth (peak {row['peak_rss_mb']:.0f} MB)",
                 row["growth_mb"] <= 5.0,
             )
+    for name, figure, ok in bench_live.targets(results.get("live", {})):
+        add(name, figure, ok)
     return out
 
 
