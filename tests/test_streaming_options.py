@@ -98,9 +98,12 @@ async def test_defaults_keep_frames_and_text(server: FaultServer) -> None:
             async with llm.stream("hi") as stream:
                 async for _ in stream:
                     pass
-    # Every frame handed out (fewer than the window), up to the bad one, and the text that
-    # arrived before it.
-    assert len(caught.value.frames) == 1 + 30 + 1
+    # The body came in one read: the window still ends with the bad frame (those after it in
+    # the read are not kept), and the text that arrived before it is kept whole.
+    frames = caught.value.frames
+    assert len(frames) == FRAME_WINDOW
+    assert frames[-1] == Frame(data="{not json")
+    assert frames[0] == Frame(data=_chat({"content": words[30 - FRAME_WINDOW + 1]}))
     assert caught.value.partial is not None
     assert caught.value.partial.text == "".join(words[:30])
 
@@ -138,7 +141,9 @@ async def test_default_keeps_a_window_of_the_last_frames(server: FaultServer) ->
     words = [f" w{i}" for i in range(FRAME_WINDOW * 3)]
     bad = FRAME_WINDOW * 2 + 7
     body = chat_body(words, bad_at=bad)
-    server.script(Reply(body=body), Reply(body=body))
+    # One event a read, as a live model sends them.
+    ends = [i + 2 for i in range(len(body)) if body[i : i + 2] == b"\n\n"][:-1]
+    server.script(Reply(body=body, chunks=ends), Reply(body=body))
     received: dict[object, list[object]] = {}
     for keep in (True, "all"):
         async with client(server, keep_frames=keep) as llm:

@@ -151,7 +151,7 @@ class RequestValidationError(ConfigurationError):
 
 class TransportError(RilletError):
     """The network failed. ``frames`` holds the frames received before the failure: the last
-    256 by default, every one with ``keep_frames="all"``, none with ``keep_frames=False``."""
+    16 by default, every one with ``keep_frames="all"``, none with ``keep_frames=False``."""
 
     code = "connection"
 

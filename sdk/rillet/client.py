@@ -64,7 +64,7 @@ class LLMClient(AsyncClosing):
     They are not request fields: those are the keyword arguments of ``stream()`` and ``call()``,
     ``provider_options`` among them (extra fields of the request body).
 
-    Memory: by default a stream keeps the last 256 wire frames (``FRAME_WINDOW``; errors carry
+    Memory: by default a stream keeps the last 16 wire frames (``FRAME_WINDOW``; errors carry
     them) and the whole text (``stream.response``). ``keep_frames="all"`` keeps every frame
     (the whole body, to debug a stream from its first byte); ``keep_frames=False`` none, and
     ``keep_text=False`` no text (here, for every call, or per call), so that a consumer who
@@ -248,7 +248,7 @@ class LLMClient(AsyncClosing):
         max_tokens, ...); with an ``LLMRequest`` they are merged into it, and one the request
         already sets to another value is a ``ConfigurationError``. An unknown name is a
         ``ConfigurationError`` too.
-        ``keep_frames``: the wire frames kept for errors: the last 256 (True), all of them
+        ``keep_frames``: the wire frames kept for errors: the last 16 (True), all of them
         (``"all"``), none (False). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
         text (tool calls, usage and the rest are still kept). None: the client's setting.
 

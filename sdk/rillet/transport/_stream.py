@@ -10,7 +10,7 @@ that carries every frame already handed out.
 adapters' loop uses it so that a frame costs no ``await`` of its own.
 
 What ``frames`` keeps (what errors carry) is bounded by default, so that a stream's memory stays
-flat however long it runs: ``keep_frames=True`` keeps the last ``FRAME_WINDOW`` (256) frames
+flat however long it runs: ``keep_frames=True`` keeps the last ``FRAME_WINDOW`` (16) frames
 handed out, ``"all"`` the whole body (for debugging a stream from its first byte), ``False``
 nothing.
 
@@ -26,7 +26,7 @@ import asyncio
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol, cast
 
 import aiohttp
@@ -97,10 +97,13 @@ class FrameStream:
         self.request_id: str | None = self.metadata.request_id
         self.content_type = content_type
         self._chunks: list[bytes] = []  # the body so far, as read (keep_frames="all")
-        # The last reads' frames handed out (keep_frames=True), as the lists they came in (no
-        # copy, no work per frame): the oldest go once the rest hold FRAME_WINDOW frames.
-        self._window = deque[Sequence[Frame]]() if keep_frames is True else None
-        self._window_size = 0
+        # The last frames handed out (keep_frames=True): a bounded deque, filled in C.
+        self._window: deque[Frame] | None = (
+            deque(maxlen=FRAME_WINDOW) if keep_frames is True else None
+        )
+        # The last batch handed out, joined to the window at the next read: a fault in the middle
+        # of it must still find the frames before it there, not the frames after it.
+        self._last_batch: list[Frame] = []
         self._keep_body = keep_frames == "all"
         self._handed_out = 0
         self.bytes_received = len(first_chunk)
@@ -134,8 +137,9 @@ class FrameStream:
         """``frames`` as it was before the ``last`` frames handed out most recently (the
         frames of a read that came after a bad one, say)."""
         if self._window is not None:
-            kept = [frame for frames in self._window for frame in frames]
-            kept = kept[max(0, len(kept) - last - FRAME_WINDOW) : len(kept) - last]
+            kept = [*self._window, *self._last_batch]
+            del kept[max(0, len(kept) - last) :]
+            del kept[: max(0, len(kept) - FRAME_WINDOW)]
             return self._redacted(kept) if self._redacting else kept
         count = self._handed_out - last
         if not self._chunks or not count:
@@ -173,7 +177,10 @@ class FrameStream:
         self._handed_out += 1
         frame = self._ready[index]
         if self._window is not None:
-            self._remember((frame,))
+            if self._last_batch:
+                self._window.extend(self._last_batch)
+                self._last_batch = []
+            self._window.append(frame)
         return frame
 
     async def read_batch(self) -> list[Frame]:
@@ -186,26 +193,10 @@ class FrameStream:
         batch = self._ready[self._next :] if self._next else self._ready
         self._ready, self._next = [], 0
         self._handed_out += len(batch)
-        window = self._window
-        if window is not None:
-            window.append(batch)  # _remember, inline: a live stream reads once per frame
-            self._window_size += len(batch)
-            if self._window_size >= 2 * FRAME_WINDOW + len(batch):
-                self._remember(())
+        if self._window is not None:
+            self._window.extend(self._last_batch)
+            self._last_batch = batch
         return batch
-
-    def _remember(self, frames: Sequence[Frame]) -> None:
-        window = self._window
-        assert window is not None
-        if frames:
-            window.append(frames)
-            self._window_size += len(frames)
-        frames = window[-1]
-        if self._window_size >= 2 * FRAME_WINDOW + len(frames):
-            # Trimmed once per FRAME_WINDOW frames, not per read: whole reads are kept, at
-            # least FRAME_WINDOW frames before the last read's (and at most twice as many).
-            while self._window_size - len(window[0]) - len(frames) >= FRAME_WINDOW:
-                self._window_size -= len(window.popleft())
 
     async def aclose(self, *, linger: bool = False) -> None:
         """Release the response now; idempotent.
