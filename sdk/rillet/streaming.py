@@ -111,8 +111,24 @@ class StreamingLLMResponse(AsyncClosing):
                 raise pending
             raise StopAsyncIteration
         try:
-            if self._batches is not None:
-                await self._read_batch(self._batches)
+            batches = self._batches
+            if batches is not None and self._compact_at:
+                # A read after the first, inline: a live stream reads once per chunk, and each
+                # coroutine in the chain waits (and outlives a collection or two) with it.
+                accumulator = self._accumulator
+                if accumulator.chunk_count >= self._compact_at:  # keeps long text compact
+                    accumulator.compact()
+                    self._compact_at = accumulator.chunk_count + _COMPACT_EVERY
+                batch = await batches.__anext__()
+                while not batch:
+                    batch = await batches.__anext__()
+                if len(batch) == 1:
+                    chunk = batch[0]
+                else:
+                    self._ready = list(reversed(batch))
+                    chunk = self._ready.pop()
+            elif batches is not None:
+                await self._read_batch(batches)  # the first read (a subclass may watch it)
                 chunk = self._ready.pop()
             elif self._source is not None:
                 chunk = await self._source.__anext__()
@@ -139,7 +155,8 @@ class StreamingLLMResponse(AsyncClosing):
         return chunk
 
     async def _read_batch(self, batches: AsyncIterator[Sequence[StreamChunk]]) -> None:
-        """The next non-empty batch into ``_ready`` (reversed: ``pop()`` gives the next)."""
+        """The first non-empty batch into ``_ready`` (reversed: ``pop()`` gives the next);
+        ``__anext__`` reads the later ones itself."""
         accumulator = self._accumulator
         if accumulator.chunk_count >= self._compact_at:  # keeps a long stream's text compact
             accumulator.compact()
