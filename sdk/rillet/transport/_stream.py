@@ -27,7 +27,7 @@ import logging
 import sys
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol, cast
+from typing import NoReturn, Protocol, cast
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -104,6 +104,7 @@ class FrameStream:
         # The last batch handed out, joined to the window at the next read: a fault in the middle
         # of it must still find the frames before it there, not the frames after it.
         self._last_batch: list[Frame] = []
+        self._last_taken = 0  # how many of it were handed out (``__anext__`` takes one a time)
         self._keep_body = keep_frames == "all"
         self._handed_out = 0
         self.bytes_received = len(first_chunk)
@@ -137,7 +138,7 @@ class FrameStream:
         """``frames`` as it was before the ``last`` frames handed out most recently (the
         frames of a read that came after a bad one, say)."""
         if self._window is not None:
-            kept = [*self._window, *self._last_batch]
+            kept = [*self._window, *self._last_batch[: self._last_taken]]
             del kept[max(0, len(kept) - last) :]
             del kept[: max(0, len(kept) - FRAME_WINDOW)]
             return self._redacted(kept) if self._redacting else kept
@@ -168,34 +169,58 @@ class FrameStream:
 
     async def __anext__(self) -> Frame:
         index = self._next  # one decoded read usually holds many frames
-        while index >= len(self._ready):
-            if self._done:
+        ready = self._ready
+        if index >= len(ready):
+            ready = await self.read_batch()
+            if not ready:
                 raise StopAsyncIteration
-            await self._pull()
-            index = 0
+            self._handed_out -= len(ready)  # handed out one at a time, below
+            self._last_taken = 0
+            self._ready, index = ready, 0
         self._next = index + 1
         self._handed_out += 1
-        frame = self._ready[index]
-        if self._window is not None:
-            if self._last_batch:
-                self._window.extend(self._last_batch)
-                self._last_batch = []
-            self._window.append(frame)
-        return frame
+        self._last_taken += 1
+        return ready[index]
 
     async def read_batch(self) -> list[Frame]:
         """Every frame decoded and not yet handed out, reading once more if there is none;
-        ``[]`` at the end of the body. The list is the caller's."""
-        while self._next >= len(self._ready):
+        ``[]`` at the end of the body. The list is the caller's.
+
+        The read is here, not in a helper: a live stream reads once per frame, and each
+        coroutine of the chain costs a call and waits (outliving a collection or two) with it.
+        """
+        if self._next < len(self._ready):  # the rest of a read that ``__anext__`` began
+            batch = self._ready[self._next :]
+            self._ready, self._next = [], 0
+            self._handed_out += len(batch)
+            self._last_taken = len(self._last_batch)
+            return batch  # the window has the whole read already
+        batch = []
+        while not batch:  # reads happen only as the consumer asks
             if self._done:
                 return []
-            await self._pull()
-        batch = self._ready[self._next :] if self._next else self._ready
-        self._ready, self._next = [], 0
+            try:
+                if self._first is not None:
+                    chunk, self._first = self._first, None  # counted when it was read
+                else:
+                    guard = self._guard
+                    guard.since = guard.clock()
+                    try:
+                        chunk = await self._content.read(READ_SIZE)
+                    except Exception as exc:
+                        chunk = guard.salvage(exc)  # what came before the break comes first
+                        if not chunk:
+                            raise
+                    guard.since = None
+                    self.bytes_received += len(chunk)
+                batch = self._decoded(chunk)
+            except BaseException as exc:
+                await self._fail(exc)
         self._handed_out += len(batch)
         if self._window is not None:
             self._window.extend(self._last_batch)
             self._last_batch = batch
+            self._last_taken = len(batch)
         return batch
 
     async def aclose(self, *, linger: bool = False) -> None:
@@ -228,61 +253,46 @@ class FrameStream:
             f"bytes={self.bytes_received}>"
         )
 
-    async def _pull(self) -> None:
-        """Read once (reads happen only as the consumer asks) and decode what came."""
-        try:
-            if self._first is not None:
-                chunk, self._first = self._first, None  # counted when it was read
-            else:
-                guard = self._guard
-                guard.since = guard.clock()
-                try:
-                    chunk = await self._content.read(READ_SIZE)
-                except Exception as exc:
-                    chunk = guard.salvage(exc)  # what came before the break comes first
-                    if not chunk:
-                        raise
-                guard.since = None
-                self.bytes_received += len(chunk)
-            if self._keep_body and chunk:
-                self._chunks.append(chunk)
-            if self._watch is not None and not self._redacting:
-                self._redacting = self._watch.found_in(chunk)
-            # Only called once every frame of the last read was handed out: replace, no copy.
-            if chunk:
-                self._ready = self._decoder.feed(chunk)
-            else:
-                if self._guard.fault is not None:
-                    raise self._guard.fault  # not a complete body: the connection broke
-                self._ready = self._decoder.flush()
-                self._release()
-            if self._redacting:
-                self._ready = self._redacted(self._ready)
-            self._next = 0
-        except BaseException as exc:
-            cause = self._guard.cause_of(exc)  # first: closing clears what aiohttp kept
-            # Whatever went wrong (cancellation included), the connection is unusable now.
-            await self.aclose()
-            error = map_exception(
-                cause,
-                timeout=self._timeout,
-                body_started=self.bytes_received > 0,
-                frames=self.frames,
-                secrets=self._secrets,
+    def _decoded(self, chunk: bytes) -> list[Frame]:
+        """The frames one read completed (at the end of the body, the decoder's last ones)."""
+        if self._keep_body and chunk:
+            self._chunks.append(chunk)
+        if self._watch is not None and not self._redacting:
+            self._redacting = self._watch.found_in(chunk)
+        if chunk:
+            frames = self._decoder.feed(chunk)
+        else:
+            if self._guard.fault is not None:
+                raise self._guard.fault  # not a complete body: the connection broke
+            frames = self._decoder.flush()
+            self._release()
+        return self._redacted(frames) if self._redacting else frames
+
+    async def _fail(self, exc: BaseException) -> NoReturn:
+        """A read or its decoding failed: close, and raise the rillet error it amounts to."""
+        cause = self._guard.cause_of(exc)  # first: closing clears what aiohttp kept
+        # Whatever went wrong (cancellation included), the connection is unusable now.
+        await self.aclose()
+        error = map_exception(
+            cause,
+            timeout=self._timeout,
+            body_started=self.bytes_received > 0,
+            frames=self.frames,
+            secrets=self._secrets,
+        )
+        if error is None or error is exc:
+            raise exc
+        if isinstance(error, APITimeoutError):
+            _log.info(
+                "%s %s: %s (request_id=%s, %d frames, %d bytes)",
+                self._method,
+                self._url,
+                error.message,
+                self.request_id,
+                self._handed_out,
+                self.bytes_received,
             )
-            if error is None or error is exc:
-                raise
-            if isinstance(error, APITimeoutError):
-                _log.info(
-                    "%s %s: %s (request_id=%s, %d frames, %d bytes)",
-                    self._method,
-                    self._url,
-                    error.message,
-                    self.request_id,
-                    self._handed_out,
-                    self.bytes_received,
-                )
-            raise error from (exc if chains_safely(exc) else None)
+        raise error from (exc if chains_safely(exc) else None)
 
     def _redacted(self, frames: list[Frame]) -> list[Frame]:
         secrets = self._secrets
