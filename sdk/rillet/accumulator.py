@@ -72,11 +72,6 @@ def _joined(parts: list[str]) -> str:
     return parts[0] if parts else ""
 
 
-def _passed(chunk: StreamChunk) -> StreamChunk:
-    """The content handler of ``keep_text=False``: nothing to keep."""
-    return chunk
-
-
 @dataclass
 class _ToolCallState:
     index: int
@@ -165,16 +160,6 @@ class ResponseAccumulator:
         self.chunk_count = 0
         self._packed_text = 0
         self._packed_reasoning = 0
-        self._handlers: dict[str, Callable[[Any], StreamChunk]] = {
-            "start": self._on_start,
-            "content": self._on_content if keep_text else _passed,
-            "reasoning": self._on_reasoning,
-            "tool_call_start": self._on_tool_call_start,
-            "tool_call_chunk": self._on_tool_call_chunk,
-            "tool_call_end": self._on_tool_call_end,
-            "stop": self._on_stop,
-            "error": self._on_error,
-        }
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -185,7 +170,7 @@ class ResponseAccumulator:
         ``tool_call_end`` comes back with its parsed ``arguments`` (null when they are invalid).
         """
         self.chunk_count += 1
-        return self._handlers[chunk.type](chunk)
+        return _HANDLERS[chunk.type](self, chunk)
 
     @property
     def terminal(self) -> StreamChunk | None:
@@ -205,7 +190,8 @@ class ResponseAccumulator:
         return chunk
 
     def _on_content(self, chunk: ContentChunk) -> StreamChunk:
-        (self._refusal if chunk.refusal else self._text).append(chunk.text)
+        if self.keep_text:
+            (self._refusal if chunk.refusal else self._text).append(chunk.text)
         return chunk
 
     def _on_reasoning(self, chunk: ReasoningChunk) -> StreamChunk:
@@ -413,3 +399,17 @@ class ResponseAccumulator:
         if error is not None:
             raise error
         return self.snapshot()
+
+
+# One table for every accumulator (a table of bound methods per stream would cost a dozen
+# objects each, for as long as the stream is open).
+_HANDLERS: dict[str, Callable[[ResponseAccumulator, Any], StreamChunk]] = {
+    "start": ResponseAccumulator._on_start,
+    "content": ResponseAccumulator._on_content,
+    "reasoning": ResponseAccumulator._on_reasoning,
+    "tool_call_start": ResponseAccumulator._on_tool_call_start,
+    "tool_call_chunk": ResponseAccumulator._on_tool_call_chunk,
+    "tool_call_end": ResponseAccumulator._on_tool_call_end,
+    "stop": ResponseAccumulator._on_stop,
+    "error": ResponseAccumulator._on_error,
+}
