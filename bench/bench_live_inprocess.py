@@ -26,6 +26,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import _bodies
+from _consumers import KEY, RILLET_PROVIDERS
 from _measure import table
 from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -33,15 +34,6 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from rillet import LLMClient, Timeout
 from rillet.transport import FrameStream, JSONArrayDecoder, SSEDecoder
 from rillet.transport._read_guard import ReadGuard
-
-PROVIDERS = {
-    "openai-chat": ("openai", "/v1", {}),
-    "openai-responses": ("openai-responses", "/v1", {}),
-    "anthropic": ("anthropic", "", {}),
-    "gemini-sse": ("gemini", "", {}),
-    "gemini-json": ("gemini", "", {"sse": False}),
-}
-KEY = "bench-key-0000000000"
 
 
 class _Protocol:
@@ -126,7 +118,7 @@ async def _floor(events: list[bytes], fmt: str) -> None:
 async def _measure(fmt: str, events_per_stream: int, rounds: int) -> dict[str, Any]:
     content_type, build = _bodies.TEXT[fmt]
     events = _bodies.events(content_type, build(events_per_stream))
-    provider, suffix, options = PROVIDERS[fmt]
+    provider, suffix, options = RILLET_PROVIDERS[fmt]
     transport = _ReaderTransport(events, content_type.partition(";")[0])
     client = LLMClient(
         provider=provider,
@@ -170,7 +162,7 @@ async def _measure(fmt: str, events_per_stream: int, rounds: int) -> dict[str, A
 
 
 def run(events: int = 3000, rounds: int = 7) -> list[dict[str, Any]]:
-    return [asyncio.run(_measure(fmt, events, rounds)) for fmt in PROVIDERS]
+    return [asyncio.run(_measure(fmt, events, rounds)) for fmt in RILLET_PROVIDERS]
 
 
 def report(rows: list[dict[str, Any]]) -> str:
