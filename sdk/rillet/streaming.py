@@ -112,24 +112,25 @@ class StreamingLLMResponse(AsyncClosing):
             raise StopAsyncIteration
         try:
             batches = self._batches
-            if batches is not None and self._compact_at:
-                # A read after the first, inline: a live stream reads once per chunk, and each
-                # coroutine in the chain waits (and outlives a collection or two) with it.
+            if batches is not None:
                 accumulator = self._accumulator
                 if accumulator.chunk_count >= self._compact_at:  # keeps long text compact
                     accumulator.compact()
                     self._compact_at = accumulator.chunk_count + _COMPACT_EVERY
-                batch = await batches.__anext__()
-                while not batch:
-                    batch = await batches.__anext__()
-                if len(batch) == 1:
-                    chunk = batch[0]
-                else:
-                    self._ready = list(reversed(batch))
+                if not accumulator.started:
+                    await self._read_batch(batches)  # the first read (a subclass may watch it)
                     chunk = self._ready.pop()
-            elif batches is not None:
-                await self._read_batch(batches)  # the first read (a subclass may watch it)
-                chunk = self._ready.pop()
+                else:
+                    # Later reads inline: a live stream reads once per chunk, and each
+                    # coroutine in the chain waits (and outlives a collection or two) with it.
+                    batch = await batches.__anext__()
+                    while not batch:
+                        batch = await batches.__anext__()
+                    if len(batch) == 1:
+                        chunk = batch[0]
+                    else:
+                        self._ready = list(reversed(batch))
+                        chunk = self._ready.pop()
             elif self._source is not None:
                 chunk = await self._source.__anext__()
             else:
@@ -157,14 +158,10 @@ class StreamingLLMResponse(AsyncClosing):
     async def _read_batch(self, batches: AsyncIterator[Sequence[StreamChunk]]) -> None:
         """The first non-empty batch into ``_ready`` (reversed: ``pop()`` gives the next);
         ``__anext__`` reads the later ones itself."""
-        accumulator = self._accumulator
-        if accumulator.chunk_count >= self._compact_at:  # keeps a long stream's text compact
-            accumulator.compact()
-            self._compact_at = accumulator.chunk_count + _COMPACT_EVERY
         batch: Sequence[StreamChunk] = ()
         while not batch:
             batch = await batches.__anext__()
-        self._ready = [batch[0]] if len(batch) == 1 else list(reversed(batch))
+        self._ready = list(reversed(batch))
 
     async def _end(self) -> None:
         """The terminal chunk was handed out: nothing after it is read."""

@@ -264,16 +264,6 @@ class HTTPAdapter:
             started = False
             try:
                 while batch := await frames.read_batch():
-                    if started and len(batch) == 1:
-                        # A live stream: one frame a read. Nothing to split, nothing before it.
-                        try:
-                            mapped = feed(batch[0])
-                        except (MalformedStreamError, TransportError) as error:
-                            _frames_up_to(error, frames, batch, batch[0])
-                            raise
-                        if mapped:
-                            yield mapped if isinstance(mapped, list) else list(mapped)
-                        continue
                     start = 0
                     while start < len(batch):
                         # The stream's first chunks go out alone, ahead of the rest of their

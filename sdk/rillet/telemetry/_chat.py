@@ -119,10 +119,6 @@ class _ChatCall:
         self._first_chunk: float | None = None
         self.ended = False
 
-    @property
-    def waiting_for_first_chunk(self) -> bool:
-        return self._first_chunk is None
-
     def request_sent(self) -> None:
         if self._sent is None:
             self._sent = time.perf_counter()
@@ -177,9 +173,8 @@ class _ObservedStream(StreamingLLMResponse):
     _call: _ChatCall
 
     async def _read_batch(self, batches: AsyncIterator[Sequence[StreamChunk]]) -> None:
+        # Called for the stream's first read only (``__anext__`` makes the later ones itself).
         call = self._call
-        if not call.waiting_for_first_chunk:
-            return await super()._read_batch(batches)
         call.request_sent()  # the adapter's generator sends the request on its first read
         await super()._read_batch(batches)
         call.first_chunk()

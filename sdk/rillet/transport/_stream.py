@@ -331,21 +331,13 @@ class _SecretWatch:
 
     def found_in(self, chunk: bytes) -> bool:
         overlap = self._overlap
-        tail = self._tail
-        if tail:
-            edge = tail + chunk[:overlap]
-            if chunk[-1:] == b"\n":
-                self._tail = b""
-            else:
-                self._tail = chunk[-overlap:] if len(chunk) >= overlap else edge[-overlap:]
-            for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
-                if needle in chunk or needle in edge:
-                    return True
-            return False
-        if overlap and chunk[-1:] != b"\n":
-            self._tail = chunk[-overlap:]
-        for needle in self._needles:  # noqa: SIM110
-            if needle in chunk:
+        edge = self._tail + chunk[:overlap] if self._tail else b""
+        if not overlap or chunk[-1:] == b"\n":
+            self._tail = b""
+        else:
+            self._tail = chunk[-overlap:] if len(chunk) >= overlap else (edge or chunk)[-overlap:]
+        for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
+            if needle in chunk or needle in edge:
                 return True
         return False
 
