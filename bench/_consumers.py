@@ -14,7 +14,6 @@ and retries off, and keeps its connection pool for the whole run.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import math
 import os
@@ -71,13 +70,8 @@ class Consumer:
         return count, took
 
     async def first(self, fmt: str, model: str) -> float:
-        started = time.perf_counter()
-        took = None
-        async with self.open(fmt, model) as items:
-            async for _ in items:
-                if took is None:
-                    took = time.perf_counter() - started
-        assert took is not None
+        took = (await self.drain_first(fmt, model))[1]
+        assert not math.isnan(took), "the stream held no item"
         return took
 
     async def close(self) -> None:
@@ -133,25 +127,6 @@ class Floor(Consumer):
                             took = clock() - started
                         count += 1
         return count, took
-
-    async def first(self, fmt: str, model: str) -> float:
-        started = time.perf_counter()
-        took = None
-        async with self._post(fmt, model) as response:
-            read = response.content.readline
-            if fmt == "gemini-json":
-                read = functools.partial(response.content.readuntil, _ELEMENT_END)
-            while line := await read():
-                if fmt == "gemini-json":
-                    json.loads(line.strip(b"[,]\r\n"))
-                elif line[:5] == b"data:" and line[5:].strip() != b"[DONE]":
-                    json.loads(line[5:].strip())
-                else:
-                    continue
-                if took is None:
-                    took = time.perf_counter() - started
-        assert took is not None
-        return took
 
     async def close(self) -> None:
         await self.session.close()
