@@ -13,6 +13,8 @@ _T = TypeVar("_T", bound="AsyncClosing")
 class AsyncClosing:
     """Entering gives the object itself; leaving, however it happens, awaits ``aclose()``."""
 
+    __slots__ = ()
+
     async def aclose(self) -> None:
         raise NotImplementedError
 

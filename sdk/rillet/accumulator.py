@@ -48,7 +48,7 @@ __all__ = ["ResponseAccumulator"]
 _log = logging.getLogger("rillet.accumulator")
 
 
-_PACK = 1024
+_PACK = 16
 """``compact()`` joins text parts in runs of this many (a str per chunk costs an object header on
 top of its text, a list entry only a pointer)."""
 
@@ -132,6 +132,32 @@ class _ReasoningState:
 
 class ResponseAccumulator:
     """Feeds on chunks one by one and gives an ``LLMResponse`` snapshot at any moment."""
+
+    __slots__ = (
+        "_blocks",
+        "_call_ids",
+        "_calls",
+        "_error",
+        "_finish_reason",
+        "_id",
+        "_last_call",
+        "_model",
+        "_packed_reasoning",
+        "_packed_text",
+        "_provider",
+        "_provider_details",
+        "_provider_finish_reason",
+        "_reasoning",
+        "_refusal",
+        "_terminal",
+        "_text",
+        "_usage",
+        "chunk_count",
+        "headers",
+        "keep_text",
+        "rate_limit",
+        "request_id",
+    )
 
     def __init__(self, *, keep_text: bool = True) -> None:
         self.keep_text = keep_text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -19,7 +19,13 @@ from rillet._keep_frames import KeepFrames
 from rillet.protocol import LLMRequest, StreamChunk
 from rillet.timeout import Timeout
 
-__all__ = ["CallSettings", "ChunkAdapter", "ProviderAdapter", "as_provider_adapter"]
+__all__ = [
+    "CallSettings",
+    "ChunkAdapter",
+    "ProviderAdapter",
+    "PullBatches",
+    "as_provider_adapter",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,33 @@ class ProviderAdapter(Protocol):
     async def aclose(self) -> None:
         """Release what the adapter owns (sessions, connections)."""
         ...
+
+
+@runtime_checkable
+class PullBatches(Protocol):
+    """What ``stream_batches`` may return beside a plain async iterator, so that a live stream
+    (one event per network read) costs no coroutine of the adapter's per event.
+
+    ``await wait()`` ends when there is something to take: at once if there is already, else
+    when more of the response arrived. ``take()`` then maps it, without waiting: a non-empty
+    list of chunks, None when it completed no chunk yet (wait again), ``[]`` once the stream has
+    ended. A failure of ``wait()`` goes to ``wait_failed(exc)``, which raises the rillet error
+    it amounts to (``exc`` itself for a cancellation) or returns when bytes that came before it
+    are still to be taken. ``StreamingLLMResponse`` reads the first batch through
+    ``__anext__`` and the rest this way; iterating with ``async for`` gives the same batches.
+    """
+
+    def __aiter__(self) -> AsyncIterator[Sequence[StreamChunk]]: ...
+
+    async def __anext__(self) -> Sequence[StreamChunk]: ...
+
+    def take(self) -> Sequence[StreamChunk] | None: ...
+
+    def wait(self) -> Awaitable[object]: ...
+
+    def wait_failed(self, exc: BaseException) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 class ChunkAdapter(ABC):

@@ -19,13 +19,14 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from rillet._closing import AsyncClosing
 from rillet._exceptions import ConfigurationError, RilletError, StreamInterruptedError
 from rillet.accumulator import ResponseAccumulator
+from rillet.adapter import PullBatches
 from rillet.errors import error_to_chunk, with_response_metadata
 from rillet.protocol import TERMINAL_CHUNK_TYPES, LLMResponse, RateLimit, StreamChunk
 
 __all__ = ["StreamingLLMResponse"]
 
 _log = logging.getLogger("rillet.stream")
-_COMPACT_EVERY = 256
+_COMPACT_EVERY = 16
 """Chunks between two compactions of the accumulated text (a live stream reads one chunk at a
 time: compacting on every read would cost a call per chunk for nothing)."""
 
@@ -43,6 +44,18 @@ class StreamingLLMResponse(AsyncClosing):
     ``ResponseAccumulator``).
     """
 
+    __slots__ = (
+        "_accumulator",
+        "_add",
+        "_batches",
+        "_compact_at",
+        "_finished",
+        "_pending",
+        "_pull",
+        "_ready",
+        "_source",
+    )
+
     def __init__(
         self,
         chunks: AsyncIterator[StreamChunk] | None = None,
@@ -59,6 +72,7 @@ class StreamingLLMResponse(AsyncClosing):
         self._accumulator = ResponseAccumulator(keep_text=keep_text)
         self._add = self._accumulator.add
         self._pending: RilletError | None = None
+        self._pull: PullBatches | None = None  # batches that can be taken without a coroutine
         self._finished = False
 
     @classmethod
@@ -111,14 +125,34 @@ class StreamingLLMResponse(AsyncClosing):
                 raise pending
             raise StopAsyncIteration
         try:
-            batches = self._batches
-            if batches is not None:
-                accumulator = self._accumulator
-                if accumulator.chunk_count >= self._compact_at:  # keeps long text compact
-                    accumulator.compact()
-                    self._compact_at = accumulator.chunk_count + _COMPACT_EVERY
-                if not accumulator.started:
+            pull = self._pull
+            if pull is not None:
+                # A live stream: one read per chunk, and no coroutine between this one and the
+                # socket's wait (each costs a call per chunk, and waits with it).
+                if self._accumulator.chunk_count >= self._compact_at:
+                    self._compact()
+                while True:
+                    try:
+                        await pull.wait()  # at once when something is here already
+                    except BaseException as exc:
+                        pull.wait_failed(exc)  # raises, unless bytes came before the fault
+                    batch = pull.take()
+                    if batch is not None:
+                        break
+                if not batch:
+                    raise StopAsyncIteration
+                if len(batch) == 1:
+                    chunk = batch[0]
+                else:
+                    self._ready = list(reversed(batch))
+                    chunk = self._ready.pop()
+            elif (batches := self._batches) is not None:
+                if self._accumulator.chunk_count >= self._compact_at:
+                    self._compact()
+                if not self._accumulator.chunk_count:
                     await self._read_batch(batches)  # the first read (a subclass may watch it)
+                    if isinstance(batches, PullBatches):
+                        self._pull = batches  # the later reads: above
                     chunk = self._ready.pop()
                 else:
                     # Later reads inline: a live stream reads once per chunk, and each
@@ -155,6 +189,12 @@ class StreamingLLMResponse(AsyncClosing):
             await self._end()
         return chunk
 
+    def _compact(self) -> None:
+        """Keeps a long text compact (see ``ResponseAccumulator.compact``), every so often."""
+        accumulator = self._accumulator
+        accumulator.compact()
+        self._compact_at = accumulator.chunk_count + _COMPACT_EVERY
+
     async def _read_batch(self, batches: AsyncIterator[Sequence[StreamChunk]]) -> None:
         """The first non-empty batch into ``_ready`` (reversed: ``pop()`` gives the next);
         ``__anext__`` reads the later ones itself."""
@@ -190,7 +230,7 @@ class StreamingLLMResponse(AsyncClosing):
 
     async def _close_source(self) -> None:
         sources = (self._source, self._batches)
-        self._source = self._batches = None
+        self._source = self._batches = self._pull = None
         for source in sources:
             aclose = getattr(source, "aclose", None)
             if aclose is not None:

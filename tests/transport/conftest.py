@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from rillet.testing import FaultServer
-from rillet.transport import HTTPTransport, RetryPolicy, Timeout
+from rillet.transport import HTTPTransport, RetryPolicy, Timeout, _stream
 
 from ._support import SleepRecorder, assert_no_connection_in_use
 
@@ -36,3 +36,12 @@ async def transport(no_leaks: None, sleeps: SleepRecorder) -> AsyncIterator[HTTP
     ) as http:
         yield http
         assert_no_connection_in_use(http)
+
+
+@pytest.fixture(params=["wait", "read"])
+def both_read_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test over both ways ``FrameStream.wait`` waits for bytes: aiohttp's own wait
+    (``"wait"``), and the public ``read`` kept for an aiohttp without it (``"read"``)."""
+    if request.param == "read":
+        monkeypatch.setattr(_stream, "_LOW_LEVEL_READER", False)
+    return str(request.param)

@@ -29,6 +29,9 @@ from rillet.transport._read_guard import ReadGuard
 from ._raw_server import Part, RawServer, chunk, head
 from ._support import SleepRecorder, assert_no_connection_in_use, datas, sse
 
+# Every fault, over both ways of waiting for bytes (see both_read_paths).
+pytestmark = pytest.mark.usefixtures("both_read_paths")
+
 T = TypeVar("T")
 IDLE = 2.0
 BOUND = IDLE + 3.0  # a test that takes longer has hung: it fails instead of waiting on

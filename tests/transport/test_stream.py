@@ -28,6 +28,9 @@ from rillet.transport import Frame, FrameStream, HTTPTransport
 
 from ._support import assert_no_connection_in_use, collect, datas, pairs, sse
 
+# Every fault, over both ways of waiting for bytes (see both_read_paths).
+pytestmark = pytest.mark.usefixtures("both_read_paths")
+
 EVENTS = [("message_start", '{"type":"message_start"}'), ("ping", '{"type": "ping"}')] + [
     ("content_block_delta", json.dumps({"type": "content_block_delta", "text": f"chunk {i}"}))
     for i in range(8)

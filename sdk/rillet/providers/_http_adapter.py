@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -17,16 +17,15 @@ from rillet._deep_merge import deep_merge
 from rillet._error_kinds import NO_ERROR_TYPES, ErrorTypes
 from rillet._exceptions import (
     ConfigurationError,
-    MalformedStreamError,
     MissingAPIKeyError,
-    TransportError,
 )
 from rillet._redact import redact_url
 from rillet.adapter import CallSettings
 from rillet.protocol import LLMRequest, StreamChunk
+from rillet.providers._http_batches import HTTPBatches, Opening
 from rillet.providers._mapper import WireMapper
 from rillet.registry import AdapterConfig
-from rillet.transport import ClientSession, Frame, FrameStream, HTTPTransport, Timeout
+from rillet.transport import ClientSession, HTTPTransport, Timeout
 
 __all__ = ["HTTPAdapter"]
 
@@ -230,93 +229,43 @@ class HTTPAdapter:
                 for chunk in batch:
                     yield chunk
 
-    async def stream_batches(
-        self, request: LLMRequest, settings: CallSettings
-    ) -> AsyncGenerator[list[StreamChunk], None]:
+    def stream_batches(self, request: LLMRequest, settings: CallSettings) -> HTTPBatches:
         """The ``ProviderAdapter`` interface: the chunks of each network read at once.
 
         A read usually completes many frames: mapping them in one loop, with one ``await`` per
         read instead of one per frame, is most of what the pipeline costs beyond validation.
         Chunks are handed out only as the consumer pulls batches, so backpressure still holds.
+        The batches are also a ``PullBatches``: a live stream costs no coroutine of ours per read.
         """
-        request = self._model_for(request)
-        url, headers, body = self.url(request), self._checked_headers(), self.encode(request)
-        authorize = None
-        if type(self).authorize is not HTTPAdapter.authorize:
 
-            async def authorize(attempt: dict[str, str]) -> None:
-                await self.authorize("POST", url, attempt, body)
+        def prepare() -> tuple[Opening, WireMapper]:
+            prepared = self._model_for(request)
+            url, headers = self.url(prepared), self._checked_headers()
+            body = self.encode(prepared)
+            authorize = None
+            if type(self).authorize is not HTTPAdapter.authorize:
 
-        mapper = self.mapper(request)
-        feed = mapper.feed
-        async with self._transport.stream(
-            "POST",
-            url,
-            headers=headers,
-            body=body,
-            timeout=settings.timeout,
-            max_retries=settings.max_retries,
-            keep_frames=settings.keep_frames,
-            error_types=self.error_types,
-            authorize=authorize,
-            encoded_url=self.encoded_url,
-        ) as frames:
-            started = False
-            try:
-                while batch := await frames.read_batch():
-                    start = 0
-                    while start < len(batch):
-                        # The stream's first chunks go out alone, ahead of the rest of their
-                        # read (often the whole body of a short answer): batching must never
-                        # delay the first token. From then on, a read's frames go at once.
-                        if started:
-                            now, stop = (batch[start:] if start else batch), len(batch)
-                        else:
-                            now, stop = batch[start : start + 1], start + 1
-                        out: list[StreamChunk] = []
-                        frame = None
-                        try:
-                            for frame in now:
-                                out += feed(frame)
-                        except Exception as error:
-                            if isinstance(error, (MalformedStreamError, TransportError)):
-                                _frames_up_to(error, frames, batch, frame)
-                            if out:
-                                if not started:
-                                    _carry_metadata(out, frames)
-                                yield out  # the chunks of the frames before the bad one first
-                            raise
-                        start = stop
-                        if out:
-                            if not started:
-                                _carry_metadata(out, frames)
-                                started = True
-                            yield out
-                if not frames.frame_count:  # a clean end, yet nothing to read: not a stream
-                    raise MalformedStreamError(
-                        f"the {frames.status} response held no event "
-                        f"({frames.bytes_received} bytes of {frames.content_type or 'unlabelled'})"
-                    )
-                last = list(mapper.finish())
-                if last:
-                    if not started:
-                        _carry_metadata(last, frames)
-                    yield last
-            except (MalformedStreamError, TransportError) as error:
-                if not error.frames:
-                    error.frames = list(frames.frames)
-                raise
+                async def authorize(attempt: dict[str, str]) -> None:
+                    await self.authorize("POST", url, attempt, body)
+
+            opening = self._transport.stream(
+                "POST",
+                url,
+                headers=headers,
+                body=body,
+                timeout=settings.timeout,
+                max_retries=settings.max_retries,
+                keep_frames=settings.keep_frames,
+                error_types=self.error_types,
+                authorize=authorize,
+                encoded_url=self.encoded_url,
+            )
+            return opening, self.mapper(prepared)
+
+        return HTTPBatches(prepare)
 
     async def aclose(self) -> None:
         await self._transport.aclose()
-
-
-def _carry_metadata(chunks: list[StreamChunk], frames: FrameStream) -> None:
-    """Put the response's request id, rate limits and headers on the stream's first chunk, the
-    ``start`` chunk (the accumulator takes them from there)."""
-    first = chunks[0]
-    if first.type == "start":
-        chunks[0] = first.model_copy(update=frames.metadata.fields())
 
 
 _NAMED = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -348,16 +297,3 @@ def _check_options(
         f"unknown option {names} for provider {cls.provider_name!r}; accepted: "
         f"{', '.join(shown)}{hint}"
     )
-
-
-def _frames_up_to(
-    error: MalformedStreamError | TransportError,
-    frames: FrameStream,
-    batch: list[Frame],
-    failed: Frame | None,
-) -> None:
-    """Give ``error`` the frames handed out up to the one that failed, as if read one by one."""
-    if error.frames or not frames.keep_frames:
-        return
-    position = next((i for i, f in enumerate(batch) if f is failed), len(batch) - 1)
-    error.frames = list(frames.frames_before(len(batch) - position - 1))

@@ -26,7 +26,7 @@ import asyncio
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import NoReturn, Protocol, cast
 
 import aiohttp
@@ -49,6 +49,35 @@ READ_SIZE = 1 << 16
 frames and chunks are all alive together, and fewer of them at a time keeps them from outliving
 the garbage collector's young generations, whose survivors make its full collections walk the
 whole heap: with larger reads the CPU per event grows with the length of the stream."""
+
+
+_LOW_LEVEL_READER = all(
+    name in getattr(aiohttp.StreamReader, "__slots__", ()) or hasattr(aiohttp.StreamReader, name)
+    for name in ("_wait", "_buffer", "_eof", "_exception")
+)
+"""aiohttp's ``StreamReader`` has the private wait and state ``take_nowait`` reads (it has since
+3.0; without them, ``wait`` reads through the public ``read``)."""
+
+
+_KeptFrame = tuple[str, str, str | None, int | None]
+_NOTHING: list[Frame] = []  # never appended to: the empty last batch, shared
+
+
+def _kept(frame: Frame) -> _KeptFrame:
+    return (frame.event, frame.data, frame.id, frame.retry)
+
+
+class _Ready:
+    """An awaitable that is done at once: ``wait()`` when there is something to take."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[None, None, None]:
+        return
+        yield  # a generator that ends at once
+
+
+READY: Awaitable[None] = _Ready()
 
 
 class Decoder(Protocol):
@@ -75,6 +104,39 @@ class FrameStream:
     and a record per frame besides.
     """
 
+    __slots__ = (
+        "_chunks",
+        "_content",
+        "_decoder",
+        "_done",
+        "_early",
+        "_first",
+        "_guard",
+        "_handed_out",
+        "_keep_body",
+        "_last_batch",
+        "_last_taken",
+        "_method",
+        "_next",
+        "_ready",
+        "_redacting",
+        "_response",
+        "_secrets",
+        "_timeout",
+        "_url",
+        "_wait_for_bytes",
+        "_watch",
+        "_window",
+        "bytes_received",
+        "content_type",
+        "headers",
+        "keep_frames",
+        "metadata",
+        "request_id",
+        "retries",
+        "status",
+    )
+
     def __init__(
         self,
         response: aiohttp.ClientResponse,
@@ -97,13 +159,15 @@ class FrameStream:
         self.request_id: str | None = self.metadata.request_id
         self.content_type = content_type
         self._chunks: list[bytes] = []  # the body so far, as read (keep_frames="all")
-        # The last frames handed out (keep_frames=True): a bounded deque, filled in C.
-        self._window: deque[Frame] | None = (
+        # The last frames handed out (keep_frames=True), in a bounded deque. Kept as tuples of strings, not as the frames: a tuple of atoms leaves the garbage
+        # collector's care at its first collection, where a frame kept for FRAME_WINDOW reads
+        # would be moved to its oldest generation, whose growth brings on full collections.
+        self._window: deque[_KeptFrame] | None = (
             deque(maxlen=FRAME_WINDOW) if keep_frames is True else None
         )
-        # The last batch handed out, joined to the window at the next read: a fault in the middle
-        # of it must still find the frames before it there, not the frames after it.
-        self._last_batch: list[Frame] = []
+        # The last read's frames when it held several, joined to the window at the next read: a
+        # fault in the middle of it must find the frames before it there, not those after it.
+        self._last_batch: list[Frame] = _NOTHING
         self._last_taken = 0  # how many of it were handed out (``__anext__`` takes one a time)
         self._keep_body = keep_frames == "all"
         self._handed_out = 0
@@ -114,6 +178,12 @@ class FrameStream:
         self._guard = guard
         self._decoder = decoder
         self._first: bytes | None = first_chunk
+        self._early: bytes | None = None  # bytes read before take_nowait asked (see wait)
+        # aiohttp's reader's own wait for bytes: what ``read`` awaits, without ``read``'s
+        # coroutine around it (a call and a frame per live event). Private, so looked up.
+        self._wait_for_bytes: Callable[[str], Awaitable[None]] | None = (
+            getattr(self._content, "_wait", None) if _LOW_LEVEL_READER else None
+        )
         self.keep_frames = keep_frames
         # The frames of the last read not yet handed out: _ready[_next:] (a list and an index,
         # not a deque, so that read_batch can hand the decoder's own list out without a copy).
@@ -138,7 +208,8 @@ class FrameStream:
         """``frames`` as it was before the ``last`` frames handed out most recently (the
         frames of a read that came after a bad one, say)."""
         if self._window is not None:
-            kept = [*self._window, *self._last_batch[: self._last_taken]]
+            kept = [Frame(*fields) for fields in self._window]
+            kept += self._last_batch[: self._last_taken]
             del kept[max(0, len(kept) - last) :]
             del kept[: max(0, len(kept) - FRAME_WINDOW)]
             return self._redacted(kept) if self._redacting else kept
@@ -184,44 +255,115 @@ class FrameStream:
 
     async def read_batch(self) -> list[Frame]:
         """Every frame decoded and not yet handed out, reading once more if there is none;
-        ``[]`` at the end of the body. The list is the caller's.
+        ``[]`` at the end of the body. The list is the caller's."""
+        while True:  # reads happen only as the consumer asks
+            try:
+                await self.wait()
+            except BaseException as exc:
+                self.wait_failed(exc)
+            batch = self.take_nowait()
+            if batch is not None:
+                return batch
 
-        The read is here, not in a helper: a live stream reads once per frame, and each
-        coroutine of the chain costs a call and waits (outliving a collection or two) with it.
-        """
+    def take_nowait(self) -> list[Frame] | None:
+        """``read_batch`` without waiting: the frames the bytes already here complete, None when
+        they complete none yet (``await wait()`` again, then take again), ``[]`` at the end of
+        the body. A failure closes the connection and raises its rillet error.
+
+        After ``await wait()``, this is how a live stream is read: one read per event, and no
+        coroutine of the transport's own between the consumer and the socket's wait."""
         if self._next < len(self._ready):  # the rest of a read that ``__anext__`` began
             batch = self._ready[self._next :]
             self._ready, self._next = [], 0
             self._handed_out += len(batch)
             self._last_taken = len(self._last_batch)
             return batch  # the window has the whole read already
-        batch = []
-        while not batch:  # reads happen only as the consumer asks
-            if self._done:
-                return []
-            try:
-                if self._first is not None:
-                    chunk, self._first = self._first, None  # counted when it was read
-                else:
-                    guard = self._guard
-                    guard.since = guard.clock()
+        if self._done:
+            return []
+        self._guard.since = None
+        try:
+            while True:
+                if self._first is None and self._early is None:
+                    content = self._content
                     try:
-                        chunk = await self._content.read(READ_SIZE)
+                        chunk = content.read_nowait(READ_SIZE)
                     except Exception as exc:
-                        chunk = guard.salvage(exc)  # what came before the break comes first
+                        chunk = self._guard.salvage(exc)  # what came before the break first
                         if not chunk:
                             raise
-                    guard.since = None
+                    if not chunk and not content.is_eof():
+                        return None  # nothing yet
                     self.bytes_received += len(chunk)
+                else:
+                    chunk = self._stashed()
                 batch = self._decoded(chunk)
-            except BaseException as exc:
-                await self._fail(exc)
+                if batch:
+                    break
+                if self._done:
+                    return []
+        except BaseException as exc:
+            self._fail(exc)
         self._handed_out += len(batch)
-        if self._window is not None:
-            self._window.extend(self._last_batch)
-            self._last_batch = batch
+        window = self._window
+        if window is not None:
+            if self._last_batch:
+                window.extend([_kept(f) for f in self._last_batch[-FRAME_WINDOW:]])
+            if len(batch) == 1:  # a live read: its frame is handed out now, into the window
+                window.append(_kept(batch[0]))
+                self._last_batch = _NOTHING
+            else:
+                self._last_batch = batch
             self._last_taken = len(batch)
         return batch
+
+    def wait(self) -> Awaitable[object]:
+        """Ends when there is something for ``take_nowait``: at once if there is already
+        (frames, bytes, the end of the body or a failure), else when it arrives. If it raises,
+        hand the exception to ``wait_failed``. The idle timeout runs meanwhile."""
+        if (
+            self._next < len(self._ready)
+            or self._first is not None
+            or self._early is not None
+            or self._done
+        ):
+            return READY
+        wait_for_bytes = self._wait_for_bytes
+        if wait_for_bytes is None:
+            return self._read_ahead()
+        content = self._content
+        if content._buffer or content._eof or content._exception is not None:
+            return READY
+        guard = self._guard
+        guard.since = guard.clock()
+        return wait_for_bytes("read")
+
+    def wait_failed(self, exc: BaseException) -> None:
+        """``wait()`` raised ``exc``: the bytes that came before the failure are kept for
+        ``take_nowait`` (which then raises it); otherwise the connection is closed and the
+        rillet error ``exc`` amounts to is raised (``exc`` itself for a cancellation)."""
+        self._guard.since = None
+        if isinstance(exc, Exception) and (kept := self._guard.salvage(exc)):
+            self._early = kept
+            self.bytes_received += len(kept)
+            return
+        self._fail(exc)
+
+    async def _read_ahead(self) -> None:
+        # ``wait`` where aiohttp's reader lacks the wait it has had since 3.0: read, and keep.
+        guard = self._guard
+        guard.since = guard.clock()
+        self._early = data = await self._content.read(READ_SIZE)
+        guard.since = None
+        self.bytes_received += len(data)
+
+    def _stashed(self) -> bytes:
+        """The first read's bytes, else those ``wait`` read or salvaged (counted already)."""
+        if self._first is not None:
+            chunk, self._first = self._first, None
+            return chunk
+        early, self._early = self._early, None
+        assert early is not None  # take_nowait asks only when one is there
+        return early
 
     async def aclose(self, *, linger: bool = False) -> None:
         """Release the response now; idempotent.
@@ -234,10 +376,14 @@ class FrameStream:
         catching it keeps the connection for the next request instead of opening a new one.
         """
         self._done = True
-        self._ready, self._next = [], 0
         response = self._response
         if response is not None and linger and not response.content.is_eof():
             await asyncio.sleep(0)
+        self._close()
+
+    def _close(self) -> None:
+        self._done = True
+        self._ready, self._next = [], 0
         response, self._response = self._response, None
         if response is not None:
             self._guard.close()
@@ -268,11 +414,11 @@ class FrameStream:
             self._release()
         return self._redacted(frames) if self._redacting else frames
 
-    async def _fail(self, exc: BaseException) -> NoReturn:
+    def _fail(self, exc: BaseException) -> NoReturn:
         """A read or its decoding failed: close, and raise the rillet error it amounts to."""
         cause = self._guard.cause_of(exc)  # first: closing clears what aiohttp kept
         # Whatever went wrong (cancellation included), the connection is unusable now.
-        await self.aclose()
+        self._close()
         error = map_exception(
             cause,
             timeout=self._timeout,

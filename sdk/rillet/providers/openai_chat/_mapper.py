@@ -88,6 +88,20 @@ class _Call:
 class ChatMapper:
     """One response's state: the tool calls, the finish reason, the usage."""
 
+    __slots__ = (
+        "_by_id",
+        "_by_wire_index",
+        "_calls",
+        "_done",
+        "_finish_reason",
+        "_last_index",
+        "_provider",
+        "_saw_finish",
+        "_started",
+        "_stray",
+        "_usage",
+    )
+
     def __init__(self, provider: str) -> None:
         self._provider = provider
         self._started = False
