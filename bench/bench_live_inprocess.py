@@ -1,6 +1,6 @@
 """Live streams without sockets: the CPU each consumer adds per event, free of kernel noise.
 
-    python bench/bench_live_inprocess.py [--events 3000] [--rounds 7]
+    python bench/bench_live_inprocess.py [--events 3000] [--rounds 7] [--streams 1,1000]
 
 A producer task feeds one event per turn of the event loop into an aiohttp ``StreamReader``
 (the object a response body is read from), so that every read holds one event and wakes its
@@ -11,6 +11,12 @@ transport that hands the reader to a real ``FrameStream``, with a credential to 
 the secret scan runs). The producer alone is measured too and taken off both; the figure is
 each consumer's own CPU per event, best of the rounds. On a shared machine this is the steady
 figure to compare changes of the live path with (``bench_live.py`` measures the whole thing).
+
+With ``--streams N`` (N > 1), N streams are open at once and each turn of the loop brings one
+event to every one of them, as many live connections would: what a stream keeps between two of
+its events, and the garbage collector's work over all of them, then show in the figures (a
+stream costs the same at 1 and 100, and more at 1,000). Each stream reads ``events / N``
+deltas, at least 20; the time to open the streams is not counted.
 """
 
 from __future__ import annotations
@@ -60,16 +66,31 @@ async def _produce(reader: StreamReader, events: list[bytes]) -> None:
     reader.feed_eof()
 
 
+async def _produce_all(readers: list[StreamReader], events: list[bytes]) -> None:
+    for event in events:
+        for reader in readers:
+            reader.feed_data(event)
+        await asyncio.sleep(0)  # one event per turn of the loop to every stream
+    for reader in readers:
+        reader.feed_eof()
+
+
 class _ReaderTransport:
     """An ``HTTPTransport`` stand-in: each request's body is the producer's reader."""
 
     def __init__(self, events: list[bytes], content_type: str) -> None:
         self.events, self.content_type = events, content_type
+        self.readers: list[StreamReader] = []  # fed by _produce_all, when there are any
 
     @contextlib.asynccontextmanager
     async def stream(self, method: str, url: str, **options: Any) -> AsyncIterator[FrameStream]:
-        reader = _reader()
-        producing = asyncio.ensure_future(_produce(reader, self.events))
+        if self.readers:
+            reader = self.readers.pop()
+            producing: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            producing.set_result(None)
+        else:
+            reader = _reader()
+            producing = asyncio.ensure_future(_produce(reader, self.events))
         headers = CIMultiDictProxy(CIMultiDict({"content-type": self.content_type}))
         response: Any = SimpleNamespace(
             status=200, headers=headers, content=reader, connection=None
@@ -101,9 +122,7 @@ class _ReaderTransport:
         pass
 
 
-async def _floor(events: list[bytes], fmt: str) -> None:
-    reader = _reader()
-    producing = asyncio.ensure_future(_produce(reader, events))
+async def _floor_reads(reader: StreamReader, fmt: str) -> None:
     loads = json.loads
     if fmt == "gemini-json":
         while element := await reader.readuntil(b"\n,\r\n"):
@@ -112,10 +131,18 @@ async def _floor(events: list[bytes], fmt: str) -> None:
         while line := await reader.readline():
             if line[:5] == b"data:" and (data := line[5:].strip()) != b"[DONE]":
                 loads(data)
+
+
+async def _floor(events: list[bytes], fmt: str) -> None:
+    reader = _reader()
+    producing = asyncio.ensure_future(_produce(reader, events))
+    await _floor_reads(reader, fmt)
     await producing
 
 
-async def _measure(fmt: str, events_per_stream: int, rounds: int) -> dict[str, Any]:
+async def _measure(
+    fmt: str, events_per_stream: int, rounds: int, streams: int = 1
+) -> dict[str, Any]:
     content_type, build = _bodies.TEXT[fmt]
     events = _bodies.events(content_type, build(events_per_stream))
     provider, suffix, options = RILLET_PROVIDERS[fmt]
@@ -128,7 +155,7 @@ async def _measure(fmt: str, events_per_stream: int, rounds: int) -> dict[str, A
         options={**options, "transport": transport},
     )
 
-    async def rillet() -> None:
+    async def rillet_reads(_: StreamReader | None = None) -> None:
         async with client.stream("bench") as stream:
             async for _ in stream:
                 pass
@@ -136,23 +163,46 @@ async def _measure(fmt: str, events_per_stream: int, rounds: int) -> dict[str, A
     async def producer() -> None:
         await _produce(_reader(), events)
 
-    runs: dict[str, Callable[[], Awaitable[None]]] = {
-        "producer": producer,
-        "floor": lambda: _floor(events, fmt),
-        "rillet": rillet,
-    }
+    async def concurrently(consume: Callable[[StreamReader], Awaitable[None]]) -> float:
+        # Every stream is opened and waiting before the clock starts; then one event per turn.
+        readers = [_reader() for _ in range(streams)]
+        transport.readers = list(readers)
+        tasks = [asyncio.ensure_future(consume(reader)) for reader in readers]
+        await asyncio.sleep(0)
+        cpu = time.process_time()
+        await _produce_all(readers, events)
+        await asyncio.gather(*tasks)
+        return time.process_time() - cpu
+
+    async def timed(run: Callable[[], Awaitable[None]]) -> float:
+        cpu = time.process_time()
+        await run()
+        return time.process_time() - cpu
+
+    runs: dict[str, Callable[[], Awaitable[float]]]
+    if streams == 1:
+        runs = {
+            "producer": lambda: timed(producer),
+            "floor": lambda: timed(lambda: _floor(events, fmt)),
+            "rillet": lambda: timed(rillet_reads),
+        }
+    else:
+        runs = {
+            "producer": lambda: concurrently(_drain_only),
+            "floor": lambda: concurrently(lambda reader: _floor_reads(reader, fmt)),
+            "rillet": lambda: concurrently(rillet_reads),
+        }
     best = dict.fromkeys(runs, float("inf"))
     for _ in range(rounds):  # interleaved: a noisy spell hits all alike
         for name, run in runs.items():
             gc.collect()
-            cpu = time.process_time()
-            await run()
-            best[name] = min(best[name], time.process_time() - cpu)
-    count = len(events)
+            best[name] = min(best[name], await run())
+    count = len(events) * streams
     floor = (best["floor"] - best["producer"]) / count * 1e6
     ours = (best["rillet"] - best["producer"]) / count * 1e6
     return {
         "format": fmt,
+        "streams": streams,
         "events": count,
         "producer_us": best["producer"] / count * 1e6,
         "floor_us": floor,
@@ -161,16 +211,37 @@ async def _measure(fmt: str, events_per_stream: int, rounds: int) -> dict[str, A
     }
 
 
-def run(events: int = 3000, rounds: int = 7) -> list[dict[str, Any]]:
-    return [asyncio.run(_measure(fmt, events, rounds)) for fmt in RILLET_PROVIDERS]
+async def _drain_only(reader: StreamReader) -> None:
+    """The producer's share when many streams are fed: a reader that takes the bytes only."""
+    while await reader.read(1 << 16):
+        pass
+
+
+def run(
+    events: int = 3000, rounds: int = 7, streams: tuple[int, ...] = (1,)
+) -> list[dict[str, Any]]:
+    return [
+        asyncio.run(_measure(fmt, max(20, events // count) if count > 1 else events, rounds, count))
+        for count in streams
+        for fmt in RILLET_PROVIDERS
+    ]
 
 
 def report(rows: list[dict[str, Any]]) -> str:
     return table(
-        ["format", "events", "producer us/event", "floor us/event", "rillet us/event", "x floor"],
+        [
+            "format",
+            "streams",
+            "events",
+            "producer us/event",
+            "floor us/event",
+            "rillet us/event",
+            "x floor",
+        ],
         [
             [
                 r["format"],
+                r["streams"],
                 r["events"],
                 r["producer_us"],
                 r["floor_us"],
@@ -187,8 +258,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument(
+        "--streams", default="1", help="comma-separated counts of streams open at once"
+    )
     args = parser.parse_args()
-    print(report(run(args.events, args.rounds)))
+    counts = tuple(int(count) for count in args.streams.split(","))
+    print(report(run(args.events, args.rounds, counts)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""A live stream (one event per network read) reaches the consumer with no coroutine of rillet's
-between it and the socket's wait: each layer of coroutines costs a call and a frame per event,
-and the issue of live performance was exactly that cost."""
+"""The path a read takes to the consumer (``HTTPBatches`` and ``StreamingLLMResponse``'s pull):
+a live stream (one event per network read) reaches the consumer with no coroutine of rillet's
+between it and the socket's wait, since each layer costs a call and a frame per event; and a
+read's frames before a bad one still reach the consumer, ahead of the error."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import asyncio
 import itertools
 import json
 
-from rillet import LLMClient
+import pytest
+
+from rillet import LLMClient, MalformedStreamError
 from rillet.testing import FaultServer, Reply
-from rillet.transport import HTTPTransport
+from rillet.transport import Frame, HTTPTransport
+
+
+def _client(server: FaultServer, http: HTTPTransport) -> LLMClient:
+    return LLMClient(
+        provider="openai", model="m", api_key="k", base_url=server.url, options={"transport": http}
+    )
 
 
 def _events(count: int) -> list[bytes]:
@@ -28,13 +37,7 @@ async def test_a_waiting_live_stream_holds_no_coroutine_of_rillets(no_leaks: Non
     cuts = list(itertools.accumulate(len(event) for event in events))[:-1]
     async with FaultServer() as server, HTTPTransport() as http:
         server.script(Reply(body=b"".join(events), chunks=cuts, chunk_delay=0.03))
-        client = LLMClient(
-            provider="openai",
-            model="m",
-            api_key="k",
-            base_url=server.url,
-            options={"transport": http},
-        )
+        client = _client(server, http)
         texts: list[str] = []
 
         async def consume() -> None:
@@ -71,3 +74,23 @@ def _awaiting(awaitable: object) -> list[str]:
         names.append(frame.f_code.co_name)
         awaitable = getattr(awaitable, "cr_await", None)
     return names
+
+
+async def test_chunks_before_a_bad_frame_of_the_same_read_come_first(no_leaks: None) -> None:
+    # One read holds good frames and then a malformed one: the good frames' chunks reach the
+    # consumer (and the response) before the error, which carries the frames up to the bad one.
+    events = _events(3)
+    good, bad = b"".join(events[:3]), b"data: {not json\n\n"
+    async with FaultServer() as server, HTTPTransport() as http:
+        server.script(Reply(body=events[0] + good[len(events[0]) :] + bad, chunks=[len(events[0])]))
+        client = _client(server, http)
+        seen: list[str] = []
+        async with client.stream("hi") as stream:
+            with pytest.raises(MalformedStreamError) as raised:  # after the error chunk
+                async for chunk in stream:
+                    seen.append(chunk.type if chunk.type != "content" else f"content:{chunk.text}")
+        await client.aclose()
+    assert seen == ["start", "content:w0 ", "content:w1 ", "error"]
+    assert stream.response.text == "w0 w1 " and raised.value.partial is not None
+    assert raised.value.partial.text == "w0 w1 "
+    assert raised.value.frames[-1] == Frame(data="{not json")
