@@ -8,7 +8,10 @@ It reads either one chunk at a time (any async iterator of chunks) or a batch at
 ``ProviderAdapter``'s ``stream_batches``, as ``LLMClient`` reads it). Batches are handed out
 one chunk per ``__anext__`` from a local list, so that a chunk costs one coroutine step instead
 of a trip through every async generator below; each chunk is still added to the response only
-as it is handed out, so ``response`` never runs ahead of the consumer.
+as it is handed out, so ``response`` never runs ahead of the consumer. Batches that are also a
+``PullBatches`` (the built-in adapters') are read, after the first, by awaiting their ``wait()``
+here and taking what arrived: a live stream then waits with no coroutine of the adapter's or the
+transport's between this one and the socket.
 """
 
 from __future__ import annotations

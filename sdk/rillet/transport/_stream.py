@@ -6,8 +6,10 @@ sender instead of growing a buffer. A ``ReadGuard`` ends any read that would wai
 timeout. Any failure closes the connection and is translated in ``map_exception`` into an error
 that carries every frame already handed out.
 
-``read_batch()`` hands out all the frames of one network read at once (often hundreds): the
-adapters' loop uses it so that a frame costs no ``await`` of its own.
+``read_batch()`` hands out all the frames of one network read at once (often hundreds), so that
+a frame costs no ``await`` of its own. ``wait()`` and ``take_nowait()`` are its two halves: the
+built-in adapters read through them, so that a live stream (one event per read) waits in
+aiohttp's own wait for bytes with no coroutine of the transport's around it.
 
 What ``frames`` keeps (what errors carry) is bounded by default, so that a stream's memory stays
 flat however long it runs: ``keep_frames=True`` keeps the last ``FRAME_WINDOW`` (16) frames
@@ -159,9 +161,10 @@ class FrameStream:
         self.request_id: str | None = self.metadata.request_id
         self.content_type = content_type
         self._chunks: list[bytes] = []  # the body so far, as read (keep_frames="all")
-        # The last frames handed out (keep_frames=True), in a bounded deque. Kept as tuples of strings, not as the frames: a tuple of atoms leaves the garbage
-        # collector's care at its first collection, where a frame kept for FRAME_WINDOW reads
-        # would be moved to its oldest generation, whose growth brings on full collections.
+        # The last frames handed out (keep_frames=True), in a bounded deque, as tuples of their
+        # strings: a tuple of atoms leaves the garbage collector's care at its first collection,
+        # where a frame kept for FRAME_WINDOW reads would reach its oldest generation, whose
+        # growth brings on full collections.
         self._window: deque[_KeptFrame] | None = (
             deque(maxlen=FRAME_WINDOW) if keep_frames is True else None
         )
