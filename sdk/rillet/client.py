@@ -249,8 +249,9 @@ class LLMClient(AsyncClosing):
         already sets to another value is a ``ConfigurationError``. An unknown name is a
         ``ConfigurationError`` too.
         ``keep_frames``: the wire frames kept for errors: the last 16 (True), all of them
-        (``"all"``), none (False). ``keep_text=False``: ``stream.response`` keeps no content or reasoning
-        text (tool calls, usage and the rest are still kept). None: the client's setting.
+        (``"all"``), none (False). ``keep_text=False``: ``stream.response`` keeps no content or
+        reasoning text (tool calls, usage and the rest are still kept). None: the client's
+        setting.
 
         ``output``: a pydantic model class, any type a pydantic ``TypeAdapter`` takes, or a
         JSON Schema: the answer is asked for as JSON that fits it, and the stream is a

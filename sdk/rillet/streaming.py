@@ -128,12 +128,12 @@ class StreamingLLMResponse(AsyncClosing):
                 raise pending
             raise StopAsyncIteration
         try:
+            if self._batches is not None and self._accumulator.chunk_count >= self._compact_at:
+                self._compact()
             pull = self._pull
             if pull is not None:
                 # A live stream: one read per chunk, and no coroutine between this one and the
                 # socket's wait (each costs a call per chunk, and waits with it).
-                if self._accumulator.chunk_count >= self._compact_at:
-                    self._compact()
                 while True:
                     try:
                         await pull.wait()  # at once when something is here already
@@ -144,30 +144,20 @@ class StreamingLLMResponse(AsyncClosing):
                         break
                 if not batch:
                     raise StopAsyncIteration
-                if len(batch) == 1:
-                    chunk = batch[0]
-                else:
-                    self._ready = list(reversed(batch))
-                    chunk = self._ready.pop()
+                chunk = self._first_of(batch)
             elif (batches := self._batches) is not None:
-                if self._accumulator.chunk_count >= self._compact_at:
-                    self._compact()
                 if not self._accumulator.chunk_count:
                     await self._read_batch(batches)  # the first read (a subclass may watch it)
                     if isinstance(batches, PullBatches):
                         self._pull = batches  # the later reads: above
                     chunk = self._ready.pop()
                 else:
-                    # Later reads inline: a live stream reads once per chunk, and each
-                    # coroutine in the chain waits (and outlives a collection or two) with it.
+                    # Batches of any other adapter, read inline: each coroutine in the chain
+                    # costs a call per read and waits (outliving a collection or two) with it.
                     batch = await batches.__anext__()
                     while not batch:
                         batch = await batches.__anext__()
-                    if len(batch) == 1:
-                        chunk = batch[0]
-                    else:
-                        self._ready = list(reversed(batch))
-                        chunk = self._ready.pop()
+                    chunk = self._first_of(batch)
             elif self._source is not None:
                 chunk = await self._source.__anext__()
             else:
@@ -191,6 +181,13 @@ class StreamingLLMResponse(AsyncClosing):
         if chunk.type in TERMINAL_CHUNK_TYPES:
             await self._end()
         return chunk
+
+    def _first_of(self, batch: Sequence[StreamChunk]) -> StreamChunk:
+        """The first chunk of a non-empty batch; the rest wait in ``_ready``."""
+        if len(batch) == 1:
+            return batch[0]
+        self._ready = list(reversed(batch))
+        return self._ready.pop()
 
     def _compact(self) -> None:
         """Keeps a long text compact (see ``ResponseAccumulator.compact``), every so often."""

@@ -69,19 +69,24 @@ def decode_dict(adapter: TypeAdapter[DictT], data: str) -> DictT:
     validation, into plain dicts (no model instance built per JSON object)."""
     try:  # once per frame: the validator is called here, not through _validate
         return cast(DictT, adapter.validator.validate_json(data))
-    except ValidationError:
-        return cast(DictT, _validate(adapter.validator, data))
+    except ValidationError as error:
+        raise _malformed(data, error) from error
 
 
 def _validate(validator: _Validator, data: str) -> object:
     try:
         return validator.validate_json(data)
     except ValidationError as error:
-        # The transport already took the request's credentials out of ``data``; key shapes too.
-        text = redact_text(data)
-        snippet = text if len(text) <= 200 else text[:200] + "..."
-        kind = "invalid JSON" if _is_json_error(error) else f"not a valid {error.title}"
-        raise MalformedStreamError(f"{kind} in the stream: {snippet!r}") from error
+        raise _malformed(data, error) from error
+
+
+def _malformed(data: str, error: ValidationError) -> MalformedStreamError:
+    """The error for a frame that failed validation, quoting the start of it."""
+    # The transport already took the request's credentials out of ``data``; key shapes too.
+    text = redact_text(data)
+    snippet = text if len(text) <= 200 else text[:200] + "..."
+    kind = "invalid JSON" if _is_json_error(error) else f"not a valid {error.title}"
+    return MalformedStreamError(f"{kind} in the stream: {snippet!r}")
 
 
 def _is_json_error(error: ValidationError) -> bool:

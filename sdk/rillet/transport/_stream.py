@@ -111,8 +111,6 @@ class FrameStream:
         "_content",
         "_decoder",
         "_done",
-        "_early",
-        "_first",
         "_guard",
         "_handed_out",
         "_keep_body",
@@ -121,6 +119,7 @@ class FrameStream:
         "_method",
         "_next",
         "_ready",
+        "_received",
         "_redacting",
         "_response",
         "_secrets",
@@ -180,8 +179,9 @@ class FrameStream:
         self._content = response.content
         self._guard = guard
         self._decoder = decoder
-        self._first: bytes | None = first_chunk
-        self._early: bytes | None = None  # bytes read before take_nowait asked (see wait)
+        # Bytes received (and counted) but not decoded yet: the first read, bytes ``wait`` read
+        # where aiohttp has no wait of its own, or bytes salvaged before a failure.
+        self._received: bytes | None = first_chunk
         # aiohttp's reader's own wait for bytes: what ``read`` awaits, without ``read``'s
         # coroutine around it (a call and a frame per live event). Private, so looked up.
         self._wait_for_bytes: Callable[[str], Awaitable[None]] | None = (
@@ -286,7 +286,7 @@ class FrameStream:
         self._guard.since = None
         try:
             while True:
-                if self._first is None and self._early is None:
+                if self._received is None:
                     content = self._content
                     try:
                         chunk = content.read_nowait(READ_SIZE)
@@ -298,7 +298,8 @@ class FrameStream:
                         return None  # nothing yet
                     self.bytes_received += len(chunk)
                 else:
-                    chunk = self._stashed()
+                    chunk = self._received
+                    self._received = None
                 batch = self._decoded(chunk)
                 if batch:
                     break
@@ -323,12 +324,7 @@ class FrameStream:
         """Ends when there is something for ``take_nowait``: at once if there is already
         (frames, bytes, the end of the body or a failure), else when it arrives. If it raises,
         hand the exception to ``wait_failed``. The idle timeout runs meanwhile."""
-        if (
-            self._next < len(self._ready)
-            or self._first is not None
-            or self._early is not None
-            or self._done
-        ):
+        if self._next < len(self._ready) or self._received is not None or self._done:
             return READY
         wait_for_bytes = self._wait_for_bytes
         if wait_for_bytes is None:
@@ -346,7 +342,7 @@ class FrameStream:
         rillet error ``exc`` amounts to is raised (``exc`` itself for a cancellation)."""
         self._guard.since = None
         if isinstance(exc, Exception) and (kept := self._guard.salvage(exc)):
-            self._early = kept
+            self._received = kept
             self.bytes_received += len(kept)
             return
         self._fail(exc)
@@ -355,18 +351,9 @@ class FrameStream:
         # ``wait`` where aiohttp's reader lacks the wait it has had since 3.0: read, and keep.
         guard = self._guard
         guard.since = guard.clock()
-        self._early = data = await self._content.read(READ_SIZE)
+        self._received = data = await self._content.read(READ_SIZE)
         guard.since = None
         self.bytes_received += len(data)
-
-    def _stashed(self) -> bytes:
-        """The first read's bytes, else those ``wait`` read or salvaged (counted already)."""
-        if self._first is not None:
-            chunk, self._first = self._first, None
-            return chunk
-        early, self._early = self._early, None
-        assert early is not None  # take_nowait asks only when one is there
-        return early
 
     async def aclose(self, *, linger: bool = False) -> None:
         """Release the response now; idempotent.
