@@ -78,7 +78,10 @@ class Floor(Consumer):
         started = clock()
         count, took = 0, math.nan
         buffer = b""
-        async with self.session.post(f"{self.url}/model/{model}/converse-stream") as response:
+        # A request body as the other consumers send (the server reads it before answering).
+        body = json.dumps({"messages": [{"role": "user", "content": [{"text": "bench"}]}]})
+        url = f"{self.url}/model/{model}/converse-stream"
+        async with self.session.post(url, data=body.encode()) as response:
             async for data in response.content.iter_any():
                 buffer = buffer + data if buffer else data
                 view = memoryview(buffer)

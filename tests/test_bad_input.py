@@ -124,6 +124,26 @@ async def test_a_validation_error_keeps_pydantics_errors_from_the_argument_on() 
     assert error.retryable is False
 
 
+def test_build_request_names_the_first_bad_argument_and_reads_an_iterator_once() -> None:
+    # Untyped callers pass what pydantic takes: a generator of messages, a string temperature.
+    build: Any = LLMClient(provider="openai", api_key="sk-test", model="m").build_request
+    request = build(({"role": "user", "content": text} for text in ("a", "b")), temperature=0.5)
+    assert [m.content for m in request.messages] == ["a", "b"]
+    assert request.temperature == 0.5
+    # Every argument bad at once: messages are named first, then tools, then the fields.
+    with pytest.raises(RequestValidationError) as caught:
+        build(iter([{"role": "robot"}]), tools=[{"description": "x"}], temperature="hot")
+    assert caught.value.argument == "messages"
+    with pytest.raises(RequestValidationError) as caught:
+        build("hi", tools=[{"description": "x"}], temperature="hot")
+    assert caught.value.argument == "tools"
+    # An iterator of good messages with a bad field: the field is named, not the messages
+    # (which a second validation of a spent iterator would find empty).
+    with pytest.raises(RequestValidationError) as caught:
+        build(iter([{"role": "user", "content": "a"}]), temperature="hot")
+    assert caught.value.argument == "temperature"
+
+
 async def test_an_unknown_option_names_those_accepted() -> None:
     with pytest.raises(ConfigurationError) as caught:
         LLMClient(provider="anthropic", api_key="k", options={"regoin": "eu"})

@@ -21,9 +21,11 @@ from rillet.protocol import (
     ImagePart,
     LLMRequest,
     LLMResponse,
+    RateLimit,
     ReasoningBlock,
     ReasoningChunk,
     ReasoningOptions,
+    StartChunk,
     StreamChunkType,
     SystemMessage,
     TextPart,
@@ -36,6 +38,7 @@ from rillet.protocol import (
     content_chunk,
     parse_chunk,
     reasoning_text_chunk,
+    start_with,
     tool_call_chunk,
 )
 
@@ -110,6 +113,22 @@ def test_fast_constructors_build_values_as_frozen_as_validated_ones(
     fast: BaseModel, slow: BaseModel
 ) -> None:
     assert fast == slow and hash(fast) == hash(slow)
+    assert_frozen(fast)
+
+
+def test_start_with_is_model_copy_of_the_metadata_and_leaves_the_original() -> None:
+    start = StartChunk(id="r1", model="m", provider="openai")
+    fields = {
+        "request_id": "req_1",
+        "rate_limit": RateLimit(retry_after=2.0),
+        "headers": {"x-request-id": "req_1"},
+    }
+    fast, slow = start_with(start, fields), start.model_copy(update=fields)
+    assert fast == slow
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump(exclude_unset=True) == slow.model_dump(exclude_unset=True)
+    assert start.request_id is None and "request_id" not in start.model_fields_set
+    assert fast.request_id == "req_1" and fast.id == "r1"
     assert_frozen(fast)
 
 

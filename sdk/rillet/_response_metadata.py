@@ -39,10 +39,14 @@ class ResponseMetadata:
 def request_id_of(headers: Mapping[str, str], secrets: Collection[str] = ()) -> str | None:
     """The provider's request id: ``x-request-id`` (OpenAI), ``request-id`` (Anthropic) or
     ``x-amzn-requestid`` (Bedrock), redacted (a server may echo anything in a header)."""
-    found = (
+    found = _request_id(headers)
+    return None if found is None else redact_text(found, secrets)
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    return (
         headers.get("x-request-id") or headers.get("request-id") or headers.get("x-amzn-requestid")
     )
-    return None if found is None else redact_text(found, secrets)
 
 
 def read_metadata(headers: Mapping[str, str], secrets: Collection[str] = ()) -> ResponseMetadata:
@@ -51,7 +55,7 @@ def read_metadata(headers: Mapping[str, str], secrets: Collection[str] = ()) -> 
     server echoes them."""
     kept = kept_headers(headers.items(), secrets)
     return ResponseMetadata(
-        request_id=request_id_of(kept),
+        request_id=_request_id(kept),  # redacted already, with the rest of the kept headers
         rate_limit=parse_rate_limit(kept),
         headers=kept,
     )

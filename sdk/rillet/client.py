@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
@@ -153,29 +153,37 @@ class LLMClient(AsyncClosing):
         check_option_names(fields)
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
+        elif isinstance(messages, Iterator):  # read once: a failure validates it again
+            messages = list(messages)
+        tools = list(fields.get("tools") or ())
+        stop = fields.get("stop")
+        fields_given = {
+            "model": fields.get("model") or self._model,
+            "tool_choice": fields.get("tool_choice"),
+            "max_tokens": fields.get("max_tokens"),
+            "temperature": fields.get("temperature"),
+            "top_p": fields.get("top_p"),
+            "stop": [stop] if isinstance(stop, str) else list(stop or ()),
+            "reasoning": fields.get("reasoning"),
+            "provider_options": dict(fields.get("provider_options") or {}),
+        }
+        try:
+            # One validation: the request's fields validate messages and tools as the
+            # separate steps below do, which run only to name the argument at fault.
+            return LLMRequest.model_validate({"messages": messages, "tools": tools, **fields_given})
+        except ValidationError:
+            pass
         try:
             parsed = parse_messages(messages)
         except ValidationError as error:
             raise invalid_argument(error, "messages") from error
         try:
-            definitions = _TOOLS.validate_python(list(fields.get("tools") or ()))
+            definitions = _TOOLS.validate_python(tools)
         except ValidationError as error:
             raise invalid_argument(error, "tools") from error
-        stop = fields.get("stop")
         try:
             return LLMRequest.model_validate(
-                {
-                    "model": fields.get("model") or self._model,
-                    "messages": parsed,
-                    "tools": definitions,
-                    "tool_choice": fields.get("tool_choice"),
-                    "max_tokens": fields.get("max_tokens"),
-                    "temperature": fields.get("temperature"),
-                    "top_p": fields.get("top_p"),
-                    "stop": [stop] if isinstance(stop, str) else list(stop or ()),
-                    "reasoning": fields.get("reasoning"),
-                    "provider_options": dict(fields.get("provider_options") or {}),
-                }
+                {"messages": parsed, "tools": definitions, **fields_given}
             )
         except ValidationError as error:
             raise invalid_argument(error) from error

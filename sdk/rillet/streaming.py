@@ -17,7 +17,9 @@ transport's between this one and the socket.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import cast
 
 from rillet._closing import AsyncClosing
 from rillet._exceptions import ConfigurationError, RilletError, StreamInterruptedError
@@ -32,6 +34,22 @@ _log = logging.getLogger("rillet.stream")
 _COMPACT_EVERY = 16
 """Chunks between two compactions of the accumulated text (a live stream reads one chunk at a
 time: compacting on every read would cost a call per chunk for nothing)."""
+
+
+_PULLS: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def _pulls(kind: type) -> bool:
+    """Whether batches of ``kind`` are a ``PullBatches``: remembered per class, since a
+    protocol's ``isinstance`` walks its members each time (tens of microseconds, cold, on the
+    way to a stream's first chunk)."""
+    found = _PULLS.get(kind)
+    if found is None:
+        found = _PULLS[kind] = all(callable(getattr(kind, name, None)) for name in _PULL_MEMBERS)
+    return found
+
+
+_PULL_MEMBERS = ("__aiter__", "__anext__", "take", "wait", "wait_failed", "aclose")
 
 
 class StreamingLLMResponse(AsyncClosing):
@@ -144,12 +162,12 @@ class StreamingLLMResponse(AsyncClosing):
                         break
                 if not batch:
                     raise StopAsyncIteration
-                chunk = self._first_of(batch)
+                chunk = batch[0] if len(batch) == 1 else self._first_of(batch)
             elif (batches := self._batches) is not None:
                 if not self._accumulator.chunk_count:
                     await self._read_batch(batches)  # the first read (a subclass may watch it)
-                    if isinstance(batches, PullBatches):
-                        self._pull = batches  # the later reads: above
+                    if _pulls(type(batches)):
+                        self._pull = cast(PullBatches, batches)  # the later reads: above
                     chunk = self._ready.pop()
                 else:
                     # Batches of any other adapter, read inline: each coroutine in the chain

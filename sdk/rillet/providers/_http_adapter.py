@@ -196,9 +196,10 @@ class HTTPAdapter:
                 f"{self.provider_name} cannot send structured output natively (output=); "
                 "ask for output_mode='tool'"
             )
-        body = self.model_rules(deep_merge(self.body(request), request.provider_options))
+        built, extra = self.body(request), request.provider_options
+        body = self.model_rules(deep_merge(built, extra) if extra else dict(built))
         try:
-            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            text = _to_json(body)
         except (TypeError, ValueError) as error:
             place, value = json_fault(request.model_dump()) or json_fault(body) or ("", None)
             where = f"{place} is {value!r}" if place else str(error)
@@ -267,6 +268,9 @@ class HTTPAdapter:
     async def aclose(self) -> None:
         await self._transport.aclose()
 
+
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+"""``json.dumps`` with these settings, its encoder built once (``dumps`` builds one a call)."""
 
 _NAMED = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 _CONFIG_FIELDS = frozenset({"model", "api_key", "base_url", "timeout", "max_retries"})

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from rillet._exceptions import MalformedStreamError, TransportError
-from rillet.protocol import StreamChunk
+from rillet.protocol import StreamChunk, start_with
 from rillet.providers._mapper import WireMapper
 from rillet.transport import Frame, FrameStream
 from rillet.transport._stream import READY
@@ -219,7 +219,7 @@ class HTTPBatches:
         self._started = True
         first = chunks[0]
         if first.type == "start":
-            chunks[0] = first.model_copy(update=frames.metadata.fields())
+            chunks[0] = start_with(first, frames.metadata.fields())
 
 
 def _frames_up_to(

@@ -10,6 +10,7 @@ a compatible server behind another URL has its own, and is sent what was asked.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +32,7 @@ _REASONING = re.compile(r"(?:ft:)?(?:o\d+(?:-|$)|gpt-5(?:\.(?P<minor>\d+))?(?![\
 _SAMPLING = ("temperature", "top_p")
 
 
+@functools.lru_cache(maxsize=64)
 def at_openai(base_url: str) -> bool:
     """True when ``base_url`` is OpenAI's own API, not a compatible server."""
     return (urlsplit(base_url).hostname or "").lower() == OPENAI_HOST

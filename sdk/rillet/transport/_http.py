@@ -56,6 +56,7 @@ _log = logging.getLogger("rillet.transport")
 
 _ERROR_BODY_LIMIT = 1 << 20  # read at most this much of an error body
 _RAW_BODY_LIMIT = 1 << 20  # aiohttp warns (ResourceWarning) on larger raw-bytes bodies
+_SEEN_REQUESTS = 64  # (url, headers) pairs whose secrets a transport remembers
 
 
 class _StreamContext(AbstractAsyncContextManager[FrameStream]):
@@ -120,6 +121,9 @@ class HTTPTransport(AsyncClosing):
         self._binding = threading.Lock()  # two threads' first requests bind one loop
         # HTTP(S)_PROXY / NO_PROXY (and netrc proxy credentials) per origin, looked up once.
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
+        # (url, headers) -> (their secrets, the URL shown in logs and errors): the same few
+        # come with every request of a client, and finding them costs more than the request.
+        self._seen: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[str, ...], str]] = {}
 
     @property
     def closed(self) -> bool:
@@ -221,6 +225,18 @@ class HTTPTransport(AsyncClosing):
             "(inside the coroutine that asyncio.run runs) and close it there (async with)."
         )
 
+    def _secrets_of(self, headers: Mapping[str, str], url: str) -> tuple[tuple[str, ...], str]:
+        """The secrets a request with ``headers`` to ``url`` carries, and ``url`` redacted."""
+        key = (url, tuple(headers.items()))
+        found = self._seen.get(key)
+        if found is None:
+            secrets = request_secrets(headers, url)
+            found = (secrets, redact_text(url, secrets))
+            if len(self._seen) >= _SEEN_REQUESTS:
+                self._seen.clear()
+            self._seen[key] = found
+        return found
+
     async def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
         """The proxy ``HTTP(S)_PROXY`` / ``NO_PROXY`` give for ``url``, read from the
         environment once per origin (as the official SDKs read it once per client). A session
@@ -249,6 +265,7 @@ class _Opener:
         "_max_retries",
         "_method",
         "_secrets",
+        "_shown",
         "_timeout",
         "_transport",
         "_url",
@@ -280,7 +297,7 @@ class _Opener:
         self._timeout = timeout
         self._max_retries = max_retries
         # What no text shown from this call may hold, however the server echoes it.
-        self._secrets = request_secrets(headers, url)
+        self._secrets, self._shown = transport._secrets_of(headers, url)
 
     async def open(self) -> FrameStream:
         transport = self._transport
@@ -289,7 +306,7 @@ class _Opener:
         policy = transport.retry_policy
         timeout = self._timeout
         secrets = self._secrets
-        shown = redact_text(self._url, secrets)
+        shown = self._shown
         target: str | URL = URL(self._url, encoded=True) if self._encoded_url else self._url
         deadline = None if timeout.total is None else loop.time() + timeout.total
         retries = 0
@@ -305,7 +322,8 @@ class _Opener:
                 headers = dict(self._headers)  # as given: each attempt is authorized afresh
                 await self._authorize(headers)
                 # The credentials just added are secrets too, wherever a server echoes them.
-                secrets = self._secrets = request_secrets(headers, self._url)
+                self._secrets, self._shown = transport._secrets_of(headers, self._url)
+                secrets, shown = self._secrets, self._shown
             if _log.isEnabledFor(logging.DEBUG):
                 _log.debug(
                     "%s %s (attempt %d) headers=%s",
@@ -428,7 +446,7 @@ class _Opener:
             retries=retries,
             timeout=self._timeout,
             method=self._method,
-            url=redact_text(self._url, self._secrets),
+            url=self._shown,
             keep_frames=self._keep_frames,
             metadata=read_metadata(response.headers, self._secrets),
             secrets=self._secrets,

@@ -313,7 +313,8 @@ class FrameStream:
             if self._last_batch:
                 window.extend([_kept(f) for f in self._last_batch[-FRAME_WINDOW:]])
             if len(batch) == 1:  # a live read: its frame is handed out now, into the window
-                window.append(_kept(batch[0]))
+                f = batch[0]
+                window.append((f.event, f.data, f.id, f.retry))  # _kept, inline
                 self._last_batch = _NOTHING
             else:
                 self._last_batch = batch
