@@ -101,7 +101,9 @@ class _ReaderTransport:
         json_array = self.content_type.startswith("application/json")
         frames = FrameStream(
             response,
-            JSONArrayDecoder() if json_array else SSEDecoder(),
+            JSONArrayDecoder(parse_element=options.get("parse_element"))
+            if json_array
+            else SSEDecoder(),
             first,
             guard,
             content_type=self.content_type,

@@ -12,6 +12,7 @@ import real_streams
 from rillet import (
     ConfigurationError,
     ContentBlockedError,
+    ContentChunk,
     FinishReason,
     LLMClient,
     LLMRequest,
@@ -27,7 +28,7 @@ from rillet import (
     ToolCallStartChunk,
 )
 from rillet.providers.gemini import GeminiAdapter
-from rillet.providers.gemini._mapper import GeminiMapper
+from rillet.providers.gemini._mapper import GeminiMapper, parse_frame
 from rillet.providers.gemini._request import build_body
 from rillet.testing.fault_server import FaultServer, Reply
 from rillet.transport import Frame
@@ -435,3 +436,18 @@ def test_keys_urls_and_models(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     with pytest.raises(ConfigurationError, match="model"):
         adapter.url(request.model_copy(update={"model": None}))
+
+
+def test_the_mapper_reads_what_the_decoder_parsed_and_parses_only_the_rest() -> None:
+    element = json.dumps(
+        {"candidates": [{"content": {"parts": [{"text": "parsed once"}]}, "finishReason": "STOP"}]}
+    )
+    # A frame the decoder proved carries the adapter's own reading of it, which is used as is.
+    proved = Frame(data=element, parsed=parse_frame(element.encode()))
+    stale = Frame(data=element.replace("parsed once", "read again"), parsed=proved.parsed)
+    text = [c.text for c in _map([stale]) if isinstance(c, ContentChunk)]
+    assert text == ["parsed once"]
+    # A frame without it (SSE, or redacted) is parsed from its data.
+    text = [c.text for c in _map([Frame(data=stale.data)]) if isinstance(c, ContentChunk)]
+    assert text == ["read again"]
+    assert GeminiAdapter.parse_element is parse_frame

@@ -11,10 +11,13 @@ import pytest
 
 from rillet import EventTooLargeError, MalformedStreamError
 from rillet.transport import Frame, JSONArrayDecoder, _json_array
+from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES
 
 
-def elements(body: bytes, cuts: tuple[int, ...] = (), **kwargs: int) -> list[str]:
-    decoder = JSONArrayDecoder(**kwargs)
+def elements(
+    body: bytes, cuts: tuple[int, ...] = (), max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+) -> list[str]:
+    decoder = JSONArrayDecoder(max_event_bytes)
     events: list[Frame] = []
     bounds = [0, *cuts, len(body)]
     for start, end in pairwise(bounds):
@@ -418,3 +421,45 @@ def test_a_stream_of_another_layout_stops_trying_the_layout_scanner(scans: Count
     for i, element in enumerate(NESTED * 4):  # each read ends where no proof can succeed
         assert decoder.feed(((",\n" if i else "") + element).encode()) == [Frame(data=element)]
     assert scans["proofs"] == 4  # four misses, then no more proofs
+
+
+def _frames_with(parse: _json_array.ElementParser, chunks: list[str]) -> list[Frame]:
+    decoder = JSONArrayDecoder(parse_element=parse)
+    frames = [frame for chunk in chunks for frame in decoder.feed(chunk.encode())]
+    return frames + decoder.flush()
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        ["[" + GEMINI[0], "\n,\r\n" + GEMINI[1], "\n,\r\n" + GEMINI[2], "\n]"],  # live reads
+        ["[" + "\n,\r\n".join(GEMINI) + "\n]"],  # one read
+    ],
+)
+def test_an_element_proved_by_the_adapters_parser_carries_what_it_parsed(
+    chunks: list[str],
+) -> None:
+    calls: list[bytes] = []
+
+    def parse(data: bytes | bytearray) -> object:
+        calls.append(bytes(data))
+        return {"parsed": json.loads(data)}
+
+    frames = _frames_with(parse, chunks)
+    assert [f.data for f in frames] == GEMINI
+    assert [f.parsed for f in frames] == [{"parsed": json.loads(e)} for e in GEMINI]
+    assert len(calls) == 3  # each element parsed once, by the adapter's parser
+    # What was parsed is no part of the frame's value: equal to the frame without it.
+    assert frames == [Frame("message", e) for e in GEMINI]
+
+
+def test_an_element_the_adapters_parser_refuses_still_comes_out_whole_unparsed() -> None:
+    def refuse(data: bytes | bytearray) -> object:
+        return _json_array._ONE_OBJECT.validate_json(b"[]")  # a ValidationError: not an object
+
+    chunks = ["[" + GEMINI[0], "\n,\r\n" + GEMINI[1], "\n]"]
+    frames = _frames_with(refuse, chunks)
+    assert [(f.data, f.parsed) for f in frames] == [(GEMINI[0], None), (GEMINI[1], None)]
+    # Without a parser, frames carry nothing parsed (the pydantic-core proof builds nothing).
+    plain = JSONArrayDecoder()
+    assert [f.parsed for c in chunks for f in plain.feed(c.encode())] == [None, None]

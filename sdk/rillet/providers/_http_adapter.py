@@ -25,7 +25,7 @@ from rillet.protocol import LLMRequest, StreamChunk
 from rillet.providers._http_batches import HTTPBatches, Opening
 from rillet.providers._mapper import WireMapper
 from rillet.registry import AdapterConfig
-from rillet.transport import ClientSession, HTTPTransport, Timeout
+from rillet.transport import ClientSession, ElementParser, HTTPTransport, Timeout
 
 __all__ = ["HTTPAdapter"]
 
@@ -51,6 +51,10 @@ class HTTPAdapter:
     native_output: ClassVar[bool] = False
     """Whether ``body`` maps ``LLMRequest.output`` to the provider's structured-output form.
     Until it does, a request asking for one is a ``ConfigurationError``, never dropped."""
+    parse_element: ClassVar[ElementParser | None] = None
+    """How ``mapper`` reads one element of a JSON-array body (the wire type's validation):
+    given, the transport's decoder proves each element's end with it and hands the result over
+    in ``Frame.parsed``, so that the element is parsed once."""
     requires_api_key: ClassVar[bool] = True
     """False where credentials may come another way (AWS credentials, a token callable): a
     missing key is then the subclass's to judge, and ``authorize`` adds what it chose."""
@@ -260,6 +264,7 @@ class HTTPAdapter:
                 error_types=self.error_types,
                 authorize=authorize,
                 encoded_url=self.encoded_url,
+                parse_element=type(self).parse_element,  # as set: a function is not bound
             )
             return opening, self.mapper(prepared)
 

@@ -33,7 +33,7 @@ from rillet.transport._eventstream import (
 )
 from rillet.transport._frame import Frame
 from rillet.transport._http import HTTPTransport
-from rillet.transport._json_array import JSONArrayDecoder
+from rillet.transport._json_array import ElementParser, JSONArrayDecoder
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from rillet.transport._stream import FrameStream
@@ -45,6 +45,7 @@ __all__ = [
     "EXCEPTION_PREFIX",
     "FRAME_WINDOW",
     "ClientSession",
+    "ElementParser",
     "EventStreamDecoder",
     "Frame",
     "FrameStream",

@@ -8,7 +8,7 @@ objects, which have ``Frame``'s layout but a plain ``__init__``, and ``seal`` tu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Frame", "UnsealedFrame", "seal"]
 
@@ -31,6 +31,10 @@ class Frame:
     data: str = ""
     id: str | None = None
     retry: int | None = None
+    parsed: object = field(default=None, compare=False, repr=False)
+    """``data`` as the adapter read it, when the decoder had to parse the element anyway to
+    prove where it ends (``JSONArrayDecoder(parse_element=...)``), so that it is parsed once;
+    None otherwise, and always on a frame whose data had a secret redacted."""
 
 
 class UnsealedFrame:
@@ -39,13 +43,16 @@ class UnsealedFrame:
     it ``Frame``: the same object as the dataclass would build, immutable from then on (CPython
     and PyPy allow ``__class__`` assignment between classes with identical slots)."""
 
-    __slots__ = ("data", "event", "id", "retry")
+    __slots__ = ("data", "event", "id", "parsed", "retry")
 
-    def __init__(self, event: str, data: str, id: str | None, retry: int | None) -> None:
+    def __init__(
+        self, event: str, data: str, id: str | None, retry: int | None, parsed: object = None
+    ) -> None:
         self.event = event
         self.data = data
         self.id = id
         self.retry = retry
+        self.parsed = parsed
 
 
 # CPython lays slots out in sorted order: the same names mean the same layout.

@@ -40,7 +40,7 @@ from rillet._response_metadata import read_metadata, request_id_of
 from rillet.timeout import Timeout
 from rillet.transport._errors import chains_safely, map_exception, status_error
 from rillet.transport._eventstream import EVENT_STREAM_CONTENT_TYPE, EventStreamDecoder
-from rillet.transport._json_array import JSONArrayDecoder
+from rillet.transport._json_array import ElementParser, JSONArrayDecoder
 from rillet.transport._read_guard import ReadGuard
 from rillet.transport._retry import RetryPolicy
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
@@ -149,6 +149,7 @@ class HTTPTransport(AsyncClosing):
         error_types: ErrorTypes = NO_ERROR_TYPES,
         authorize: Authorizer | None = None,
         encoded_url: bool = False,
+        parse_element: ElementParser | None = None,
     ) -> AbstractAsyncContextManager[FrameStream]:
         """Send a request on entering the returned context; yield its ``FrameStream``.
 
@@ -160,6 +161,8 @@ class HTTPTransport(AsyncClosing):
         included, to add credentials made for that attempt (a SigV4 signature is valid for
         minutes; a token may have been refreshed). ``encoded_url``: ``url`` is sent exactly as
         given, its percent-escapes kept (a signature covers the path as written).
+        ``parse_element``: how the adapter reads one element of a JSON-array body (see
+        ``JSONArrayDecoder``): each element is then parsed once, into ``Frame.parsed``.
         """
         checked = check_max_retries(max_retries)
         retries = self.retry_policy.max_retries if checked is None else checked
@@ -176,6 +179,7 @@ class HTTPTransport(AsyncClosing):
                 error_types,
                 authorize,
                 encoded_url,
+                parse_element,
             )
         )
 
@@ -264,6 +268,7 @@ class _Opener:
         "_keep_frames",
         "_max_retries",
         "_method",
+        "_parse_element",
         "_secrets",
         "_shown",
         "_timeout",
@@ -284,8 +289,10 @@ class _Opener:
         error_types: ErrorTypes = NO_ERROR_TYPES,
         authorize: Authorizer | None = None,
         encoded_url: bool = False,
+        parse_element: ElementParser | None = None,
     ) -> None:
         self._transport = transport
+        self._parse_element = parse_element
         self._authorize = authorize
         self._encoded_url = encoded_url
         self._keep_frames = keep_frames
@@ -412,7 +419,7 @@ class _Opener:
         max_bytes = self._transport.max_event_bytes
         decoder: Decoder
         if content_type == "application/json" or content_type.endswith("+json"):
-            decoder = JSONArrayDecoder(max_bytes)
+            decoder = JSONArrayDecoder(max_bytes, parse_element=self._parse_element)
         elif content_type == EVENT_STREAM_CONTENT_TYPE:
             decoder = EventStreamDecoder(max_bytes)
         elif content_type == "text/html":

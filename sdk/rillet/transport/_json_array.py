@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from pydantic_core import SchemaValidator, ValidationError, core_schema
 
@@ -37,7 +38,11 @@ from rillet._exceptions import EventTooLargeError, MalformedStreamError
 from rillet.transport._frame import Frame, UnsealedFrame, seal
 from rillet.transport._sse import DEFAULT_MAX_EVENT_BYTES
 
-__all__ = ["JSONArrayDecoder"]
+__all__ = ["ElementParser", "JSONArrayDecoder"]
+
+ElementParser = Callable[[bytes | bytearray], object]
+"""An adapter's validation of one JSON-array element (pydantic's ``validate_json``): its
+result, or pydantic's ``ValidationError`` for anything else."""
 
 # A bracket, a comma, or a whole string; ``(")?`` is empty when the string is not closed yet
 # (the greedy body stops only at a quote, or before a lone backslash at the end of the buffer).
@@ -66,14 +71,27 @@ class JSONArrayDecoder:
         "_in_string",
         "_max",
         "_misses",
+        "_parse",
         "_pos",
+        "_prove",
         "_state",
         "_top",
     )
 
-    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+    def __init__(
+        self,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        *,
+        parse_element: ElementParser | None = None,
+    ) -> None:
+        """``parse_element``: the adapter's validation of one element's JSON (raising
+        pydantic's ``ValidationError`` for anything else). Given, it is the proof of the
+        layout scanner, and a frame it proved carries its result (``Frame.parsed``): an element
+        is then parsed once, not once to find its end and once more to read it."""
         if max_event_bytes <= 0:
             raise ValueError("max_event_bytes must be positive")
+        self._parse = parse_element
+        self._prove = parse_element or _ONE_OBJECT.validate_json
         self._max = max_event_bytes
         self._buf = bytearray()
         self._state = _START
@@ -105,11 +123,12 @@ class JSONArrayDecoder:
             # A live Gemini read: the separator, then exactly one whole element (proved).
             element = chunk[4:]
             try:
-                _ONE_OBJECT.validate_json(element)
+                parsed = self._prove(element)
             except ValidationError:
                 pass  # not one whole object: the general scanners below
             else:
-                frame = UnsealedFrame("message", element.decode(), None, None)
+                kept = parsed if self._parse is not None else None
+                frame = UnsealedFrame("message", element.decode(), None, None, kept)
                 frame.__class__ = Frame  # type: ignore[assignment]  # seal, inline
                 return [frame]  # type: ignore[list-item]
         buf += chunk
@@ -211,7 +230,7 @@ class JSONArrayDecoder:
         line, each proved whole by the parser (see the module doc)."""
         buf = self._buf
         find = buf.find
-        prove = _ONE_OBJECT.validate_json
+        prove, keep = self._prove, self._parse is not None
         pos = self._pos
         # Before an element: only whitespace, and the comma if one element came before.
         gap = b"," if self._top == _DELIM else b""
@@ -228,13 +247,17 @@ class JSONArrayDecoder:
                 break  # not complete yet (or not this layout): wait for more
             element = buf[i:end]
             try:
-                prove(element)
+                parsed = prove(element)
             except ValidationError:
-                self._misses += 1  # incomplete, or another layout: the general scanners
+                # Incomplete, another layout, or not what the adapter reads: the general
+                # scanners (after which the adapter's own validation speaks).
+                self._misses += 1
                 break
             self._check_size(end - i)
             # Proved JSON, so valid UTF-8 (pydantic-core rejects invalid bytes, in any key).
-            found.append(UnsealedFrame("message", element.decode(), None, None))
+            found.append(
+                UnsealedFrame("message", element.decode(), None, None, parsed if keep else None)
+            )
             gap, pos = b",", end
         if found:
             self._top = _DELIM

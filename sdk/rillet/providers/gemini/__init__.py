@@ -12,9 +12,9 @@ from rillet._generated.wire_dicts.gemini_request_schema import GenerateContentRe
 from rillet.protocol import LLMRequest
 from rillet.providers._http_adapter import HTTPAdapter
 from rillet.providers.gemini._errors import ERROR_TYPES
-from rillet.providers.gemini._mapper import GeminiMapper
+from rillet.providers.gemini._mapper import GeminiMapper, parse_frame
 from rillet.providers.gemini._request import build_body
-from rillet.transport import ClientSession, HTTPTransport, Timeout
+from rillet.transport import ClientSession, ElementParser, HTTPTransport, Timeout
 
 __all__ = ["GeminiAdapter"]
 
@@ -36,6 +36,7 @@ class GeminiAdapter(HTTPAdapter):
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
     error_types: ClassVar[ErrorTypes] = ERROR_TYPES
     native_output: ClassVar[bool] = True
+    parse_element: ClassVar[ElementParser | None] = parse_frame
 
     def __init__(
         self,

@@ -51,11 +51,13 @@ from rillet.providers._mapper import NO_CHUNKS, decode_dict, not_a_response, ski
 from rillet.providers.gemini._errors import blocked_chunk, error_chunk_from_gemini
 from rillet.providers.gemini._finish import unified_finish_reason
 from rillet.providers.gemini._partial_args import NULL, ArgumentsWriter, Scalar, parse_json_path
-from rillet.transport import Frame
+from rillet.transport import ElementParser, Frame
 
 __all__ = ["GeminiMapper", "usage_from_gemini"]
 
 _FRAME = TypeAdapter(GenerateContentResponse)
+parse_frame: ElementParser = _FRAME.validator.validate_json
+"""One frame's JSON validated as ``feed`` reads it (``HTTPAdapter.parse_element``)."""
 _READ = ("candidates", "usageMetadata", "promptFeedback", "error")  # what a first frame holds
 
 
@@ -98,9 +100,13 @@ class GeminiMapper:
         if self._done:
             return NO_CHUNKS
         data = frame.data
-        if not data or data.isspace():
+        event: GenerateContentResponse
+        if frame.parsed is not None:  # parse_frame's reading, by the transport's decoder
+            event = frame.parsed  # type: ignore[assignment]
+        elif not data or data.isspace():
             return NO_CHUNKS
-        event = decode_dict(_FRAME, data)
+        else:
+            event = decode_dict(_FRAME, data)
         out: list[StreamChunk] = []
         if not self._started:
             self._started = True
