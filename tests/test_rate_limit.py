@@ -4,6 +4,7 @@ read into seconds, and headers that say nothing readable never make it fail."""
 from __future__ import annotations
 
 from email.utils import formatdate
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,18 @@ def test_retry_wait_prefers_what_the_server_asked_then_the_exhausted_limit() -> 
     )
     assert retry_wait(unknown) == 1.5  # which limit was hit is unknown: the soonest reset
     assert retry_wait(RateLimit(requests=_quota(0, None))) is None
+
+
+def test_rate_limit_headers_are_every_name_parse_rate_limit_reads() -> None:
+    from rillet.rate_limit import RATE_LIMIT_HEADERS
+
+    class Recording(dict[str, str]):
+        def get(self, key: str, default: object = None) -> Any:
+            read.add(key)
+            return super().get(key, default)
+
+    read: set[str] = set()
+    assert parse_rate_limit(Recording(), now=0.0) is None
+    assert read == RATE_LIMIT_HEADERS  # so that a response with none of them is skipped
+    for name in RATE_LIMIT_HEADERS:  # and each alone is read
+        assert parse_rate_limit({name: "5"}, now=0.0) is not None, name

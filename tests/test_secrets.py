@@ -60,3 +60,24 @@ async def test_key_absent_from_mid_stream_failures_and_logs(
     assert SECRET not in str(error) and SECRET not in repr(error)
     assert SECRET not in repr(getattr(error, "frames", ""))
     assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        ("Bearer sk-live-0123456789abcdef", "sk-live-0123456789abcdef"),
+        ("sk-live-0123456789abcdef", "Bearer sk-live-0123456789abcdef", "other-secret-9876543210"),
+    ],
+)
+def test_the_secret_watch_fires_on_any_secret_whole_or_across_two_reads(
+    secrets: tuple[str, ...],
+) -> None:
+    from rillet.transport._stream import _SecretWatch
+
+    for secret in secrets:
+        body = f'data: {{"text": "a {secret} b"}}'.encode()
+        for cut in range(1, len(body)):
+            watch = _SecretWatch(secrets)
+            assert watch.found_in(body[:cut]) or watch.found_in(body[cut:]), (secret, cut)
+        quiet = _SecretWatch(secrets)
+        assert not quiet.found_in(b'data: {"text": "sk-live-0123456789abcde"}')  # one short

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rillet._redact import is_credential_header, redact_text
 from rillet.protocol import RateLimit
-from rillet.rate_limit import parse_rate_limit
+from rillet.rate_limit import RATE_LIMIT_HEADERS, parse_rate_limit
 
 __all__ = ["ResponseMetadata", "kept_headers", "read_metadata", "request_id_of"]
 
@@ -56,7 +56,8 @@ def read_metadata(headers: Mapping[str, str], secrets: Collection[str] = ()) -> 
     kept = kept_headers(headers.items(), secrets)
     return ResponseMetadata(
         request_id=_request_id(kept),  # redacted already, with the rest of the kept headers
-        rate_limit=parse_rate_limit(kept),
+        # Most responses carry none: a set operation says so (the names are in lower case).
+        rate_limit=None if RATE_LIMIT_HEADERS.isdisjoint(kept) else parse_rate_limit(kept),
         headers=kept,
     )
 

@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 
 from rillet.protocol import RateLimit, RateLimitQuota
 
-__all__ = ["parse_rate_limit", "retry_after", "retry_wait"]
+__all__ = ["RATE_LIMIT_HEADERS", "parse_rate_limit", "retry_after", "retry_wait"]
 
 _PATTERNS: tuple[tuple[str, str], ...] = (
     # (quota, header name with {} for limit / remaining / reset)
@@ -40,6 +40,10 @@ _FAMILIES = tuple(
     for quota, pattern in _PATTERNS
 )
 """(quota, limit header, remaining header, reset header), in the order families are tried."""
+RATE_LIMIT_HEADERS = frozenset(
+    [name for family in _FAMILIES for name in family[1:]] + ["retry-after", "retry-after-ms"]
+)
+"""Every header ``parse_rate_limit`` reads (in lower case): with none of them, it gives None."""
 
 _DURATION = re.compile(r"(?:\d+(?:\.\d*)?(?:ns|us|µs|ms|h|m|s))+")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(ns|us|µs|ms|h|m|s)")

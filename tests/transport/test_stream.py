@@ -4,7 +4,9 @@ release of every connection however the consumer stops."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import sys
 import time
 
 import aiohttp
@@ -54,6 +56,20 @@ async def test_whole_body(server: FaultServer, transport: HTTPTransport) -> None
     assert stream.content_type == "text/event-stream"
     assert stream.bytes_received == len(BODY) and stream.retries == 0
     assert stream.headers["x-request-id"] == "req_1"
+
+
+async def test_an_open_stream_does_not_keep_the_request_body(
+    server: FaultServer, transport: HTTPTransport
+) -> None:
+    server.script(Reply(body=BODY))
+    body = json.dumps({"messages": ["x" * 100_000]}).encode()  # a long conversation
+    held = sys.getrefcount(body)
+    async with transport.stream("POST", server.url, headers={}, body=body) as stream:
+        await stream.__anext__()  # the request went out, the body is being read
+        gc.collect()
+        assert sys.getrefcount(body) == held  # nothing of the stream's holds it any more
+        async for _ in stream:
+            pass
 
 
 @pytest.mark.parametrize("content_length", [False, True])

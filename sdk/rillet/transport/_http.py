@@ -63,11 +63,16 @@ class _StreamContext(AbstractAsyncContextManager[FrameStream]):
     __slots__ = ("_open", "_stream")
 
     def __init__(self, open_stream: _Opener) -> None:
-        self._open = open_stream
+        self._open: _Opener | None = open_stream
         self._stream: FrameStream | None = None
 
     async def __aenter__(self) -> FrameStream:
-        self._stream = await self._open.open()
+        # The opener holds the request (its body may be a long conversation): let it go once
+        # sent, rather than keep it as long as the stream lasts.
+        opener, self._open = self._open, None
+        if opener is None:
+            raise RuntimeError("a transport stream is entered once")
+        self._stream = await opener.open()
         return self._stream
 
     async def __aexit__(

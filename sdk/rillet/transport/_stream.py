@@ -462,7 +462,10 @@ class _SecretWatch:
     __slots__ = ("_needles", "_overlap", "_tail")
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
-        self._needles = tuple(secret.encode() for secret in secrets)
+        found = set(secret.encode() for secret in secrets)
+        # A secret that holds another ("Bearer <key>" holds the key) arrives only with it: the
+        # shorter one is searched for alone.
+        self._needles = tuple(n for n in found if not any(o in n for o in found if o != n))
         self._overlap = max(len(needle) for needle in self._needles) - 1
         self._tail = b""  # the last bytes of the reads so far, short of any whole secret
 
