@@ -14,8 +14,12 @@ Bedrock, the floor, rillet and boto3 of ``bench_bedrock``), at each level of ``S
   and rillet get a second worker after the others, the better kept: one stream is noisy);
 - CPU per event is the worker's ``process_time`` over the floor's count of wire events;
   aggregate events/s is every wire event of the batch over its wall time; peak RSS per open
-  stream is (peak RSS - RSS after the warm-up) / level; time to first chunk is the median over
-  the streams of a batch (call to first item in hand), at levels 1 and 100.
+  stream is (peak RSS - RSS after the warm-up) / level; time to first chunk (call to first item
+  in hand) at 100 streams is the median over the streams of a batch;
+- time to first chunk at one stream is measured apart (``_ttfc_worker``): every consumer of a
+  format in one process, short live streams one at a time, interleaved in rounds of ten (as
+  ``bench_ttfc`` does), the median of 60 each: workers run minutes apart on a shared machine
+  differ by more than the 0.3 ms the target judges.
 
 Sizes and gaps (``SCHEDULE``) keep each read to one event and the run short: the server is one
 Python process writing every event of every stream, so at 1,000 and 10,000 streams the gap is
@@ -59,6 +63,8 @@ TTFC_LEVELS = (1, 100)
 REPEATED_LEVELS = (1, 100)
 WORKER_ROUNDS = 2
 FELL_BEHIND = 1.5  # wall over the stream's gaps beyond which a batch is flagged
+TTFC_ROUNDS = {False: 6, True: 2}  # (quick) rounds of TTFC_PER_ROUND requests per consumer
+TTFC_PER_ROUND = 10
 
 
 def consumer_kinds(fmt: str) -> list[type[_consumers.Consumer]]:
@@ -147,7 +153,37 @@ async def _worker(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _ttfc_worker(args: dict[str, Any]) -> dict[str, Any]:
+    """One stream's time to first chunk for every consumer of ``args["fmt"]``, interleaved."""
+    fmt = args["fmt"]
+    consumers: list[_consumers.Consumer] = []
+    for kind in consumer_kinds(fmt):
+        consumer = kind(args["url"], pool_limit=0)
+        try:
+            await consumer.start()
+        except Exception:  # an optional package missing or broken: its main worker says so
+            continue
+        if not consumer.skip_reason:
+            consumers.append(consumer)
+    short = _model(fmt, 5, 1000)
+    times: dict[str, list[float]] = {c.name: [] for c in consumers}
+    try:
+        for consumer in consumers:  # imports, a pooled connection, the server's body
+            for _ in range(3):
+                await consumer.drain_first(fmt, short)
+        for _ in range(args["rounds"]):
+            for consumer in consumers:
+                for _ in range(TTFC_PER_ROUND):
+                    times[consumer.name].append((await consumer.drain_first(fmt, short))[1])
+    finally:
+        for consumer in consumers:
+            await consumer.close()
+    return {"ttfc_s": {name: median(values) for name, values in times.items()}}
+
+
 def _work(args: dict[str, Any]) -> dict[str, Any]:
+    if args.get("ttfc"):
+        return asyncio.run(_ttfc_worker(args))
     args["open_files"] = raise_open_files()
     if args["loop"] == "uvloop":
         import uvloop
@@ -226,6 +262,19 @@ def run(
             floor_events = floor["items"] / level if floor_ok else None  # wire events/stream
             rows.append(_figures(row, floor_events, floor["cpu_s"] if floor_ok else None))
             print(_line(row), flush=True)
+    for fmt in formats:  # one stream's time to first chunk, every consumer side by side
+        args = {"ttfc": True, "fmt": fmt, "url": url, "rounds": TTFC_ROUNDS[quick]}
+        found = run_worker(Path(__file__), args, timeout=600).get("ttfc_s", {})
+        for row in rows:
+            key = (row["format"], row["loop"], row["level"])
+            if key == (fmt, "asyncio", 1) and row["consumer"] in found:
+                row["ttfc_ms"] = found[row["consumer"]] * 1e3
+                row["ttfc_interleaved"] = True
+        print(
+            f"  {fmt:<17}time to first chunk, one stream, interleaved: "
+            + ", ".join(f"{name} {took * 1e3:.2f} ms" for name, took in found.items()),
+            flush=True,
+        )
     result = {"schedule": schedule, "rows": rows, "skipped": skipped}
     result["chart"] = str(_live_chart.write(result, quick))
     return result

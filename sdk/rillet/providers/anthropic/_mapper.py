@@ -87,6 +87,22 @@ class _OpenCall:
 class AnthropicMapper:
     """One response's state: open tool calls, reasoning ordinals, stop reason and usage."""
 
+    __slots__ = (
+        "_block",
+        "_cache_read",
+        "_cache_write",
+        "_call_indexes",
+        "_calls",
+        "_done",
+        "_input_tokens",
+        "_output_tokens",
+        "_provider",
+        "_reasoning_ordinal",
+        "_started",
+        "_stop_reason",
+        "_thinking_tokens",
+    )
+
     def __init__(self, provider: str) -> None:
         self._provider = provider
         self._started = False

@@ -67,6 +67,19 @@ _METADATA = TypeAdapter(MetadataEvent)
 class BedrockMapper:
     """One response's state: open tool calls, reasoning ordinals, the stop reason and usage."""
 
+    __slots__ = (
+        "_calls",
+        "_closed_blocks",
+        "_details",
+        "_done",
+        "_provider",
+        "_reasoning_ordinal",
+        "_started",
+        "_stop_reason",
+        "_stopped",
+        "_usage",
+    )
+
     def __init__(self, provider: str) -> None:
         self._provider = provider
         self._started = False

@@ -84,6 +84,19 @@ class _StreamedCall:
 class GeminiMapper:
     """One response's state: the reasoning block being filled, calls so far, finish, usage."""
 
+    __slots__ = (
+        "_block",
+        "_block_signed",
+        "_calls",
+        "_done",
+        "_finish_reason",
+        "_provider",
+        "_started",
+        "_stray",
+        "_streamed",
+        "_usage",
+    )
+
     def __init__(self, provider: str) -> None:
         self._provider = provider
         self._started = False

@@ -154,6 +154,18 @@ class _Call:
 class ResponsesMapper:
     """One response's state: open function calls, reasoning ordinals, what text was streamed."""
 
+    __slots__ = (
+        "_call_items",
+        "_calls",
+        "_done",
+        "_finished",
+        "_provider",
+        "_reasoning_ordinal",
+        "_sealed",
+        "_started",
+        "_texted",
+    )
+
     def __init__(self, provider: str) -> None:
         self._provider = provider
         self._started = False
@@ -164,21 +176,6 @@ class ResponsesMapper:
         self._texted: set[int] = set()  # output indexes whose text arrived as deltas
         self._finished: set[int] = set()  # output indexes whose finished item was mapped
         self._sealed: set[int] = set()  # output indexes whose encrypted reasoning was sent
-        self._handlers: dict[str, Callable[[str], Sequence[StreamChunk]]] = {
-            "response.created": self._on_created,
-            "response.output_item.added": self._on_item_added,
-            "response.output_item.done": self._on_item_done,
-            "response.output_text.delta": self._on_text_delta,
-            "response.refusal.delta": self._on_refusal_delta,
-            "response.reasoning_summary_text.delta": self._on_summary_delta,
-            "response.reasoning_text.delta": self._on_reasoning_delta,
-            "response.function_call_arguments.delta": self._on_arguments_delta,
-            "response.function_call_arguments.done": self._on_arguments_done,
-            "response.completed": self._on_completed,
-            "response.incomplete": self._on_incomplete,
-            "response.failed": self._on_failed,
-            "error": self._on_error,
-        }
 
     def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
@@ -191,14 +188,14 @@ class ResponsesMapper:
             if event_type is None:
                 return self._on_whole(frame.data)
             name = event_type
-        handler = self._handlers.get(name)
+        handler = _HANDLERS.get(name)
         if handler is None:
             if name in _IGNORED or name.startswith(_HOSTED):
                 return NO_CHUNKS
             return skip_unknown("OpenAI Responses event", name)
         if self._started or name == "response.created":
-            return handler(frame.data)
-        chunks = handler(frame.data)  # no response.created first: start anyway
+            return handler(self, frame.data)
+        chunks = handler(self, frame.data)  # no response.created first: start anyway
         self._started = True
         return (StartChunk(provider=self._provider), *chunks)
 
@@ -458,6 +455,24 @@ class ResponsesMapper:
             )
         )
         return out
+
+
+_HANDLERS: dict[str, Callable[[ResponsesMapper, str], Sequence[StreamChunk]]] = {
+    "response.created": ResponsesMapper._on_created,
+    "response.output_item.added": ResponsesMapper._on_item_added,
+    "response.output_item.done": ResponsesMapper._on_item_done,
+    "response.output_text.delta": ResponsesMapper._on_text_delta,
+    "response.refusal.delta": ResponsesMapper._on_refusal_delta,
+    "response.reasoning_summary_text.delta": ResponsesMapper._on_summary_delta,
+    "response.reasoning_text.delta": ResponsesMapper._on_reasoning_delta,
+    "response.function_call_arguments.delta": ResponsesMapper._on_arguments_delta,
+    "response.function_call_arguments.done": ResponsesMapper._on_arguments_done,
+    "response.completed": ResponsesMapper._on_completed,
+    "response.incomplete": ResponsesMapper._on_incomplete,
+    "response.failed": ResponsesMapper._on_failed,
+    "error": ResponsesMapper._on_error,
+}
+"""The handler of each event type (one table for every stream, not one per stream)."""
 
 
 def _position(output_index: int | None) -> int:
