@@ -17,9 +17,7 @@ transport's between this one and the socket.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import cast
 
 from rillet._closing import AsyncClosing
 from rillet._exceptions import ConfigurationError, RilletError, StreamInterruptedError
@@ -36,7 +34,7 @@ _COMPACT_EVERY = 16
 time: compacting on every read would cost a call per chunk for nothing)."""
 
 
-_PULLS: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+_PULLS: dict[type, bool] = {}  # a few classes: bounded below, never a class per stream
 
 
 def _pulls(kind: type) -> bool:
@@ -45,6 +43,8 @@ def _pulls(kind: type) -> bool:
     way to a stream's first chunk)."""
     found = _PULLS.get(kind)
     if found is None:
+        if len(_PULLS) >= 64:  # classes made on the fly: do not keep each alive
+            _PULLS.clear()
         found = _PULLS[kind] = all(callable(getattr(kind, name, None)) for name in _PULL_MEMBERS)
     return found
 
@@ -89,7 +89,7 @@ class StreamingLLMResponse(AsyncClosing):
         self._source: AsyncIterator[StreamChunk] | None = chunks
         self._batches: AsyncIterator[Sequence[StreamChunk]] | None = batches
         self._ready: list[StreamChunk] = []  # the rest of the current batch, last chunk first
-        self._compact_at = 0
+        self._compact_at = _COMPACT_EVERY  # nothing to compact before the first chunks
         self._accumulator = ResponseAccumulator(keep_text=keep_text)
         self._add = self._accumulator.add
         self._pending: RilletError | None = None
@@ -167,7 +167,7 @@ class StreamingLLMResponse(AsyncClosing):
                 if not self._accumulator.chunk_count:
                     await self._read_batch(batches)  # the first read (a subclass may watch it)
                     if _pulls(type(batches)):
-                        self._pull = cast(PullBatches, batches)  # the later reads: above
+                        self._pull = batches  # type: ignore[assignment]  # the later reads: above
                     chunk = self._ready.pop()
                 else:
                     # Batches of any other adapter, read inline: each coroutine in the chain
