@@ -162,7 +162,7 @@ class StreamingLLMResponse(AsyncClosing):
                         break
                 if not batch:
                     raise StopAsyncIteration
-                chunk = batch[0] if len(batch) == 1 else self._first_of(batch)
+                chunk = batch[0] if len(batch) == 1 else self._first_of_many(batch)
             elif (batches := self._batches) is not None:
                 if not self._accumulator.chunk_count:
                     await self._read_batch(batches)  # the first read (a subclass may watch it)
@@ -175,7 +175,7 @@ class StreamingLLMResponse(AsyncClosing):
                     batch = await batches.__anext__()
                     while not batch:
                         batch = await batches.__anext__()
-                    chunk = self._first_of(batch)
+                    chunk = batch[0] if len(batch) == 1 else self._first_of_many(batch)
             elif self._source is not None:
                 chunk = await self._source.__anext__()
             else:
@@ -200,10 +200,8 @@ class StreamingLLMResponse(AsyncClosing):
             await self._end()
         return chunk
 
-    def _first_of(self, batch: Sequence[StreamChunk]) -> StreamChunk:
-        """The first chunk of a non-empty batch; the rest wait in ``_ready``."""
-        if len(batch) == 1:
-            return batch[0]
+    def _first_of_many(self, batch: Sequence[StreamChunk]) -> StreamChunk:
+        """The first chunk of a batch of several; the rest wait in ``_ready``."""
         self._ready = list(reversed(batch))
         return self._ready.pop()
 

@@ -69,9 +69,9 @@ class JSONArrayDecoder:
         "_depth",
         "_elem",
         "_in_string",
+        "_keep_parsed",
         "_max",
         "_misses",
-        "_parse",
         "_pos",
         "_prove",
         "_state",
@@ -90,8 +90,8 @@ class JSONArrayDecoder:
         is then parsed once, not once to find its end and once more to read it."""
         if max_event_bytes <= 0:
             raise ValueError("max_event_bytes must be positive")
-        self._parse = parse_element
         self._prove = parse_element or _ONE_OBJECT.validate_json
+        self._keep_parsed = parse_element is not None  # else the proof builds nothing to keep
         self._max = max_event_bytes
         self._buf = bytearray()
         self._state = _START
@@ -127,7 +127,7 @@ class JSONArrayDecoder:
             except ValidationError:
                 pass  # not one whole object: the general scanners below
             else:
-                kept = parsed if self._parse is not None else None
+                kept = parsed if self._keep_parsed else None
                 frame = UnsealedFrame("message", element.decode(), None, None, kept)
                 frame.__class__ = Frame  # type: ignore[assignment]  # seal, inline
                 return [frame]  # type: ignore[list-item]
@@ -230,7 +230,7 @@ class JSONArrayDecoder:
         line, each proved whole by the parser (see the module doc)."""
         buf = self._buf
         find = buf.find
-        prove, keep = self._prove, self._parse is not None
+        prove, keep = self._prove, self._keep_parsed
         pos = self._pos
         # Before an element: only whitespace, and the comma if one element came before.
         gap = b"," if self._top == _DELIM else b""

@@ -48,17 +48,14 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[Frame]:
         """Decode one chunk; return the events it completed (often several, often none)."""
-        if not self._buf and not self._skip_lf and len(chunk) <= self._max:
-            if not self._started:  # the first read too (often one event): past a BOM first
-                chunk = self._strip_bom(chunk)
-            if self._started:
-                # A live stream's read: one whole event, nothing pending before it.
-                frame = _one_event(chunk, self._last_id)
-                if frame is not None:
-                    frame.__class__ = Frame  # type: ignore[assignment]  # seal, inline
-                    return [frame]  # type: ignore[list-item]
-        if not self._started:
-            chunk = self._strip_bom(chunk)  # (again: nothing more is taken from a chunk held)
+        if not self._started:  # past a BOM (held back while it may still be split)
+            chunk = self._strip_bom(chunk)
+        if not self._buf and self._started and not self._skip_lf and len(chunk) <= self._max:
+            # A live stream's read (the first one too): one whole event, nothing pending.
+            frame = _one_event(chunk, self._last_id)
+            if frame is not None:
+                frame.__class__ = Frame  # type: ignore[assignment]  # seal, inline
+                return [frame]  # type: ignore[list-item]
         if self._skip_lf and chunk:
             self._skip_lf = False
             if chunk[0] == 0x0A:
