@@ -47,13 +47,15 @@ def sse_bodies(draw: st.DrawFn) -> bytes:
     return ((_BOM if draw(st.booleans()) else "") + text).encode()
 
 
-def reference(body: bytes) -> list[Frame]:
-    """The spec's algorithm, line by line (rillet also dispatches a last unterminated event)."""
+def reference(body: bytes, *, at_eof: bool = True) -> list[Frame]:
+    """The spec's algorithm, line by line (rillet also dispatches a last unterminated event at
+    the end of the stream; before it, ``at_eof=False``, an unended last line is not read)."""
     text = body.removeprefix(_BOM.encode()).decode("utf-8", "replace")
     frames: list[Frame] = []
     data: list[str] = []
     event, retry, last_id = "", None, None
-    for line in [*re.split("\r\n|\r|\n", text), ""]:
+    lines = re.split("\r\n|\r|\n", text)
+    for line in [*lines, ""] if at_eof else lines[:-1]:
         if not line:
             if data:
                 frames.append(Frame(event or "message", "\n".join(data), last_id, retry))
@@ -119,6 +121,44 @@ def test_a_read_per_event_gives_the_frames_of_the_whole(body: bytes) -> None:
     whole = decode(SSEDecoder, [body])
     assert whole.frames == reference(body)
     assert decode(SSEDecoder, _EVENT_ENDS.split(body)) == whole
+
+
+@st.composite
+def crlf_bursts(draw: st.DrawFn) -> bytes:
+    """What Gemini sends: one-line ``data:`` events with CRLF line ends, now and then broken by
+    something else (another line end, another field, a comment, a blank line, two data lines)."""
+    crlf = "data: {0}\r\n\r\n"
+    shapes = [crlf] * 6 + [
+        "data: {0}\n\n",
+        "data: {0}\r\r",
+        "data: {0}\r\n\n",
+        "data: {0}\n\r\n",
+        "event: e\r\ndata: {0}\r\n\r\n",
+        "data: {0}\r\ndata: {1}\r\n\r\n",
+        ": keep-alive\r\n\r\n",
+        "\r\n",
+        "data: {0}\rx\r\n\r\n",
+    ]
+    events = draw(st.lists(st.tuples(st.sampled_from(shapes), _VALUE, _VALUE), max_size=16))
+    return "".join(shape.format(value, other) for shape, value, other in events).encode()
+
+
+@given(crlf_bursts().flatmap(cut))
+@example([b"data: a\r\n\r\ndata: b\r\n\n"])  # the last blank line is not CRLF CRLF
+@example([b"data: a\r\n\r\ndata: b\r\n\r", b"\n"])  # a read ends with a CR, a line end
+@example([b"data: a\r\n", b"\r\ndata: b\r\n\r\n"])  # a blank line across two reads
+@example([b"data: a\r\n\r\ndata: b\r", b"\ndata: c\r\n\r\n"])  # a CRLF across two reads
+def test_crlf_bursts_give_each_event_as_soon_as_its_blank_line_comes(
+    pieces: list[bytes],
+) -> None:
+    # Every read gives exactly the events its bytes completed: none held back, none early.
+    body = b"".join(pieces)
+    assert decode(SSEDecoder, [body]).frames == reference(body)
+    decoder, frames, seen = SSEDecoder(), list[Frame](), b""
+    for piece in pieces:
+        seen += piece
+        frames += decoder.feed(piece)
+        assert frames == reference(seen, at_eof=False), (seen, frames)
 
 
 @given(st.data(), sse_bodies())

@@ -453,6 +453,33 @@ def test_an_element_proved_by_the_adapters_parser_carries_what_it_parsed(
     assert frames == [Frame("message", e) for e in GEMINI]
 
 
+def test_a_burst_read_keeps_what_was_parsed_for_its_first_elements_only() -> None:
+    # A read of many elements keeps the parse of its first few; the rest are proved by a parse
+    # that builds nothing (their parses, held until the adapter reads them, would outlive the
+    # garbage collector's youngest generation), and every element still comes out whole.
+    calls: list[bytes] = []
+
+    def parse(data: bytes | bytearray) -> object:
+        calls.append(bytes(data))
+        return {"parsed": json.loads(data)}
+
+    elements = GEMINI * 7
+    first = _json_array._PARSED_PER_READ
+    assert 0 < first < len(elements)
+    frames = _frames_with(parse, ["[" + "\n,\r\n".join(elements) + "\n]"])
+    assert [f.data for f in frames] == elements
+    assert [f.parsed for f in frames] == [
+        *({"parsed": json.loads(e)} for e in elements[:first]),
+        *[None] * (len(elements) - first),
+    ]
+    assert len(calls) == first
+    # The next read starts a new count: a live read's one element is parsed once.
+    decoder = JSONArrayDecoder(parse_element=parse)
+    decoder.feed(("[" + "\n,\r\n".join(elements)).encode())
+    (live,) = decoder.feed(("\n,\r\n" + GEMINI[0]).encode())
+    assert live.parsed == {"parsed": json.loads(GEMINI[0])}
+
+
 def test_an_element_the_adapters_parser_refuses_still_comes_out_whole_unparsed() -> None:
     def refuse(data: bytes | bytearray) -> object:
         return _json_array._ONE_OBJECT.validate_json(b"[]")  # a ValidationError: not an object

@@ -55,6 +55,13 @@ _QUOTE, _COMMA, _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN_OBJECT, _CLOSE_OBJECT = b'",[]{
 
 # Accepts exactly one JSON object (extra keys ignored, so no Python object is built for them).
 _ONE_OBJECT = SchemaValidator(core_schema.typed_dict_schema({}, extra_behavior="ignore"))
+_GEMINI_GAP = b"\n,\r\n{"  # between two elements, up to the next one's brace
+# The elements of one read whose parse is kept (``parse_element``); the rest are proved by a
+# parse that builds nothing and read by the adapter. A 64 KiB burst read of Gemini elements
+# parsed whole holds some 1,300 tracked objects until the adapter reads them: more than the
+# garbage collector's youngest generation, so they reach the oldest and bring on full
+# collections (1.5x the floor's CPU per element, against 1.2x without).
+_PARSED_PER_READ = 8
 _LAYOUT_MISSES = 4  # failed proofs before a stream's layout is taken not to be Gemini's
 
 _START, _ARRAY, _SINGLE, _DONE = range(4)  # the body as a whole
@@ -86,8 +93,9 @@ class JSONArrayDecoder:
     ) -> None:
         """``parse_element``: the adapter's validation of one element's JSON (raising
         pydantic's ``ValidationError`` for anything else). Given, it is the proof of the
-        layout scanner, and a frame it proved carries its result (``Frame.parsed``): an element
-        is then parsed once, not once to find its end and once more to read it."""
+        layout scanner for a read's first few elements (a live read's one), and a frame it
+        proved carries its result (``Frame.parsed``): such an element is parsed once, not once
+        to find its end and once more to read it."""
         if max_event_bytes <= 0:
             raise ValueError("max_event_bytes must be positive")
         self._prove = parse_element or _ONE_OBJECT.validate_json
@@ -229,35 +237,50 @@ class JSONArrayDecoder:
         """Between elements: hand out every object element that ends with a ``}`` opening a
         line, each proved whole by the parser (see the module doc)."""
         buf = self._buf
-        find = buf.find
-        prove, keep = self._prove, self._keep_parsed
+        find, startswith = buf.find, buf.startswith
+        prove, limit = self._prove, self._max
+        budget = _PARSED_PER_READ if self._keep_parsed else 0
+        proof = _ONE_OBJECT.validate_json
         pos = self._pos
         # Before an element: only whitespace, and the comma if one element came before.
         gap = b"," if self._top == _DELIM else b""
         found: list[UnsealedFrame] = []
-        while (i := find(b"{", pos)) >= 0:
-            if buf[pos:i].strip(_SPACE) != gap:
-                break  # "]", a string or scalar element, a stray byte: the general scanners
+        while True:
+            if gap and startswith(_GEMINI_GAP, pos):
+                i = pos + 4  # Gemini's own gap: no search, nothing to strip
+            else:
+                i = find(b"{", pos)
+                if i < 0 or buf[pos:i].strip(_SPACE) != gap:
+                    break  # "]", a string or scalar element, a stray byte: the general scanners
             # Gemini writes "\n,\r\n" between elements and a CR nowhere else: the closing
             # brace just before the next CR is found without scanning every line feed (any
             # choice of end is safe: the parser proves it below).
             cr = find(b"\r", i)
-            end = (buf.rfind(b"\n}", i, cr) if cr >= 0 else find(b"\n}", i)) + 2
+            if cr < 0:
+                end = find(b"\n}", i) + 2
+            elif startswith(b"\n}\n,", cr - 4):
+                end = cr - 2
+            else:
+                end = buf.rfind(b"\n}", i, cr) + 2
             if end < 2:
                 break  # not complete yet (or not this layout): wait for more
             element = buf[i:end]
             try:
-                parsed = prove(element)
+                if budget:
+                    parsed = prove(element)
+                    budget -= 1
+                else:
+                    proof(element)
+                    parsed = None
             except ValidationError:
                 # Incomplete, another layout, or not what the adapter reads: the general
                 # scanners (after which the adapter's own validation speaks).
                 self._misses += 1
                 break
-            self._check_size(end - i)
+            if end - i > limit:
+                self._check_size(end - i)
             # Proved JSON, so valid UTF-8 (pydantic-core rejects invalid bytes, in any key).
-            found.append(
-                UnsealedFrame("message", element.decode(), None, None, parsed if keep else None)
-            )
+            found.append(UnsealedFrame("message", element.decode(), None, None, parsed))
             gap, pos = b",", end
         if found:
             self._top = _DELIM

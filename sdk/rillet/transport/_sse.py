@@ -8,7 +8,9 @@ line is dispatched at end of stream, because real servers end that way.
 Speed matters here (one call per network read, hundreds of events per read), so the decoder
 works on whole buffers: line ends are normalised with ``bytes.replace``, complete events are cut
 with ``rfind``/``split`` and decoded from UTF-8 in one call, and the common one-line
-``data:`` event (and ``event:`` + ``data:`` pair) skips the general field loop. Only bytes after
+``data:`` event (and ``event:`` + ``data:`` pair) skips the general field loop. A read of
+one-line ``data:`` events with CRLF line ends (Gemini's) is cut on its raw bytes, since
+normalising it would copy it and cost more than the rest of its decoding. Only bytes after
 the last complete event are carried over, as bytes, so a multi-byte character split between two
 reads is decoded once it is whole.
 """
@@ -63,6 +65,9 @@ class SSEDecoder:
         if not chunk:
             return []
         if b"\r" in chunk:
+            frames = self._crlf_data_events(chunk)
+            if frames is not None:
+                return frames
             # A CR ending this chunk is a line end now; a LF opening the next one is its pair.
             self._skip_lf = chunk[-1] == 0x0D
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -98,6 +103,32 @@ class SSEDecoder:
                 last_id = self._last_id
                 return seal([UnsealedFrame("message", data, last_id, None) for data in datas])
         return self._decode(text)
+
+    def _crlf_data_events(self, chunk: bytes) -> list[Frame] | None:
+        """A read of one-line ``data:`` events with CRLF line ends (Gemini), cut on the raw
+        bytes: normalising a burst read's line ends copies it and costs more than the rest of
+        its decoding. None, with nothing changed, for anything else (a lone CR or LF, other
+        fields, a blank line in the carried-over bytes): the general path reads it then."""
+        end = chunk.rfind(b"\r\n\r\n")
+        if end < 0:
+            return None
+        tail = chunk[end + 4 :]
+        rest = tail.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if rest[:1] == b"\n" or b"\n\n" in rest:
+            return None  # a later blank line, in another line-end style
+        buf = self._buf
+        region = bytes(buf) + chunk[:end] if buf else chunk[:end]
+        if len(region) > self._max or not region.startswith(b"data: "):
+            return None
+        datas = region.decode("utf-8", "replace")[6:].split("\r\n\r\ndata: ")
+        joined = "".join(datas)
+        if "\n" in joined or "\r" in joined:
+            return None
+        buf[:] = rest
+        self._skip_lf = tail[-1:] == b"\r"
+        self._check_pending()
+        last_id = self._last_id
+        return seal([UnsealedFrame("message", data, last_id, None) for data in datas])
 
     def flush(self) -> list[Frame]:
         """End of stream: dispatch what is left, even without the closing blank line."""
