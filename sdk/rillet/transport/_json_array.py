@@ -57,11 +57,12 @@ _QUOTE, _COMMA, _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN_OBJECT, _CLOSE_OBJECT = b'",[]{
 _ONE_OBJECT = SchemaValidator(core_schema.typed_dict_schema({}, extra_behavior="ignore"))
 _GEMINI_GAP = b"\n,\r\n{"  # between two elements, up to the next one's brace
 # The elements of one read whose parse is kept (``parse_element``); the rest are proved by a
-# parse that builds nothing and read by the adapter. A 64 KiB burst read of Gemini elements
-# parsed whole holds some 1,300 tracked objects until the adapter reads them: more than the
-# garbage collector's youngest generation, so they reach the oldest and bring on full
-# collections (1.5x the floor's CPU per element, against 1.2x without).
-_PARSED_PER_READ = 8
+# parse that builds nothing and read by the adapter. Parses are held until the adapter reads
+# them: 32 Gemini elements make some 300 tracked objects, under the garbage collector's youngest
+# generation (700) with the read's frames and chunks. A 64 KiB burst read parsed whole held
+# 1,300, which reached the oldest generation and brought on a full collection per stream
+# (``bench_steady``: 1.55x the floor's CPU per element, 1.14x with 32).
+_PARSED_PER_READ = 32
 _LAYOUT_MISSES = 4  # failed proofs before a stream's layout is taken not to be Gemini's
 
 _START, _ARRAY, _SINGLE, _DONE = range(4)  # the body as a whole
