@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rillet import EventTooLargeError
+from rillet import EventTooLargeError, MalformedStreamError
 from rillet.transport import JSONArrayDecoder
 
 from ._split import cut, decode, same_whatever_the_cut
@@ -158,3 +158,11 @@ def test_the_blanks_around_a_bare_scalar_do_not_count_toward_the_limit() -> None
         outcome = decode(make, [body[:at], body[at:]])
         assert outcome.error is None, body[:at]
         assert [frame.data for frame in outcome.frames] == ["1", "12345678"]
+
+
+def test_an_invalid_byte_after_the_array_in_the_same_read_is_malformed() -> None:
+    # The C scanner reads the text decoded up to the first invalid byte: the end of the array
+    # was found there, and the byte after it went unchecked when the whole body came at once.
+    for body in (b"[{}]\x80", '[{"a": "é"}]\x80'.encode()):
+        whole = same_whatever_the_cut(JSONArrayDecoder, body, [body[:1], body[1:-1], body[-1:]])
+        assert whole.error is MalformedStreamError

@@ -453,31 +453,50 @@ def test_an_element_proved_by_the_adapters_parser_carries_what_it_parsed(
     assert frames == [Frame("message", e) for e in GEMINI]
 
 
-def test_a_burst_read_keeps_what_was_parsed_for_its_first_elements_only() -> None:
-    # A read of many elements keeps the parse of its first few; the rest are proved by a parse
-    # that builds nothing (their parses, held until the adapter reads them, would outlive the
-    # garbage collector's youngest generation), and every element still comes out whole.
-    calls: list[bytes] = []
-
+def _counting_parser(calls: list[bytes]) -> _json_array.ElementParser:
     def parse(data: bytes | bytearray) -> object:
         calls.append(bytes(data))
         return {"parsed": json.loads(data)}
 
+    return parse
+
+
+def test_a_burst_read_comes_out_a_few_parsed_elements_at_a_time() -> None:
+    # What the parser built is held until the adapter reads it: a read of many elements comes
+    # out at most _PARSED_PER_READ at a time (``pending``, then ``feed(b"")``), each parsed once.
+    calls: list[bytes] = []
+    elements = GEMINI * 20  # a 64 KiB read of Gemini's holds about 130
     first = _json_array._PARSED_PER_READ
-    elements = GEMINI * 20  # one 64 KiB read holds about 130
     assert 0 < first < len(elements)
-    frames = _frames_with(parse, ["[" + "\n,\r\n".join(elements) + "\n]"])
+    decoder = JSONArrayDecoder(parse_element=_counting_parser(calls))
+    batches = [decoder.feed(("[" + "\n,\r\n".join(elements)).encode())]
+    while decoder.pending:
+        batches.append(decoder.feed(b""))
+    frames = [frame for batch in batches for frame in batch]
     assert [f.data for f in frames] == elements
-    assert [f.parsed for f in frames] == [
-        *({"parsed": json.loads(e)} for e in elements[:first]),
-        *[None] * (len(elements) - first),
+    assert [f.parsed for f in frames] == [{"parsed": json.loads(e)} for e in elements]
+    assert len(calls) == len(elements)  # each once
+    assert [len(batch) for batch in batches if batch] == [
+        min(first, len(elements) - start) for start in range(0, len(elements), first)
     ]
-    assert len(calls) == first
-    # The next read starts a new count: a live read's one element is parsed once.
-    decoder = JSONArrayDecoder(parse_element=parse)
-    decoder.feed(("[" + "\n,\r\n".join(elements)).encode())
+    assert decoder.feed(b"") == []  # nothing more until more bytes
+    # The next read starts a new count: a live read's one element is parsed once, at once.
     (live,) = decoder.feed(("\n,\r\n" + GEMINI[0]).encode())
     assert live.parsed == {"parsed": json.loads(GEMINI[0])}
+
+
+def test_elements_waiting_in_the_decoder_are_not_an_oversized_event_and_flush_hands_them_out() -> (
+    None
+):
+    calls: list[bytes] = []
+    elements = GEMINI * 20
+    limit = max(len(e.encode()) for e in elements) + 8  # each fits; all of them do not
+    decoder = JSONArrayDecoder(limit, parse_element=_counting_parser(calls))
+    out = decoder.feed(("[" + "\n,\r\n".join(elements) + "\n]").encode())
+    assert decoder.pending and len(out) < len(elements)
+    out += decoder.flush()  # the end of the body: every element still waiting, then the end
+    assert [f.data for f in out] == elements
+    assert len(calls) == len(elements) and not decoder.pending
 
 
 def test_an_element_the_adapters_parser_refuses_still_comes_out_whole_unparsed() -> None:

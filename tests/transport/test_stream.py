@@ -570,3 +570,41 @@ async def test_a_break_right_after_the_headers_keeps_the_body_that_came(
     assert pairs(received) == EVENTS[:4]
     assert caught.value.body_started and not caught.value.retryable
     assert len(server.requests) == 1
+
+
+async def test_a_burst_of_parsed_elements_comes_out_before_more_bytes_arrive(
+    server: FaultServer, transport: HTTPTransport
+) -> None:
+    # With parse_element the JSON-array decoder hands a read's elements out a few at a time
+    # (JSONArrayDecoder.pending): the rest come at the consumer's next take, without waiting
+    # for the body's next bytes (here 0.5 s later), each parsed once.
+    elements = [json.dumps({"candidates": [{"index": i}]}, indent=2) for i in range(100)]
+    head = ("[" + "\n,\r\n".join(elements)).encode()
+    server.script(
+        Reply(
+            body=head + b"\n]",
+            content_type="application/json",
+            chunks=[len(head)],
+            chunk_delay=0.5,
+        )
+    )
+    calls: list[bytes] = []
+
+    def parse(data: bytes | bytearray) -> object:
+        calls.append(bytes(data))
+        return json.loads(data)
+
+    batches: list[list[Frame]] = []
+    async with transport.stream(
+        "POST", server.url, headers={}, body=b"{}", parse_element=parse
+    ) as stream:
+        started = time.perf_counter()
+        while len(frames := [f for batch in batches for f in batch]) < len(elements):
+            batches.append(await stream.read_batch())
+        before_the_rest = time.perf_counter() - started
+        assert await stream.read_batch() == []
+    assert before_the_rest < 0.4
+    assert [f.data for f in frames] == elements
+    assert [f.parsed for f in frames] == [json.loads(e) for e in elements]
+    assert len(calls) == len(elements)
+    assert max(len(batch) for batch in batches) <= 32 < len(elements)

@@ -3,8 +3,11 @@
 Each top-level element is handed out, as text, the moment its last byte arrives: an object or
 array at its closing bracket, a string at its closing quote (the comma after an element comes
 with the *next* one, so waiting for it would hold every element back a whole generation step),
-a bare number or literal at the delimiter after it (such scalars are left to the tokenizer). Elements are not validated here: the
-adapters validate them.
+a bare number or literal at the delimiter after it (such scalars are left to the tokenizer).
+Elements are not validated here: the adapters validate them (with ``parse_element``, the
+adapter's validation is the layout scanner's proof, below, and a read's elements then come out
+at most 32 a call, the rest ``pending`` for ``feed(b"")``, so that what the parser built is not
+held for a whole read).
 
 Two scanners share the work. Between elements, the C JSON scanner (``raw_decode``) takes every
 element already complete in the buffer at C speed, the usual case as the server writes one
@@ -56,12 +59,12 @@ _QUOTE, _COMMA, _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN_OBJECT, _CLOSE_OBJECT = b'",[]{
 # Accepts exactly one JSON object (extra keys ignored, so no Python object is built for them).
 _ONE_OBJECT = SchemaValidator(core_schema.typed_dict_schema({}, extra_behavior="ignore"))
 _GEMINI_GAP = b"\n,\r\n{"  # between two elements, up to the next one's brace
-# The elements of one read whose parse is kept (``parse_element``); the rest are proved by a
-# parse that builds nothing and read by the adapter. Parses are held until the adapter reads
-# them: 32 Gemini elements make some 300 tracked objects, under the garbage collector's youngest
-# generation (700) with the read's frames and chunks. A 64 KiB burst read parsed whole held
-# 1,300, which reached the oldest generation and brought on a full collection per stream
-# (``bench_steady``: 1.55x the floor's CPU per element, 1.14x with 32).
+# The elements a feed hands out at most when the parser's results are kept (see __init__):
+# 32 Gemini elements make some 300 tracked objects, under the garbage collector's youngest
+# generation (700) with their frames and chunks. A whole 64 KiB read parsed at once brought on
+# a full collection per stream (``bench_steady``: 1.55x the floor's CPU per element); proving
+# the rest of a read by a parse that builds nothing, for the adapter to parse again, 1.14x;
+# 32 at a time, 1.04x.
 _PARSED_PER_READ = 32
 _LAYOUT_MISSES = 4  # failed proofs before a stream's layout is taken not to be Gemini's
 
@@ -84,6 +87,7 @@ class JSONArrayDecoder:
         "_prove",
         "_state",
         "_top",
+        "pending",
     )
 
     def __init__(
@@ -94,9 +98,13 @@ class JSONArrayDecoder:
     ) -> None:
         """``parse_element``: the adapter's validation of one element's JSON (raising
         pydantic's ``ValidationError`` for anything else). Given, it is the proof of the
-        layout scanner for a read's first few elements (a live read's one), and a frame it
-        proved carries its result (``Frame.parsed``): such an element is parsed once, not once
-        to find its end and once more to read it."""
+        layout scanner, and a frame it proved carries its result (``Frame.parsed``): an element
+        is parsed once, not once to find its end and once more to read it. Then ``feed`` hands
+        out at most ``_PARSED_PER_READ`` (32) such elements a call, and ``pending`` says that
+        more are complete: ``feed(b"")`` hands them out (``flush`` too). What was parsed is held
+        until the adapter reads it, and a 64 KiB read of Gemini elements parsed at once would
+        hold some 1,300 tracked objects: past the garbage collector's youngest generation, to
+        the oldest, whose growth brings on full collections."""
         if max_event_bytes <= 0:
             raise ValueError("max_event_bytes must be positive")
         self._prove = parse_element or _ONE_OBJECT.validate_json
@@ -110,10 +118,13 @@ class JSONArrayDecoder:
         self._depth = 0  # nesting inside the top-level array (0: between elements)
         self._in_string = False
         self._misses = 0  # failed layout proofs (see the module doc)
+        self.pending = False
+        """Complete elements wait in the buffer (``parse_element`` given): ``feed(b"")``."""
 
     def feed(self, chunk: bytes) -> list[Frame]:
-        """Scan one chunk; return the elements it completed."""
-        if not chunk:
+        """Scan one chunk; return the elements it completed (or, with ``pending``, the next of
+        them: ``feed(b"")`` resumes)."""
+        if not chunk and not self.pending:
             return []
         if self._state == _DONE:
             _check_trailing(chunk)
@@ -147,10 +158,11 @@ class JSONArrayDecoder:
             self._check_pending(buf)
             return []
         out: list[Frame] = []
+        self.pending = False
         while self._state == _ARRAY and self._pos < len(buf):
             if not self._depth and not self._in_string:
                 self._take_complete(out)
-                if self._state != _ARRAY or self._pos >= len(buf):
+                if self.pending or self._state != _ARRAY or self._pos >= len(buf):
                     break
             if not self._tokenize(out):
                 break
@@ -161,11 +173,18 @@ class JSONArrayDecoder:
             del buf[: self._elem]
             self._pos -= self._elem
             self._elem = 0
-        self._check_pending(buf)
+        if not self.pending:  # else the buffer holds complete elements, checked already
+            self._check_pending(buf)
         return out
 
     def flush(self) -> list[Frame]:
-        """End of stream: a whole non-array body, or a last element missing its ``]``."""
+        """End of stream: the elements still ``pending``, a whole non-array body, or a last
+        element missing its ``]``."""
+        if self.pending:
+            out: list[Frame] = []
+            while self.pending:
+                out += self.feed(b"")
+            return out + self.flush()
         buf, self._buf = bytes(self._buf), bytearray()
         state, self._state = self._state, _DONE
         if state in (_SINGLE, _START):
@@ -202,6 +221,8 @@ class JSONArrayDecoder:
             return  # a bare number or literal is waiting for its delimiter: tokenizer's job
         if self._misses < _LAYOUT_MISSES:
             self._take_by_layout(out)
+            if self.pending:
+                return  # the rest at the next feed(b""), parsed then
             start = self._pos
         raw = self._buf[start:]
         try:
@@ -220,7 +241,9 @@ class JSONArrayDecoder:
                     self._top, i = _VALUE, i + 1
                     continue
                 if char == "]":
-                    self._close_array(text[i + 1 :].encode())
+                    # The bytes after it, not the text: an invalid byte there is not decoded.
+                    after = i + 1 if text.isascii() else len(text[: i + 1].encode())
+                    self._close_array(raw[after:])
                 break  # anything else: the tokenizer reports it
             if char not in '{["':
                 break  # "[]", an empty element, or a bare scalar: the tokenizer's cases
@@ -239,14 +262,16 @@ class JSONArrayDecoder:
         line, each proved whole by the parser (see the module doc)."""
         buf = self._buf
         find, startswith = buf.find, buf.startswith
-        prove, limit = self._prove, self._max
-        budget = _PARSED_PER_READ if self._keep_parsed else 0
-        proof = _ONE_OBJECT.validate_json
+        prove, keep, limit = self._prove, self._keep_parsed, self._max
+        budget = _PARSED_PER_READ
         pos = self._pos
         # Before an element: only whitespace, and the comma if one element came before.
         gap = b"," if self._top == _DELIM else b""
         found: list[UnsealedFrame] = []
         while True:
+            if keep and not budget:
+                self.pending = True  # complete or not, what follows waits for feed(b"")
+                break
             if gap and startswith(_GEMINI_GAP, pos):
                 i = pos + 4  # Gemini's own gap: no search, nothing to strip
             else:
@@ -267,12 +292,7 @@ class JSONArrayDecoder:
                 break  # not complete yet (or not this layout): wait for more
             element = buf[i:end]
             try:
-                if budget:
-                    parsed = prove(element)
-                    budget -= 1
-                else:
-                    proof(element)
-                    parsed = None
+                parsed = prove(element)
             except ValidationError:
                 # Incomplete, another layout, or not what the adapter reads: the general
                 # scanners (after which the adapter's own validation speaks).
@@ -281,8 +301,10 @@ class JSONArrayDecoder:
             if end - i > limit:
                 self._check_size(end - i)
             # Proved JSON, so valid UTF-8 (pydantic-core rejects invalid bytes, in any key).
-            found.append(UnsealedFrame("message", element.decode(), None, None, parsed))
-            gap, pos = b",", end
+            found.append(
+                UnsealedFrame("message", element.decode(), None, None, parsed if keep else None)
+            )
+            gap, pos, budget = b",", end, budget - 1
         if found:
             self._top = _DELIM
             out += seal(found)

@@ -83,7 +83,9 @@ READY: Awaitable[None] = _Ready()
 
 
 class Decoder(Protocol):
-    """What ``SSEDecoder``, ``JSONArrayDecoder`` and ``EventStreamDecoder`` have in common."""
+    """What ``SSEDecoder``, ``JSONArrayDecoder`` and ``EventStreamDecoder`` have in common. A
+    decoder may also have ``pending``: True when complete frames wait in it for ``feed(b"")``
+    (``JSONArrayDecoder`` with ``parse_element``), which is asked before any more bytes."""
 
     def feed(self, chunk: bytes) -> list[Frame]: ...
 
@@ -122,6 +124,7 @@ class FrameStream:
         "_received",
         "_redacting",
         "_response",
+        "_resumable",
         "_secrets",
         "_timeout",
         "_url",
@@ -179,6 +182,7 @@ class FrameStream:
         self._content = response.content
         self._guard = guard
         self._decoder = decoder
+        self._resumable = hasattr(decoder, "pending")
         # Bytes received (and counted) but not decoded yet: the first read, bytes ``wait`` read
         # where aiohttp has no wait of its own, or bytes salvaged before a failure.
         self._received: bytes | None = first_chunk
@@ -287,6 +291,11 @@ class FrameStream:
         try:
             while True:
                 if self._received is None:
+                    if self._resumable and self._decoder.pending:  # type: ignore[attr-defined]
+                        batch = self._resumed()
+                        if batch:
+                            break
+                        continue
                     content = self._content
                     try:
                         chunk = content.read_nowait(READ_SIZE)
@@ -325,7 +334,12 @@ class FrameStream:
         """Ends when there is something for ``take_nowait``: at once if there is already
         (frames, bytes, the end of the body or a failure), else when it arrives. If it raises,
         hand the exception to ``wait_failed``. The idle timeout runs meanwhile."""
-        if self._next < len(self._ready) or self._received is not None or self._done:
+        if (
+            self._next < len(self._ready)
+            or self._received is not None
+            or self._done
+            or (self._resumable and self._decoder.pending)  # type: ignore[attr-defined]
+        ):
             return READY
         wait_for_bytes = self._wait_for_bytes
         if wait_for_bytes is None:
@@ -403,6 +417,11 @@ class FrameStream:
                 raise self._guard.fault  # not a complete body: the connection broke
             frames = self._decoder.flush()
             self._release()
+        return self._redacted(frames) if self._redacting else frames
+
+    def _resumed(self) -> list[Frame]:
+        """The next frames the decoder holds complete (``pending``), no bytes read."""
+        frames = self._decoder.feed(b"")
         return self._redacted(frames) if self._redacting else frames
 
     def _fail(self, exc: BaseException) -> NoReturn:
