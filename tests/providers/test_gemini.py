@@ -451,3 +451,27 @@ def test_the_mapper_reads_what_the_decoder_parsed_and_parses_only_the_rest() -> 
     text = [c.text for c in _map([Frame(data=stale.data)]) if isinstance(c, ContentChunk)]
     assert text == ["read again"]
     assert GeminiAdapter.parse_element is parse_frame
+
+
+async def test_a_burst_of_json_array_elements_before_a_reset_all_reach_the_partial() -> None:
+    # The decoder hands a read's elements out a few at a time (JSONArrayDecoder.pending): the
+    # ones it still holds when the connection breaks come out before the error, whose partial
+    # response has them all.
+    elements = [
+        json.dumps({"candidates": [{"content": {"parts": [{"text": f"w{i} "}]}}]}, indent=2)
+        for i in range(100)
+    ]
+    body = ("[" + "\n,\r\n".join(elements) + "\n,\r\n{").encode()
+    async with FaultServer() as server:
+        server.script(Reply(body=body, content_type="application/json", reset_after=len(body)))
+        async with LLMClient(
+            provider="gemini",
+            model="m",
+            api_key="k",
+            base_url=server.url,
+            options={"sse": False},
+        ) as client:
+            with pytest.raises(StreamInterruptedError) as caught:
+                await client.call("hi")
+    assert caught.value.partial is not None
+    assert caught.value.partial.text == "".join(f"w{i} " for i in range(100))
