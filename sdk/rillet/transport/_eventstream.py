@@ -66,6 +66,7 @@ class EventStreamDecoder:
     """
 
     __slots__ = ("_buf", "_fault", "_known", "_max", "_need")
+    pending = False  # every complete message comes out of the read that completed it
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         if max_event_bytes <= 0:

@@ -35,6 +35,7 @@ class SSEDecoder:
     """
 
     __slots__ = ("_buf", "_head", "_last_id", "_max", "_skip_lf", "_started", "retry")
+    pending = False  # every complete event comes out of the read that completed it
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         if max_event_bytes <= 0:
@@ -70,7 +71,7 @@ class SSEDecoder:
                 return frames
             # A CR ending this chunk is a line end now; a LF opening the next one is its pair.
             self._skip_lf = chunk[-1] == 0x0D
-            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            chunk = _to_lf(chunk)
         buf = self._buf
         if buf:
             # Search only the new bytes, plus one: a blank line may straddle the two reads.
@@ -96,12 +97,10 @@ class SSEDecoder:
             self._check_blocks(region)
         text = region.decode("utf-8", "replace")
         if region.startswith(b"data: "):
-            # Fast path: reads of one-line "data: ..." events only (OpenAI, Gemini SSE). One
-            # split yields every event's data, valid if no LF is left inside any of them.
-            datas = text[6:].split("\n\ndata: ")
-            if "\n" not in "".join(datas):
-                last_id = self._last_id
-                return seal([UnsealedFrame("message", data, last_id, None) for data in datas])
+            # Fast path: reads of one-line "data: ..." events only (OpenAI, Gemini SSE).
+            frames = _data_events(text, "\n\n", self._last_id)
+            if frames is not None:
+                return frames
         return self._decode(text)
 
     def _crlf_data_events(self, chunk: bytes) -> list[Frame] | None:
@@ -113,22 +112,20 @@ class SSEDecoder:
         if end < 0:
             return None
         tail = chunk[end + 4 :]
-        rest = tail.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        rest = _to_lf(tail)
         if rest[:1] == b"\n" or b"\n\n" in rest:
             return None  # a later blank line, in another line-end style
         buf = self._buf
         region = bytes(buf) + chunk[:end] if buf else chunk[:end]
         if len(region) > self._max or not region.startswith(b"data: "):
             return None
-        datas = region.decode("utf-8", "replace")[6:].split("\r\n\r\ndata: ")
-        joined = "".join(datas)
-        if "\n" in joined or "\r" in joined:
+        frames = _data_events(region.decode("utf-8", "replace"), "\r\n\r\n", self._last_id)
+        if frames is None:
             return None
         buf[:] = rest
         self._skip_lf = tail[-1:] == b"\r"
         self._check_pending()
-        last_id = self._last_id
-        return seal([UnsealedFrame("message", data, last_id, None) for data in datas])
+        return frames
 
     def flush(self) -> list[Frame]:
         """End of stream: dispatch what is left, even without the closing blank line."""
@@ -215,6 +212,22 @@ class SSEDecoder:
         # An empty data buffer (no data line at all) dispatches nothing, per the spec.
         if data:
             out.append(UnsealedFrame(event or "message", "\n".join(data), self._last_id, retry))
+
+
+def _to_lf(data: bytes) -> bytes:
+    """CRLF and lone CR line ends as LF (a CR at the very end is a line end already)."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def _data_events(text: str, blank: str, last_id: str | None) -> list[Frame] | None:
+    """The frames of ``text``, events of one ``data: `` line each with ``blank`` (a blank
+    line's two line ends) between them: one split yields every event's data. None when any
+    holds another line (a field, a second data line, a line end of another style)."""
+    datas = text[6:].split(blank + "data: ")
+    joined = "".join(datas)
+    if "\n" in joined or "\r" in joined:
+        return None
+    return seal([UnsealedFrame("message", data, last_id, None) for data in datas])
 
 
 def _one_event(chunk: bytes, last_id: str | None) -> UnsealedFrame | None:

@@ -83,13 +83,17 @@ READY: Awaitable[None] = _Ready()
 
 
 class Decoder(Protocol):
-    """What ``SSEDecoder``, ``JSONArrayDecoder`` and ``EventStreamDecoder`` have in common. A
-    decoder may also have ``pending``: True when complete frames wait in it for ``feed(b"")``
-    (``JSONArrayDecoder`` with ``parse_element``), which is asked before any more bytes."""
+    """What ``SSEDecoder``, ``JSONArrayDecoder`` and ``EventStreamDecoder`` have in common."""
 
     def feed(self, chunk: bytes) -> list[Frame]: ...
 
     def flush(self) -> list[Frame]: ...
+
+    @property
+    def pending(self) -> bool:
+        """Complete frames wait in the decoder for ``feed(b"")``, which is asked before any
+        more bytes (``JSONArrayDecoder`` with ``parse_element``; never for the others)."""
+        ...
 
 
 class FrameStream:
@@ -124,7 +128,6 @@ class FrameStream:
         "_received",
         "_redacting",
         "_response",
-        "_resumable",
         "_secrets",
         "_timeout",
         "_url",
@@ -182,7 +185,6 @@ class FrameStream:
         self._content = response.content
         self._guard = guard
         self._decoder = decoder
-        self._resumable = hasattr(decoder, "pending")
         # Bytes received (and counted) but not decoded yet: the first read, bytes ``wait`` read
         # where aiohttp has no wait of its own, or bytes salvaged before a failure.
         self._received: bytes | None = first_chunk
@@ -291,7 +293,7 @@ class FrameStream:
         try:
             while True:
                 if self._received is None:
-                    if self._resumable and self._decoder.pending:  # type: ignore[attr-defined]
+                    if self._decoder.pending:
                         batch = self._resumed()
                         if batch:
                             break
@@ -338,7 +340,7 @@ class FrameStream:
             self._next < len(self._ready)
             or self._received is not None
             or self._done
-            or (self._resumable and self._decoder.pending)  # type: ignore[attr-defined]
+            or self._decoder.pending
         ):
             return READY
         wait_for_bytes = self._wait_for_bytes
