@@ -5,8 +5,9 @@
 A producer task feeds one event per turn of the event loop into an aiohttp ``StreamReader``
 (the object a response body is read from), so that every read holds one event and wakes its
 reader, as on a live connection; no socket, no HTTP parser, no server process. Each consumer
-reads the same events: the floor (``readline`` + ``json.loads``, or ``readuntil`` of the
-element separator for the Gemini JSON array) and rillet (``LLMClient.stream()`` over a
+reads the same events: the floor (``readline`` + ``json.loads``, ``readuntil`` of the
+element separator for the Gemini JSON array, for Bedrock's event stream each read's messages
+framed in place with both CRCs checked) and rillet (``LLMClient.stream()`` over a
 transport that hands the reader to a real ``FrameStream``, with a credential to watch for, so
 the secret scan runs). The producer alone is measured too and taken off both; the figure is
 each consumer's own CPU per event, best of the rounds. On a shared machine this is the steady
@@ -26,7 +27,9 @@ import asyncio
 import contextlib
 import gc
 import json
+import struct
 import time
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
@@ -38,8 +41,13 @@ from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from rillet import LLMClient, Timeout
-from rillet.transport import FrameStream, JSONArrayDecoder, SSEDecoder
+from rillet.transport import EventStreamDecoder, FrameStream, JSONArrayDecoder, SSEDecoder
 from rillet.transport._read_guard import ReadGuard
+
+# Every wire format: the text formats of the tables, and Bedrock's event stream (its floor reads
+# as ``bench_bedrock``'s does).
+_FORMATS = {**_bodies.TEXT, "bedrock": (_bodies.EVENT_STREAM, _bodies.bedrock)}
+_PROVIDERS = {**RILLET_PROVIDERS, "bedrock": ("bedrock", "", {"region": "us-east-1"})}
 
 
 class _Protocol:
@@ -98,12 +106,16 @@ class _ReaderTransport:
         response.release = response.close = lambda: None
         guard = ReadGuard(response, 60.0)
         first = await reader.read(1 << 16)
-        json_array = self.content_type.startswith("application/json")
+        decoder: SSEDecoder | JSONArrayDecoder | EventStreamDecoder
+        if self.content_type.startswith("application/json"):
+            decoder = JSONArrayDecoder(parse_element=options.get("parse_element"))
+        elif self.content_type == _bodies.EVENT_STREAM:
+            decoder = EventStreamDecoder()
+        else:
+            decoder = SSEDecoder()
         frames = FrameStream(
             response,
-            JSONArrayDecoder(parse_element=options.get("parse_element"))
-            if json_array
-            else SSEDecoder(),
+            decoder,
             first,
             guard,
             content_type=self.content_type,
@@ -126,13 +138,40 @@ class _ReaderTransport:
 
 async def _floor_reads(reader: StreamReader, fmt: str) -> None:
     loads = json.loads
-    if fmt == "gemini-json":
+    if fmt == "bedrock":
+        await _floor_event_stream(reader)
+    elif fmt == "gemini-json":
         while element := await reader.readuntil(b"\n,\r\n"):
             loads(element.strip(b"[,]\r\n"))
     else:
         while line := await reader.readline():
             if line[:5] == b"data:" and (data := line[5:].strip()) != b"[DONE]":
                 loads(data)
+
+
+async def _floor_event_stream(reader: StreamReader) -> None:
+    """``bench_bedrock.Floor``'s reading: whole messages framed in place, both CRCs checked,
+    each payload through ``json.loads``."""
+    loads, crc32, unpack_from = json.loads, zlib.crc32, struct.unpack_from
+    buffer = b""
+    while data := await reader.readany():
+        buffer = buffer + data if buffer else data
+        view = memoryview(buffer)
+        start, size = 0, len(buffer)
+        while size - start >= 16:
+            total, headers, prelude_crc = unpack_from(">III", buffer, start)
+            end = start + total
+            if end > size:
+                break
+            if (
+                crc32(view[start : start + 8]) != prelude_crc
+                or crc32(view[start : end - 4]) != unpack_from(">I", buffer, end - 4)[0]
+            ):
+                raise ValueError("event stream: CRC32 mismatch")
+            loads(buffer[start + 12 + headers : end - 4])
+            start = end
+        view.release()
+        buffer = buffer[start:]
 
 
 async def _floor(events: list[bytes], fmt: str) -> None:
@@ -145,9 +184,9 @@ async def _floor(events: list[bytes], fmt: str) -> None:
 async def _measure(
     fmt: str, events_per_stream: int, rounds: int, streams: int = 1
 ) -> dict[str, Any]:
-    content_type, build = _bodies.TEXT[fmt]
+    content_type, build = _FORMATS[fmt]
     events = _bodies.events(content_type, build(events_per_stream))
-    provider, suffix, options = RILLET_PROVIDERS[fmt]
+    provider, suffix, options = _PROVIDERS[fmt]
     transport = _ReaderTransport(events, content_type.partition(";")[0])
     client = LLMClient(
         provider=provider,
@@ -225,7 +264,7 @@ def run(
     return [
         asyncio.run(_measure(fmt, max(20, events // count) if count > 1 else events, rounds, count))
         for count in streams
-        for fmt in RILLET_PROVIDERS
+        for fmt in _PROVIDERS
     ]
 
 

@@ -79,5 +79,14 @@ def test_the_secret_watch_fires_on_any_secret_whole_or_across_two_reads(
         for cut in range(1, len(body)):
             watch = _SecretWatch(secrets)
             assert watch.found_in(body[:cut]) or watch.found_in(body[cut:]), (secret, cut)
+        # Whole events, as a live stream's reads are (each ends a line): the secret in the
+        # first, or in a later one.
+        event = body + b"\n\n"
+        assert _SecretWatch(secrets).found_in(event)
+        watch = _SecretWatch(secrets)
+        assert not watch.found_in(b'data: {"text": "a"}\n\n') and watch.found_in(event)
+        watch = _SecretWatch(secrets)  # a read that begins with it, after one that ended a line
+        assert not watch.found_in(b"data: a\n") and watch.found_in(secret.encode() + b"\n")
         quiet = _SecretWatch(secrets)
         assert not quiet.found_in(b'data: {"text": "sk-live-0123456789abcde"}')  # one short
+        assert not quiet.found_in(b'data: {"text": "sk-live-0123456789abcde"}\n\n')

@@ -84,6 +84,8 @@ class EventStreamDecoder:
         if not chunk:
             return []
         buf = self._buf
+        if not buf and (frame := self._one_message(chunk)) is not None:
+            return [frame]
         if buf:
             buf += chunk
             if len(buf) < self._need:
@@ -106,6 +108,27 @@ class EventStreamDecoder:
         else:
             self._need = 12
         return seal(out)
+
+    def _one_message(self, chunk: bytes) -> Frame | None:
+        """The frame of a read that is exactly one sound message of a known headers block (a
+        live stream's every read after its first few); None for anything else, which ``_decode``
+        then reads, and judges. The CRC of the whole message goes on from the prelude's."""
+        if len(chunk) < _MIN_MESSAGE:
+            return None
+        total, headers_size, prelude_crc = _PRELUDE.unpack_from(chunk)
+        if total != len(chunk) or total > self._max or headers_size > total - _MIN_MESSAGE:
+            return None
+        body = 12 + headers_size
+        parsed = self._known.get(chunk[12:body])
+        if parsed is None or parsed is _SKIP or parsed[1] is not None:  # new, skipped, an error
+            return None
+        crc32 = zlib.crc32
+        head = crc32(chunk[:8])
+        if head != prelude_crc or crc32(chunk[8:-4], head) != _U32.unpack_from(chunk, total - 4)[0]:
+            return None
+        frame = UnsealedFrame(parsed[0], chunk[body:-4].decode("utf-8", "replace"), None, None)
+        frame.__class__ = Frame  # type: ignore[assignment]  # sealed (see seal)
+        return frame  # type: ignore[return-value]
 
     def flush(self) -> list[Frame]:
         """End of stream: any byte left is a message cut short."""

@@ -478,26 +478,43 @@ class _SecretWatch:
 
     One byte search per secret per read. The edge is searched too, unless the read before
     ended a line: a credential comes from a header or a URL, so it holds no line feed and cannot
-    straddle one. A live stream's reads each end an event, so they cost one search each."""
+    straddle one. A live SSE stream's reads each end an event, so they cost one search each."""
 
-    __slots__ = ("_needles", "_overlap", "_tail")
+    __slots__ = ("_needle", "_needles", "_overlap", "_tail")
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
         found = set(secret.encode() for secret in secrets)
         # A secret that holds another ("Bearer <key>" holds the key) arrives only with it: the
         # shorter one is searched for alone.
         self._needles = tuple(n for n in found if not any(o in n for o in found if o != n))
+        # The common case, one secret (an API key), searched without a loop.
+        self._needle = self._needles[0] if len(self._needles) == 1 else None
         self._overlap = max(len(needle) for needle in self._needles) - 1
         self._tail = b""  # the last bytes of the reads so far, short of any whole secret
 
     def found_in(self, chunk: bytes) -> bool:
-        overlap = self._overlap
-        edge = self._tail + chunk[:overlap] if self._tail else b""
+        if self._tail or chunk[-1:] != b"\n":
+            return self._found_with_edge(chunk)
+        # Neither this read's start nor its end can be inside a secret: no edge to search.
+        needle = self._needle
+        if needle is not None:
+            return chunk.find(needle) >= 0  # faster than ``in`` for a short chunk
+        for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
+            if needle in chunk:
+                return True
+        return False
+
+    def _found_with_edge(self, chunk: bytes) -> bool:
+        overlap, tail = self._overlap, self._tail
+        edge = tail + chunk[:overlap] if tail else b""
         if not overlap or chunk[-1:] == b"\n":
             self._tail = b""
         else:
             self._tail = chunk[-overlap:] if len(chunk) >= overlap else (edge or chunk)[-overlap:]
-        for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
+        needle = self._needle
+        if needle is not None:
+            return chunk.find(needle) >= 0 or edge.find(needle) >= 0
+        for needle in self._needles:  # noqa: SIM110
             if needle in chunk or needle in edge:
                 return True
         return False
