@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from rillet import (
+    ContentChunk,
     ErrorChunk,
     ErrorCode,
     FinishReason,
@@ -251,6 +252,12 @@ def test_an_error_message_and_an_exception_before_message_start_still_start_the_
     bare = _map([Frame(":exception:", "not json")])[-1]
     assert isinstance(bare, ErrorChunk) and bare.provider_error == "not json"
     assert "Bedrock reported an exception" in bare.message
+
+
+def test_a_text_delta_before_message_start_still_starts_the_stream_once() -> None:
+    chunks = _map([_text(0, "Hi"), _START, _text(0, "!"), _stop(), _metadata(inputTokens=1)])
+    assert [c.type for c in chunks] == ["start", "content", "content", "stop"]
+    assert [c.text for c in chunks if isinstance(c, ContentChunk)] == ["Hi", "!"]
 
 
 def test_unknown_events_and_deltas_are_skipped() -> None:

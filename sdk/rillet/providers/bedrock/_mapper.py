@@ -64,6 +64,13 @@ _MESSAGE_STOP = TypeAdapter(MessageStopEvent)
 _METADATA = TypeAdapter(MetadataEvent)
 
 
+def _block_delta(data: str) -> ContentBlockDeltaEvent:
+    try:
+        return _validate_block_delta(data)  # type: ignore[no-any-return]
+    except ValidationError:
+        return decode_dict(_BLOCK_DELTA, data)  # raises the MalformedStreamError
+
+
 class BedrockMapper:
     """One response's state: open tool calls, reasoning ordinals, the stop reason and usage."""
 
@@ -95,6 +102,8 @@ class BedrockMapper:
     def feed(self, frame: Frame) -> Sequence[StreamChunk]:
         if self._done:
             return NO_CHUNKS
+        if frame.event == "contentBlockDelta" and self._started:  # nearly every frame
+            return self._on_block_delta(_block_delta(frame.data))
         chunks = self._dispatch(frame.event, frame.data)
         if self._started or not chunks:
             return chunks
@@ -112,11 +121,7 @@ class BedrockMapper:
 
     def _dispatch(self, name: str, data: str) -> Sequence[StreamChunk]:
         if name == "contentBlockDelta":
-            try:
-                delta: ContentBlockDeltaEvent = _validate_block_delta(data)
-            except ValidationError:
-                delta = decode_dict(_BLOCK_DELTA, data)  # raises the MalformedStreamError
-            return self._on_block_delta(delta)
+            return self._on_block_delta(_block_delta(data))
         if name == "contentBlockStart":
             return self._on_block_start(decode_dict(_BLOCK_START, data))
         if name == "contentBlockStop":
