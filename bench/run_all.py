@@ -2,7 +2,7 @@
 benchmark, the targets with their verdicts, and one JSON file of everything.
 
     pip install -e ".[bench]"          # the official SDKs, litellm, pydantic-ai, psutil
-    python bench/run_all.py            # the full run (about half an hour on 2 cores)
+    python bench/run_all.py            # the full run (over half an hour on 2 cores)
     python bench/run_all.py --quick    # N = 2k and 20k, fewer runs, smaller memory stream
     python bench/run_all.py --only pipeline,ttfc
 
@@ -23,6 +23,7 @@ import bench_accumulator
 import bench_bedrock
 import bench_concurrency
 import bench_live
+import bench_live_inprocess
 import bench_memory
 import bench_output
 import bench_pipeline
@@ -35,6 +36,8 @@ from _server import BodyServer
 
 Section = tuple[Callable[[str, bool], dict[str, Any]], Callable[[dict[str, Any]], str]]
 
+# bench_live_inprocess (events per row, rounds, streams open at once), full and --quick.
+_INPROCESS = {False: (60_000, 3, (1, 100, 1000)), True: (3_000, 2, (1, 100))}
 SECTIONS: dict[str, Section] = {
     "transport": (bench_transport.run, bench_transport.report),
     "pipeline": (bench_pipeline.run, bench_pipeline.report),
@@ -47,6 +50,10 @@ SECTIONS: dict[str, Section] = {
     "output": (bench_output.run, bench_output.report),
     "bedrock": (bench_bedrock.run, bench_bedrock.report),
     "live": (bench_live.run, bench_live.report),
+    "live-inprocess": (
+        lambda url, quick: {"rows": bench_live_inprocess.run(*_INPROCESS[quick])},
+        lambda result: bench_live_inprocess.report(result["rows"]),
+    ),
 }
 
 
