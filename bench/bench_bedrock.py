@@ -61,6 +61,41 @@ _AIOBOTO3_MISSING = (
 )
 
 
+async def floor_read(reads: AsyncIterable[bytes]) -> tuple[int, float]:
+    """The floor's reading of an event-stream body: each read's whole messages framed in place
+    (``struct.unpack_from``, both CRC32s over a ``memoryview``), each payload through
+    ``json.loads``; the bytes of an incomplete last message carried over. Returns the messages
+    read and ``time.perf_counter()`` at the first."""
+    loads, crc32, unpack_from = json.loads, zlib.crc32, struct.unpack_from
+    clock = time.perf_counter
+    count, first = 0, math.nan
+    buffer = b""
+    async for data in reads:
+        buffer = buffer + data if buffer else data
+        view = memoryview(buffer)
+        start, size = 0, len(buffer)
+        while size - start >= 16:
+            total, headers, prelude_crc = unpack_from(">III", buffer, start)
+            end = start + total
+            if end > size:
+                break
+            if (
+                crc32(view[start : start + 8]) != prelude_crc
+                or crc32(view[start : end - 4]) != unpack_from(">I", buffer, end - 4)[0]
+            ):
+                raise ValueError("event stream: CRC32 mismatch")
+            loads(buffer[start + 12 + headers : end - 4])
+            if not count:
+                first = clock()
+            count += 1
+            start = end
+        view.release()
+        buffer = buffer[start:]
+    if buffer:
+        raise ValueError("event stream: truncated frame at the end")
+    return count, first
+
+
 class Floor(Consumer):
     """The cheapest correct reading of the frames; see the module docstring."""
 
@@ -73,39 +108,13 @@ class Floor(Consumer):
         return (await self.drain_first(fmt, model))[0]
 
     async def drain_first(self, fmt: str, model: str) -> tuple[int, float]:
-        loads, crc32, unpack_from = json.loads, zlib.crc32, struct.unpack_from
-        clock = time.perf_counter
-        started = clock()
-        count, took = 0, math.nan
-        buffer = b""
+        started = time.perf_counter()
         # A request body as the other consumers send (the server reads it before answering).
         body = json.dumps({"messages": [{"role": "user", "content": [{"text": "bench"}]}]})
         url = f"{self.url}/model/{model}/converse-stream"
         async with self.session.post(url, data=body.encode()) as response:
-            async for data in response.content.iter_any():
-                buffer = buffer + data if buffer else data
-                view = memoryview(buffer)
-                start, size = 0, len(buffer)
-                while size - start >= 16:
-                    total, headers, prelude_crc = unpack_from(">III", buffer, start)
-                    end = start + total
-                    if end > size:
-                        break
-                    if (
-                        crc32(view[start : start + 8]) != prelude_crc
-                        or crc32(view[start : end - 4]) != unpack_from(">I", buffer, end - 4)[0]
-                    ):
-                        raise ValueError("event stream: CRC32 mismatch")
-                    loads(buffer[start + 12 + headers : end - 4])
-                    if not count:
-                        took = clock() - started
-                    count += 1
-                    start = end
-                view.release()
-                buffer = buffer[start:]
-        if buffer:
-            raise ValueError("event stream: truncated frame at the end")
-        return count, took
+            count, first = await floor_read(response.content.iter_any())
+        return count, (first - started) if count else math.nan
 
     async def close(self) -> None:
         await self.session.close()

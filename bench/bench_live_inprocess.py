@@ -27,14 +27,13 @@ import asyncio
 import contextlib
 import gc
 import json
-import struct
 import time
-import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
 import _bodies
+import bench_bedrock
 from _consumers import KEY, RILLET_PROVIDERS
 from _measure import table
 from aiohttp.streams import StreamReader
@@ -139,7 +138,7 @@ class _ReaderTransport:
 async def _floor_reads(reader: StreamReader, fmt: str) -> None:
     loads = json.loads
     if fmt == "bedrock":
-        await _floor_event_stream(reader)
+        await bench_bedrock.floor_read(reader.iter_any())
     elif fmt == "gemini-json":
         while element := await reader.readuntil(b"\n,\r\n"):
             loads(element.strip(b"[,]\r\n"))
@@ -147,31 +146,6 @@ async def _floor_reads(reader: StreamReader, fmt: str) -> None:
         while line := await reader.readline():
             if line[:5] == b"data:" and (data := line[5:].strip()) != b"[DONE]":
                 loads(data)
-
-
-async def _floor_event_stream(reader: StreamReader) -> None:
-    """``bench_bedrock.Floor``'s reading: whole messages framed in place, both CRCs checked,
-    each payload through ``json.loads``."""
-    loads, crc32, unpack_from = json.loads, zlib.crc32, struct.unpack_from
-    buffer = b""
-    while data := await reader.readany():
-        buffer = buffer + data if buffer else data
-        view = memoryview(buffer)
-        start, size = 0, len(buffer)
-        while size - start >= 16:
-            total, headers, prelude_crc = unpack_from(">III", buffer, start)
-            end = start + total
-            if end > size:
-                break
-            if (
-                crc32(view[start : start + 8]) != prelude_crc
-                or crc32(view[start : end - 4]) != unpack_from(">I", buffer, end - 4)[0]
-            ):
-                raise ValueError("event stream: CRC32 mismatch")
-            loads(buffer[start + 12 + headers : end - 4])
-            start = end
-        view.release()
-        buffer = buffer[start:]
 
 
 async def _floor(events: list[bytes], fmt: str) -> None:
