@@ -46,7 +46,7 @@ from rillet.transport._read_guard import ReadGuard
 # Every wire format: the text formats of the tables, and Bedrock's event stream (its floor reads
 # as ``bench_bedrock``'s does).
 _FORMATS = {**_bodies.TEXT, "bedrock": (_bodies.EVENT_STREAM, _bodies.bedrock)}
-_PROVIDERS = {**RILLET_PROVIDERS, "bedrock": ("bedrock", "", {"region": "us-east-1"})}
+_PROVIDERS = {**RILLET_PROVIDERS, "bedrock": ("bedrock", "", {"region": bench_bedrock.REGION})}
 
 
 class _Protocol:

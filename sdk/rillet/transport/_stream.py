@@ -493,31 +493,26 @@ class _SecretWatch:
         self._tail = b""  # the last bytes of the reads so far, short of any whole secret
 
     def found_in(self, chunk: bytes) -> bool:
-        if self._tail or chunk[-1:] != b"\n":
-            return self._found_with_edge(chunk)
         # Neither this read's start nor its end can be inside a secret: no edge to search.
+        edge = self._edge(chunk) if self._tail or chunk[-1:] != b"\n" else b""
         needle = self._needle
-        if needle is not None:
-            return chunk.find(needle) >= 0  # faster than ``in`` for a short chunk
+        if needle is not None:  # ``find`` is faster than ``in`` for a short chunk
+            return chunk.find(needle) >= 0 or (edge != b"" and edge.find(needle) >= 0)
         for needle in self._needles:  # noqa: SIM110 (any() of a generator costs more)
-            if needle in chunk:
+            if needle in chunk or needle in edge:
                 return True
         return False
 
-    def _found_with_edge(self, chunk: bytes) -> bool:
+    def _edge(self, chunk: bytes) -> bytes:
+        """The bytes either side of the boundary with the read before (empty when it ended a
+        line); keeps this read's last bytes for the next one's edge."""
         overlap, tail = self._overlap, self._tail
         edge = tail + chunk[:overlap] if tail else b""
         if not overlap or chunk[-1:] == b"\n":
             self._tail = b""
         else:
             self._tail = chunk[-overlap:] if len(chunk) >= overlap else (edge or chunk)[-overlap:]
-        needle = self._needle
-        if needle is not None:
-            return chunk.find(needle) >= 0 or edge.find(needle) >= 0
-        for needle in self._needles:  # noqa: SIM110
-            if needle in chunk or needle in edge:
-                return True
-        return False
+        return edge
 
 
 def _unbounded(decoder: Decoder) -> Decoder:
