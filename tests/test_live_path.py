@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from rillet import LLMClient, MalformedStreamError
+from rillet import LLMClient, MalformedStreamError, Timeout
 from rillet.testing import FaultServer, Reply
 from rillet.transport import Frame, HTTPTransport
 
@@ -32,7 +32,20 @@ def _events(count: int) -> list[bytes]:
     return [frame({"role": "assistant"}), *words, frame({}, "stop"), b"data: [DONE]\n\n"]
 
 
-async def test_a_waiting_live_stream_holds_no_coroutine_of_rillets(no_leaks: None) -> None:
+@pytest.mark.parametrize(
+    ("total", "chain"),
+    [
+        # The consumer and StreamingLLMResponse.__anext__, awaiting the reader's own future:
+        # nothing else (no adapter generator, no transport coroutine, no aiohttp read).
+        (None, ["consume", "__anext__"]),
+        # With a total deadline, aiohttp's reader bounds its wait (``_wait``) and is read
+        # through it.
+        (60.0, ["consume", "__anext__", "_wait"]),
+    ],
+)
+async def test_a_waiting_live_stream_holds_no_coroutine_of_rillets(
+    no_leaks: None, total: float | None, chain: list[str]
+) -> None:
     events = _events(12)
     cuts = list(itertools.accumulate(len(event) for event in events))[:-1]
     async with FaultServer() as server, HTTPTransport() as http:
@@ -41,7 +54,7 @@ async def test_a_waiting_live_stream_holds_no_coroutine_of_rillets(no_leaks: Non
         texts: list[str] = []
 
         async def consume() -> None:
-            async with client.stream("hi") as stream:
+            async with client.stream("hi", timeout=Timeout(total=total)) as stream:
                 async for chunk in stream:
                     if chunk.type == "content":
                         texts.append(chunk.text)
@@ -57,11 +70,9 @@ async def test_a_waiting_live_stream_holds_no_coroutine_of_rillets(no_leaks: Non
         await task
         await client.aclose()
     assert "".join(texts) == "".join(f"w{i} " for i in range(12))
-    waiting = [stack[:-1] for stack in stacks if len(stack) > 1]  # less the future's iterator
+    waiting = [stack[:-1] for stack in stacks if len(stack) > 1]  # less the future
     assert len(waiting) >= 5, stacks
-    # The consumer, StreamingLLMResponse.__anext__, and aiohttp's own wait for bytes: nothing
-    # else (no adapter generator, no transport coroutine, no aiohttp read) in between.
-    assert all(stack == ["consume", "__anext__", "_wait"] for stack in waiting), stacks
+    assert all(stack == chain for stack in waiting), stacks
 
 
 def _awaiting(awaitable: object) -> list[str]:

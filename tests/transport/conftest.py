@@ -38,10 +38,14 @@ async def transport(no_leaks: None, sleeps: SleepRecorder) -> AsyncIterator[HTTP
         assert_no_connection_in_use(http)
 
 
-@pytest.fixture(params=["wait", "read"])
-def both_read_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Runs a test over both ways ``FrameStream.wait`` waits for bytes: aiohttp's own wait
-    (``"wait"``), and the public ``read`` kept for an aiohttp without it (``"read"``)."""
+@pytest.fixture(params=["direct", "wait", "read"])
+def every_read_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test over every way ``FrameStream`` reads and waits for bytes: the reader's own
+    buffer and future (``"direct"``, with no total deadline), aiohttp's ``read_nowait`` and
+    ``_wait`` (``"wait"``, as with one), and the public ``read`` kept for an aiohttp without
+    them (``"read"``)."""
+    if request.param != "direct":
+        monkeypatch.setattr(_stream, "_DIRECT_READER", False)
     if request.param == "read":
         monkeypatch.setattr(_stream, "_LOW_LEVEL_READER", False)
     return str(request.param)

@@ -29,8 +29,8 @@ from rillet.transport._read_guard import ReadGuard
 from ._raw_server import Part, RawServer, chunk, head
 from ._support import SleepRecorder, assert_no_connection_in_use, datas, sse
 
-# Every fault, over both ways of waiting for bytes (see both_read_paths).
-pytestmark = pytest.mark.usefixtures("both_read_paths")
+# Every fault, over every way of reading and waiting for bytes (see every_read_path).
+pytestmark = pytest.mark.usefixtures("every_read_path")
 
 T = TypeVar("T")
 IDLE = 2.0

@@ -30,8 +30,8 @@ from rillet.transport import Frame, FrameStream, HTTPTransport
 
 from ._support import assert_no_connection_in_use, collect, datas, pairs, sse
 
-# Every fault, over both ways of waiting for bytes (see both_read_paths).
-pytestmark = pytest.mark.usefixtures("both_read_paths")
+# Every fault, over every way of reading and waiting for bytes (see every_read_path).
+pytestmark = pytest.mark.usefixtures("every_read_path")
 
 EVENTS = [("message_start", '{"type":"message_start"}'), ("ping", '{"type": "ping"}')] + [
     ("content_block_delta", json.dumps({"type": "content_block_delta", "text": f"chunk {i}"}))
