@@ -77,16 +77,24 @@ def test_the_secret_watch_fires_on_any_secret_whole_or_across_two_reads(
     for secret in secrets:
         body = f'data: {{"text": "a {secret} b"}}'.encode()
         for cut in range(1, len(body)):
+            # The second read goes on with the frame the first began.
             watch = _SecretWatch(secrets)
-            assert watch.found_in(body[:cut]) or watch.found_in(body[cut:]), (secret, cut)
-        # Whole events, as a live stream's reads are (each ends a line): the secret in the
+            found = watch.found_in(body[:cut], False) or watch.found_in(body[cut:], True)
+            assert found, (secret, cut)
+        # Dripped three bytes a read: the edges span several reads.
+        watch = _SecretWatch(secrets)
+        reads = [body[i : i + 3] for i in range(0, len(body), 3)]
+        assert any(watch.found_in(read, i > 0) for i, read in enumerate(reads)), secret
+        # Whole events, as a live stream's reads are (each ends a frame): the secret in the
         # first, or in a later one.
         event = body + b"\n\n"
-        assert _SecretWatch(secrets).found_in(event)
+        assert _SecretWatch(secrets).found_in(event, False)
         watch = _SecretWatch(secrets)
-        assert not watch.found_in(b'data: {"text": "a"}\n\n') and watch.found_in(event)
-        watch = _SecretWatch(secrets)  # a read that begins with it, after one that ended a line
-        assert not watch.found_in(b"data: a\n") and watch.found_in(secret.encode() + b"\n")
+        assert not watch.found_in(b'data: {"text": "a"}\n\n', False)
+        assert watch.found_in(event, False)
+        watch = _SecretWatch(secrets)  # a read that begins with it, after one that ended a frame
+        assert not watch.found_in(b"data: a\n\n", False)
+        assert watch.found_in(secret.encode() + b"\n", False)
         quiet = _SecretWatch(secrets)
-        assert not quiet.found_in(b'data: {"text": "sk-live-0123456789abcde"}')  # one short
-        assert not quiet.found_in(b'data: {"text": "sk-live-0123456789abcde"}\n\n')
+        assert not quiet.found_in(b'data: {"text": "sk-live-0123456789abcde"}', False)  # one short
+        assert not quiet.found_in(b'data: {"text": "sk-live-0123456789abcde"}\n\n', True)

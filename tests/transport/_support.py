@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import types
 from collections.abc import Sequence
+from typing import Any
 
-from rillet.transport import Frame, HTTPTransport, Timeout
+import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from rillet.transport import Frame, FrameStream, HTTPTransport, SSEDecoder, Timeout
+from rillet.transport._read_guard import ReadGuard
+from rillet.transport._stream import Decoder
 
 
 class SleepRecorder:
@@ -61,3 +68,57 @@ def assert_no_connection_in_use(http: HTTPTransport) -> None:
     connector = session.connector if session is not None else None
     acquired: object = getattr(connector, "_acquired", ())  # aiohttp keeps no public count
     assert not acquired, f"connections still in use: {acquired}"
+
+
+class ReaderProtocol:
+    """What aiohttp's ``StreamReader`` and ``ReadGuard`` ask of a connection, with the
+    connection's resumes counted: a ``FrameStream`` over a reader fed by the test itself."""
+
+    connected = True
+
+    def __init__(self) -> None:
+        self._reading_paused = False
+        self.resumed = 0
+        self.closed = asyncio.get_running_loop().create_future()  # the guard watches it
+
+    def exception(self) -> BaseException | None:
+        return None
+
+    def pause_reading(self) -> None:
+        self._reading_paused = True
+
+    def resume_reading(self, resume_parser: bool = True) -> None:
+        self._reading_paused = False
+        self.resumed += 1
+
+
+def reader_stream(
+    content: aiohttp.StreamReader,
+    protocol: ReaderProtocol,
+    *,
+    first: bytes,
+    decoder: Decoder | None = None,
+    secrets: tuple[str, ...] = (),
+) -> FrameStream:
+    """The ``FrameStream`` the transport would make of a response read from ``content``, whose
+    ``first`` read (never empty) has been taken."""
+    response: Any = types.SimpleNamespace(
+        status=200,
+        headers=CIMultiDictProxy(CIMultiDict({"content-type": "text/event-stream"})),
+        content=content,
+        connection=types.SimpleNamespace(protocol=protocol),
+        release=lambda: None,
+        close=lambda: None,
+    )
+    return FrameStream(
+        response,
+        SSEDecoder() if decoder is None else decoder,
+        first,
+        ReadGuard(response, None),
+        content_type="text/event-stream",
+        retries=0,
+        timeout=Timeout(),
+        method="POST",
+        url="http://test",
+        secrets=secrets,
+    )

@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import types
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp.client_proto import ResponseHandler
-from multidict import CIMultiDict, CIMultiDictProxy
 
 from rillet import StreamInterruptedError
 from rillet.testing import FaultServer, Reply
-from rillet.transport import FrameStream, HTTPTransport, SSEDecoder, Timeout
-from rillet.transport._read_guard import ReadGuard
+from rillet.transport import HTTPTransport, Timeout
 
-from ._support import datas, sse
+from ._support import ReaderProtocol, datas, reader_stream, sse
 
 # A small reader: it pauses the connection past 16 chunks not read past (a sixteenth of the
 # read buffer; aiohttp 3.14 raises its limit in bytes to the size of the first read, not this).
@@ -84,58 +81,15 @@ async def test_live_reads_neither_pause_nor_resume_the_connection(
     assert flow_control["resume_reading"] <= len(events) // 4, flow_control
 
 
-class _Protocol:
-    """What aiohttp's reader asks of a connection, with its pauses and resumes counted."""
-
-    connected = True
-
-    def __init__(self) -> None:
-        self._reading_paused = False
-        self.resumed = 0
-        self.closed = asyncio.get_running_loop().create_future()  # the guard watches it
-
-    def exception(self) -> BaseException | None:
-        return None
-
-    def pause_reading(self) -> None:
-        self._reading_paused = True
-
-    def resume_reading(self, resume_parser: bool = True) -> None:
-        self._reading_paused = False
-        self.resumed += 1
-
-
-def _frames(content: aiohttp.StreamReader, protocol: _Protocol) -> FrameStream:
-    response: Any = types.SimpleNamespace(
-        status=200,
-        headers=CIMultiDictProxy(CIMultiDict({"content-type": "text/event-stream"})),
-        content=content,
-        connection=types.SimpleNamespace(protocol=protocol),
-        release=lambda: None,
-        close=lambda: None,
-    )
-    return FrameStream(
-        response,
-        SSEDecoder(),
-        sse("first"),  # the first read, as the transport hands it over
-        ReadGuard(response, None),
-        content_type="text/event-stream",
-        retries=0,
-        timeout=Timeout(),
-        method="POST",
-        url="http://test",
-    )
-
-
 async def test_a_paused_connection_is_resumed_by_the_read_that_drains_it(
     no_leaks: None,
 ) -> None:
     # One event buffered, the connection paused (past the high-water mark, or too many chunks
     # on an aiohttp that counts them): the read that takes it resumes the connection, or no
     # more bytes would ever come.
-    protocol = _Protocol()
+    protocol = ReaderProtocol()
     content = aiohttp.StreamReader(protocol, 1 << 16, loop=asyncio.get_running_loop())  # type: ignore[arg-type]
-    frames = _frames(content, protocol)
+    frames = reader_stream(content, protocol, first=sse("first"))
     try:
         assert [frame.data for frame in frames.take_nowait() or []] == ["first"]
         for i in range(3):
@@ -156,9 +110,9 @@ async def test_a_paused_connection_is_resumed_by_the_read_that_drains_it(
 async def test_a_wait_that_begins_on_a_lost_connection_fails_at_once(no_leaks: None) -> None:
     # The connection is gone and neither the reader nor the guard was told (the consumer was
     # busy as it broke): the wait must fail now, not wait for bytes that cannot come.
-    protocol = _Protocol()
+    protocol = ReaderProtocol()
     content = aiohttp.StreamReader(protocol, 1 << 16, loop=asyncio.get_running_loop())  # type: ignore[arg-type]
-    frames = _frames(content, protocol)
+    frames = reader_stream(content, protocol, first=sse("first"))
     assert [frame.data for frame in frames.take_nowait() or []] == ["first"]
     protocol.connected = False
     with pytest.raises(StreamInterruptedError) as raised:

@@ -77,6 +77,12 @@ class EventStreamDecoder:
         self._fault: MalformedStreamError | None = None
         self._known: dict[bytes, tuple[str, str | None]] = {}  # header block -> its parse
 
+    @property
+    def partial(self) -> bool:
+        """Bytes of a message whose end has not arrived are held (the next read goes on with
+        it); False between messages."""
+        return bool(self._buf)
+
     def feed(self, chunk: bytes) -> list[Frame]:
         """Decode one read; return the messages it completed (often several, often none)."""
         if self._fault is not None:

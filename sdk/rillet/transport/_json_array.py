@@ -121,6 +121,12 @@ class JSONArrayDecoder:
         self.pending = False
         """Complete elements wait in the buffer (``parse_element`` given): ``feed(b"")``."""
 
+    @property
+    def partial(self) -> bool:
+        """Bytes of an element (or of a body not yet known to be an array) whose end has not
+        arrived are held (the next read goes on with them); False between elements."""
+        return bool(self._buf)
+
     def feed(self, chunk: bytes) -> list[Frame]:
         """Scan one chunk; return the elements it completed (or, with ``pending``, the next of
         them: ``feed(b"")`` resumes)."""

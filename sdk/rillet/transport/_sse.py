@@ -49,6 +49,12 @@ class SSEDecoder:
         self.retry: int | None = None
         """The last reconnection time (ms) the stream announced with a ``retry`` field."""
 
+    @property
+    def partial(self) -> bool:
+        """Bytes of an event whose end has not arrived are held (the next read goes on with
+        it); False between events."""
+        return bool(self._buf)
+
     def feed(self, chunk: bytes) -> list[Frame]:
         """Decode one chunk; return the events it completed (often several, often none)."""
         if not self._started:  # past a BOM (held back while it may still be split)

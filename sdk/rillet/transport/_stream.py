@@ -109,6 +109,11 @@ class Decoder(Protocol):
     def flush(self) -> list[Frame]: ...
 
     @property
+    def partial(self) -> bool:
+        """Bytes of a frame whose end has not arrived are held: a read may go on with it."""
+        ...
+
+    @property
     def pending(self) -> bool:
         """Complete frames wait in the decoder for ``feed(b"")``, which is asked before any
         more bytes (``JSONArrayDecoder`` with ``parse_element``; never for the others)."""
@@ -464,7 +469,7 @@ class FrameStream:
         if self._keep_body and chunk:
             self._chunks.append(chunk)
         if self._watch is not None and not self._redacting:
-            self._redacting = self._watch.found_in(chunk)
+            self._redacting = self._watch.found_in(chunk, self._decoder.partial)
         if chunk:
             frames = self._decoder.feed(chunk)
         else:
@@ -529,11 +534,13 @@ class FrameStream:
 class _SecretWatch:
     """Says whether a secret's bytes arrived, in one read or across the edge of two.
 
-    One byte search per secret per read. The edge is searched too, unless the read before
-    ended a line: a credential comes from a header or a URL, so it holds no line feed and cannot
-    straddle one. A live SSE stream's reads each end an event, so they cost one search each."""
+    One byte search per secret per read. The edge with the read before is searched too, but
+    only when the decoder holds the start of a frame that this read goes on with: a frame's
+    bytes are all that anything shown is made of (chunks, errors, ``frames``), so a secret
+    whose halves lie in two frames, or between them, is in nothing that could show it. A live
+    stream's reads each end a frame, so they cost one search each."""
 
-    __slots__ = ("_needle", "_needles", "_overlap", "_tail")
+    __slots__ = ("_last", "_needle", "_needles", "_overlap", "_tail")
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
         found = set(secret.encode() for secret in secrets)
@@ -543,11 +550,17 @@ class _SecretWatch:
         # The common case, one secret (an API key), searched without a loop.
         self._needle = self._needles[0] if len(self._needles) == 1 else None
         self._overlap = max(len(needle) for needle in self._needles) - 1
-        self._tail = b""  # the last bytes of the reads so far, short of any whole secret
+        self._last = b""  # the read before
+        self._tail = b""  # the bytes before it that a frame going on from it may hold
 
-    def found_in(self, chunk: bytes) -> bool:
-        # Neither this read's start nor its end can be inside a secret: no edge to search.
-        edge = self._edge(chunk) if self._tail or chunk[-1:] != b"\n" else b""
+    def found_in(self, chunk: bytes, continued: bool) -> bool:
+        """Whether ``chunk`` holds a secret, or completes one; ``continued``: a frame begun in
+        an earlier read goes on in this one."""
+        if continued:
+            edge = self._edge(chunk)
+        else:
+            edge = self._tail = b""
+        self._last = chunk
         needle = self._needle
         if needle is not None:  # ``find`` is faster than ``in`` for a short chunk
             return chunk.find(needle) >= 0 or (edge != b"" and edge.find(needle) >= 0)
@@ -557,15 +570,14 @@ class _SecretWatch:
         return False
 
     def _edge(self, chunk: bytes) -> bytes:
-        """The bytes either side of the boundary with the read before (empty when it ended a
-        line); keeps this read's last bytes for the next one's edge."""
-        overlap, tail = self._overlap, self._tail
-        edge = tail + chunk[:overlap] if tail else b""
-        if not overlap or chunk[-1:] == b"\n":
-            self._tail = b""
-        else:
-            self._tail = chunk[-overlap:] if len(chunk) >= overlap else (edge or chunk)[-overlap:]
-        return edge
+        """The bytes either side of the boundary with the read before (that read's last bytes,
+        and those before it when it was short)."""
+        overlap, last = self._overlap, self._last
+        if not overlap:  # a one-byte secret is never cut in two
+            return b""
+        tail = last[-overlap:] if len(last) >= overlap else (self._tail + last)[-overlap:]
+        self._tail = tail
+        return tail + chunk[:overlap]
 
 
 def _unbounded(decoder: Decoder) -> Decoder:
