@@ -20,6 +20,8 @@ from rillet import (
     MalformedStreamError,
     MissingAPIKeyError,
     RateLimitError,
+    StartChunk,
+    StopChunk,
     StreamChunk,
     StreamingLLMResponse,
     StreamInterruptedError,
@@ -438,19 +440,64 @@ def test_keys_urls_and_models(monkeypatch: pytest.MonkeyPatch) -> None:
         adapter.url(request.model_copy(update={"model": None}))
 
 
+def _proved(element: str) -> Frame:
+    """A frame as the JSON array's decoder hands it out: proved, with its reading."""
+    return Frame(data=element, parsed=parse_frame(element.encode()))
+
+
 def test_the_mapper_reads_what_the_decoder_parsed_and_parses_only_the_rest() -> None:
+    first = _proved(json.dumps({"modelVersion": "gemini-x", "responseId": "r1"}))
     element = json.dumps(
         {"candidates": [{"content": {"parts": [{"text": "parsed once"}]}, "finishReason": "STOP"}]}
     )
-    # A frame the decoder proved carries the adapter's own reading of it, which is used as is.
-    proved = Frame(data=element, parsed=parse_frame(element.encode()))
+    # A later frame the decoder proved carries the adapter's own reading of it, used as is.
+    proved = _proved(element)
     stale = Frame(data=element.replace("parsed once", "read again"), parsed=proved.parsed)
-    text = [c.text for c in _map([stale]) if isinstance(c, ContentChunk)]
-    assert text == ["parsed once"]
+    chunks = _map([first, stale])
+    assert [c.text for c in chunks if isinstance(c, ContentChunk)] == ["parsed once"]
+    # The first frame is read whole again: the decoder's reading leaves out the response's
+    # id and model, which later frames repeat and nothing reads after the first.
+    assert isinstance(chunks[0], StartChunk)
+    assert (chunks[0].model, chunks[0].id) == ("gemini-x", "r1")
     # A frame without it (SSE, or redacted) is parsed from its data.
-    text = [c.text for c in _map([Frame(data=stale.data)]) if isinstance(c, ContentChunk)]
-    assert text == ["read again"]
+    chunks = _map([first, Frame(data=stale.data)])
+    assert [c.text for c in chunks if isinstance(c, ContentChunk)] == ["read again"]
     assert GeminiAdapter.parse_element is parse_frame
+
+
+def test_later_frames_skip_the_fields_nothing_reads_and_check_the_rest() -> None:
+    def frame(**fields: object) -> Frame:
+        parts = [{"text": "hi"}]
+        return Frame(data=json.dumps({"candidates": [{"content": {"parts": parts}}], **fields}))
+
+    start = frame(modelVersion="gemini-x", responseId="r1")
+    usage = {"promptTokenCount": 3, "candidatesTokenCount": 2, "promptTokensDetails": "bad"}
+    # Wrongly typed, in a later frame: the id and model again, the usage breakdown, a safety
+    # rating; none of them read, so none of them checked (as with an unknown field).
+    unread = frame(modelVersion=5, responseId=[], usageMetadata=usage)
+    unread_candidate = Frame(
+        data=json.dumps(
+            {
+                "candidates": [
+                    {
+                        "content": {"parts": [{"text": "!"}], "role": 7},
+                        "safetyRatings": "x",
+                        "finishReason": "STOP",
+                    }
+                ]
+            }
+        )
+    )
+    chunks = _map([start, unread, unread_candidate])
+    assert "".join(c.text for c in chunks if isinstance(c, ContentChunk)) == "hihi!"
+    stop = chunks[-1]
+    assert isinstance(stop, StopChunk) and stop.usage is not None
+    assert (stop.usage.input_tokens, stop.usage.output_tokens) == (3, 2)
+    # The same fields are checked in the first frame, and what is read is checked in any.
+    with pytest.raises(MalformedStreamError):
+        _map([frame(modelVersion=5)])
+    with pytest.raises(MalformedStreamError):
+        _map([start, frame(usageMetadata={"promptTokenCount": "three"})])
 
 
 async def test_a_burst_of_json_array_elements_before_a_reset_all_reach_the_partial() -> None:

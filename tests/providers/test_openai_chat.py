@@ -50,6 +50,25 @@ def test_error_null_beside_a_delta_is_no_error() -> None:
     assert [c.type for c in chunks] == ["start", "content", "stop"]
 
 
+def test_later_chunks_skip_the_fields_nothing_reads_and_check_the_rest() -> None:
+    # The id, model, fingerprint and logprobs of a later chunk are not read (the start took the
+    # id and model from the first): wrongly typed there, they are ignored, as unknown fields.
+    unread = _chunk({"content": " there"}, id=7, model=[], created="now", system_fingerprint=1)
+    unread_choice = Frame(
+        data=json.dumps(
+            {"choices": [{"index": 0, "delta": {"content": "!"}, "logprobs": "x"}], "id": None}
+        )
+    )
+    chunks = _map(_chunk({"content": "hi"}), unread, unread_choice, Frame(data="[DONE]"))
+    assert "".join(c.text for c in chunks if isinstance(c, ContentChunk)) == "hi there!"
+    assert isinstance(chunks[0], StartChunk) and chunks[0].id == "chatcmpl-1"
+    # The same fields are checked in the first chunk, and what is read is checked in any.
+    with pytest.raises(MalformedStreamError):
+        _map(_chunk({"content": "hi"}, model=[]))
+    with pytest.raises(MalformedStreamError):
+        _map(_chunk({"content": "hi"}), _chunk({"content": 5}))
+
+
 @pytest.mark.parametrize(
     ("error", "code", "retryable"),
     [

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar, cast
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import SchemaValidator
 
 from rillet._error_kinds import ErrorTypes, classify
 from rillet._exceptions import MalformedStreamError
@@ -18,6 +20,7 @@ __all__ = [
     "NO_CHUNKS",
     "UNKNOWN_TAG",
     "Ordinals",
+    "Unread",
     "WireMapper",
     "decode",
     "decode_dict",
@@ -64,7 +67,52 @@ def decode(model: type[ModelT], data: str) -> ModelT:
     return cast(ModelT, _validate(model.__pydantic_validator__, data))
 
 
-def decode_dict(adapter: TypeAdapter[DictT], data: str) -> DictT:
+class Unread(Generic[DictT]):
+    """``adapter``'s validation less the fields ``unread`` names (for each generated TypedDict,
+    its subclasses too): what a stream's later frames are read with, when they repeat fields
+    the first one gave (the response's id and model) or carry ones nothing reads. Everything
+    else is checked as the schema says; the fields left out are not even built (a third of
+    the validation of an OpenAI chunk, a fifth of a Gemini frame's), so their values, right or
+    wrong, are ignored, as unknown fields are. ``validator`` quacks as a ``TypeAdapter``'s."""
+
+    __slots__ = ("left_out", "validator")
+
+    def __init__(self, adapter: TypeAdapter[DictT], unread: Mapping[type, Collection[str]]) -> None:
+        schema = copy.deepcopy(adapter.core_schema)
+        self.left_out: set[str] = set()
+        """The fields left out, by ``TypedDict.field`` (to check that each one exists)."""
+        _leave_out(schema, unread, self.left_out)
+        self.validator = SchemaValidator(schema)
+
+
+def _leave_out(schema: object, unread: Mapping[type, Collection[str]], done: set[str]) -> None:
+    if isinstance(schema, dict):
+        cls = schema.get("cls")
+        if schema.get("type") == "typed-dict" and isinstance(cls, type):
+            fields = schema["fields"]
+            lineage = _typed_dict_lineage(cls)
+            for owner, names in unread.items():
+                if owner in lineage:
+                    for name in names:
+                        if fields.pop(name, None) is not None:
+                            done.add(f"{owner.__name__}.{name}")
+        for value in schema.values():
+            _leave_out(value, unread, done)
+    elif isinstance(schema, list):
+        for value in schema:
+            _leave_out(value, unread, done)
+
+
+def _typed_dict_lineage(cls: type) -> set[type]:
+    """``cls`` and the TypedDicts it extends (which a TypedDict's ``__mro__`` does not list)."""
+    found = {cls}
+    for base in getattr(cls, "__orig_bases__", ()):
+        if isinstance(base, type) and base is not dict:
+            found |= _typed_dict_lineage(base)
+    return found
+
+
+def decode_dict(adapter: TypeAdapter[DictT] | Unread[DictT], data: str) -> DictT:
     """``decode`` for a generated TypedDict (``rillet._generated.wire_dicts``): the very same
     validation, into plain dicts (no model instance built per JSON object)."""
     try:  # once per frame: the validator is called here, not through _validate

@@ -347,19 +347,15 @@ class FrameStream:
                         if splits:  # the ends of the chunks read past, dropped as aiohttp does
                             while splits and splits[0] < content._cursor:
                                 del splits[0]
-                        self.bytes_received += size
-                        batch = self._decoded(chunk)
-                        if batch:
-                            break
-                        continue
-                    try:
-                        chunk = content.read_nowait(READ_SIZE)
-                    except Exception as exc:
-                        chunk = self._guard.salvage(exc)  # what came before the break first
-                        if not chunk:
-                            raise
-                    if not chunk and not content.is_eof():
-                        return None  # nothing yet
+                    else:
+                        try:
+                            chunk = content.read_nowait(READ_SIZE)
+                        except Exception as exc:
+                            chunk = self._guard.salvage(exc)  # what came before the break first
+                            if not chunk:
+                                raise
+                        if not chunk and not content.is_eof():
+                            return None  # nothing yet
                     self.bytes_received += len(chunk)
                 else:
                     chunk = self._received

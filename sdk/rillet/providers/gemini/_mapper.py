@@ -28,6 +28,8 @@ from pydantic import TypeAdapter
 
 from rillet._exceptions import StreamInterruptedError
 from rillet._generated.wire_dicts.gemini_schema import (
+    Candidate,
+    Content,
     FunctionCall,
     GenerateContentResponse,
     Part,
@@ -47,7 +49,13 @@ from rillet.protocol import (
     content_chunk,
     reasoning_text_chunk,
 )
-from rillet.providers._mapper import NO_CHUNKS, decode_dict, not_a_response, skip_unknown
+from rillet.providers._mapper import (
+    NO_CHUNKS,
+    Unread,
+    decode_dict,
+    not_a_response,
+    skip_unknown,
+)
 from rillet.providers.gemini._errors import blocked_chunk, error_chunk_from_gemini
 from rillet.providers.gemini._finish import unified_finish_reason
 from rillet.providers.gemini._partial_args import NULL, ArgumentsWriter, Scalar, parse_json_path
@@ -56,8 +64,37 @@ from rillet.transport import ElementParser, Frame
 __all__ = ["GeminiMapper", "usage_from_gemini"]
 
 _FRAME = TypeAdapter(GenerateContentResponse)
-parse_frame: ElementParser = _FRAME.validator.validate_json
-"""One frame's JSON validated as ``feed`` reads it (``HTTPAdapter.parse_element``)."""
+_LATER = Unread(
+    _FRAME,
+    {
+        # The first frame gave the response's id and model; nothing reads these again.
+        GenerateContentResponse: ("modelVersion", "responseId", "createTime"),
+        # Not part of the neutral stream (``usage_from_gemini`` reads the counts only).
+        UsageMetadata: (
+            "promptTokensDetails",
+            "cacheTokensDetails",
+            "candidatesTokensDetails",
+            "toolUsePromptTokensDetails",
+            "serviceTier",
+        ),
+        Candidate: (
+            "finishMessage",
+            "safetyRatings",
+            "citationMetadata",
+            "groundingMetadata",
+            "urlContextMetadata",
+            "tokenCount",
+            "avgLogprobs",
+            "logprobsResult",
+        ),
+        Content: ("role",),
+    },
+)
+"""``_FRAME`` for the frames after the first: the fields above are not read, so not built (a
+handler that starts reading one takes it off this list)."""
+parse_frame: ElementParser = _LATER.validator.validate_json
+"""A frame's JSON validated as ``feed`` reads the frames after the first (``HTTPAdapter.
+parse_element``: the transport's decoder parses the JSON array's elements with it)."""
 _READ = ("candidates", "usageMetadata", "promptFeedback", "error")  # what a first frame holds
 
 
@@ -114,12 +151,12 @@ class GeminiMapper:
             return NO_CHUNKS
         data = frame.data
         event: GenerateContentResponse
-        if frame.parsed is not None:  # parse_frame's reading, by the transport's decoder
+        if frame.parsed is not None and self._started:  # parse_frame's, by the decoder
             event = frame.parsed  # type: ignore[assignment]
         elif not data or data.isspace():
             return NO_CHUNKS
         else:
-            event = decode_dict(_FRAME, data)
+            event = decode_dict(_LATER if self._started else _FRAME, data)
         out: list[StreamChunk] = []
         if not self._started:
             self._started = True

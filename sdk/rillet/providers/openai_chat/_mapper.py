@@ -52,7 +52,7 @@ from rillet.protocol import (
 from rillet.providers._mapper import NO_CHUNKS, decode_dict, not_a_response
 from rillet.providers.openai_chat._errors import error_chunk_from_openai
 from rillet.providers.openai_chat._finish import unified_finish_reason
-from rillet.providers.openai_chat._wire import CHUNK, COMPLETION
+from rillet.providers.openai_chat._wire import CHUNK, COMPLETION, LATER_CHUNK
 from rillet.transport import Frame
 
 __all__ = ["ChatMapper", "usage_from_openai"]
@@ -124,7 +124,7 @@ class ChatMapper:
                 raise not_a_response(_EXPECTED, self._stray or data)
             self._done = True
             return self._stop()
-        event = decode_dict(CHUNK, data)
+        event = decode_dict(LATER_CHUNK if self._started else CHUNK, data)
         out: list[StreamChunk] = []
         if not self._started:
             if _is_whole(event, data):

@@ -24,9 +24,9 @@ from rillet._generated.wire_dicts.openai_chat_schema import (
     ThinkingContentPart,
     UnknownContentPart,
 )
-from rillet.providers._mapper import UNKNOWN_TAG, tag_by_type
+from rillet.providers._mapper import UNKNOWN_TAG, Unread, tag_by_type
 
-__all__ = ["CHUNK", "COMPLETION"]
+__all__ = ["CHUNK", "COMPLETION", "LATER_CHUNK"]
 
 _PART_TYPES = frozenset({"text", "thinking"})
 
@@ -56,6 +56,26 @@ class ChatCompletionChunk(wire.ChatCompletionChunk, total=False):
 CHUNK: TypeAdapter[wire.ChatCompletionChunk] = TypeAdapter(ChatCompletionChunk)
 """``chat.completion.chunk`` (or an in-stream error line), list content parts told apart by
 ``type``."""
+
+
+LATER_CHUNK: Unread[wire.ChatCompletionChunk] = Unread(
+    CHUNK,
+    {
+        # The first chunk gave the response's id and model; nothing reads these again.
+        wire.ChatCompletionChunk: (
+            "id",
+            "object",
+            "created",
+            "model",
+            "system_fingerprint",
+            "service_tier",
+            "provider",
+        ),
+        ChunkChoice: ("logprobs",),  # not part of the neutral stream
+    },
+)
+"""``CHUNK`` for the chunks after the first: the fields above are not read, so not built (a
+handler that starts reading one takes it off this list)."""
 
 
 class _Message(CompletionMessage, total=False):
