@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -237,7 +237,7 @@ async def test_first_chunk_is_not_held_back_by_its_read(server: FaultServer) -> 
     server.script(Reply(body=chat_body(words)))  # the whole body in one write
     adapter = OpenAIChatAdapter(api_key=KEY, base_url=server.url + "/v1", max_retries=0)
     request = LLMClient(adapter).build_request("hi", model="gpt-test")
-    batches: list[list[StreamChunk]] = []
+    batches: list[Sequence[StreamChunk]] = []
     async for batch in adapter.stream_batches(request, CallSettings()):
         batches.append(batch)
     await adapter.aclose()

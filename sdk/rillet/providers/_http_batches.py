@@ -58,7 +58,7 @@ class HTTPBatches:
     def __aiter__(self) -> HTTPBatches:
         return self
 
-    async def __anext__(self) -> list[StreamChunk]:
+    async def __anext__(self) -> Sequence[StreamChunk]:
         if self._state == "new":
             self._state = "closed"  # until it opened: a failure to open ends the iteration
             prepare, self._prepare = self._prepare, None  # it holds the request: let it go
@@ -84,7 +84,7 @@ class HTTPBatches:
             raise StopAsyncIteration
         return batch
 
-    def take(self) -> list[StreamChunk] | None:
+    def take(self) -> Sequence[StreamChunk] | None:
         """The chunks of what has arrived; None: nothing yet; ``[]``: the stream ended."""
         if self._error is not None:
             error, self._error = self._error, None
@@ -108,14 +108,21 @@ class HTTPBatches:
                         return self._last(frames)
                     batch = taken
                 if self._started:  # the common case, inline: after the first chunk
-                    out: list[StreamChunk] = []
                     feed = self._feed
                     assert feed is not None  # open
-                    try:
-                        for frame in batch:
-                            out += feed(frame)
-                    except Exception as error:
-                        return self._failed_after(error, out, batch, frame, frames)
+                    out: Sequence[StreamChunk]
+                    if len(batch) == 1:  # a live read: its frame's chunks, as the mapper gave them
+                        try:
+                            out = feed(batch[0])
+                        except Exception as error:
+                            return self._failed_after(error, [], batch, batch[0], frames)
+                    else:
+                        out = []
+                        try:
+                            for frame in batch:
+                                out += feed(frame)
+                        except Exception as error:
+                            return self._failed_after(error, out, batch, frame, frames)
                 else:
                     out = self._first_chunks(batch, frames)
                 if out:
