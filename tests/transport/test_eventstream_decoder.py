@@ -256,3 +256,23 @@ def test_the_messages_before_a_broken_one_in_the_same_read_are_handed_out_first(
 def test_a_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         EventStreamDecoder(max_event_bytes=0)
+
+
+def test_a_header_block_is_parsed_once_for_every_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every stream of a service repeats the same few header blocks (one per event type): the
+    # second stream, and the later messages of the first, parse none of them again.
+    from rillet.transport import _eventstream
+
+    parses: list[bytes] = []
+    parse = _eventstream._parse_headers
+
+    def counted(block: bytes) -> tuple[str, str | None] | None:
+        parses.append(block)
+        return parse(block)
+
+    monkeypatch.setattr(_eventstream, "_parse_headers", counted)
+    kinds = [f"kind{n}-{random.random()}" for n in range(3)]  # blocks no other test has
+    body = b"".join(event_message(kind, {"n": n}) for n in range(4) for kind in kinds)
+    for cuts in ([], _message_ends(body)[:-1]):
+        assert [f.event for f in _frames(body, cuts)] == kinds * 4
+    assert len(parses) == len(kinds)
