@@ -726,3 +726,15 @@ def test_a_whole_call_with_function_null_is_a_nameless_call_without_arguments() 
         ToolCallStartChunk(index=0, id="call_a", name=""),
         ToolCallEndChunk(index=0, id="call_a"),
     ]
+
+
+def test_a_field_left_out_of_later_chunks_must_be_in_the_schema() -> None:
+    # A renamed field must not leave a stale name that silently leaves nothing out.
+    from rillet._generated.wire_dicts import openai_chat_schema as wire
+    from rillet.providers._mapper import Unread
+    from rillet.providers.openai_chat._wire import CHUNK
+
+    with pytest.raises(ValueError, match=r"ChatCompletionChunk\.fingerprint"):
+        Unread(CHUNK, {wire.ChatCompletionChunk: ("id", "fingerprint")})
+    left = Unread(CHUNK, {wire.ChatCompletionChunk: ("id",)})
+    assert left.validator.validate_json('{"id": 5, "model": "m"}') == {"model": "m"}
