@@ -258,9 +258,8 @@ def test_a_limit_must_be_positive() -> None:
         EventStreamDecoder(max_event_bytes=0)
 
 
-def test_a_header_block_is_parsed_once_for_every_stream(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every stream of a service repeats the same few header blocks (one per event type): the
-    # second stream, and the later messages of the first, parse none of them again.
+def _count_parses(monkeypatch: pytest.MonkeyPatch, limit: int = 256) -> list[bytes]:
+    """The header blocks parsed from now on, with the shared cache empty and ``limit`` long."""
     from rillet.transport import _eventstream
 
     parses: list[bytes] = []
@@ -271,8 +270,37 @@ def test_a_header_block_is_parsed_once_for_every_stream(monkeypatch: pytest.Monk
         return parse(block)
 
     monkeypatch.setattr(_eventstream, "_parse_headers", counted)
-    kinds = [f"kind{n}-{random.random()}" for n in range(3)]  # blocks no other test has
+    monkeypatch.setattr(_eventstream, "_KNOWN", {})
+    monkeypatch.setattr(_eventstream, "_KNOWN_BLOCKS", limit)
+    return parses
+
+
+def test_a_header_block_is_parsed_once_for_every_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every stream of a service repeats the same few header blocks (one per event type): the
+    # second stream, and the later messages of the first, parse none of them again.
+    parses = _count_parses(monkeypatch)
+    kinds = ["messageStart", "contentBlockDelta", "messageStop"]
     body = b"".join(event_message(kind, {"n": n}) for n in range(4) for kind in kinds)
-    for cuts in ([], _message_ends(body)[:-1]):
+    for cuts in ([], _message_ends(body)):
         assert [f.event for f in _frames(body, cuts)] == kinds * 4
     assert len(parses) == len(kinds)
+
+
+def test_error_blocks_are_not_kept_and_a_full_cache_starts_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An error message's block holds its own text: each is parsed where it comes. A header that
+    # changes every message fills the cache, which then starts over rather than stay full of
+    # blocks never seen again, so the next stream's blocks are kept (and parsed once) again.
+    parses = _count_parses(monkeypatch, limit=4)
+    error = encode_message(
+        {":message-type": "error", ":error-code": "E", ":error-message": "m"}, b""
+    )
+    assert [f.event for f in _frames(error * 2, [])] == [":error:E"] * 2
+    assert len(parses) == 2
+    churn = b"".join(encode_message({":event-type": "x", "id": str(n)}, b"{}") for n in range(9))
+    assert len(_frames(churn, [])) == 9
+    parses.clear()
+    body = event_message("messageStart", {}) * 3 + event_message("messageStop", {}) * 3
+    assert len(_frames(body, _message_ends(body))) == 6
+    assert len(parses) == 2

@@ -56,9 +56,10 @@ _KNOWN_BLOCKS = 256
 _KNOWN: dict[bytes, tuple[str, str | None]] = {}
 """Header block -> its parse, shared by every stream: a stream repeats a handful of blocks (one
 per event type), and so do all the streams of a service, so each is parsed once per process,
-not once per stream (five parses a Bedrock stream, a tenth of its own cost). At most
-``_KNOWN_BLOCKS``, the first ones kept (a per-message header defeats it; a parse is a pure
-function of the bytes, so sharing it across streams and threads is safe)."""
+not once per stream (five parses a Bedrock stream, a tenth of its own cost). A parse is a pure
+function of the bytes, so sharing it across streams and threads is safe. An ``error`` message's
+block, which holds its own text, is never kept; past ``_KNOWN_BLOCKS`` the cache starts over, so
+that a stream with a header that changes every message cannot fill it for good."""
 _WANTED = frozenset(
     {b":message-type", b":event-type", b":exception-type", b":error-code", b":error-message"}
 )
@@ -191,7 +192,9 @@ class EventStreamDecoder:
                 parsed = known.get(block)
                 if parsed is None:
                     parsed = _parse_headers(block) or _SKIP
-                    if len(known) < _KNOWN_BLOCKS:
+                    if parsed[1] is None:  # an error's block holds its message: not kept
+                        if len(known) >= _KNOWN_BLOCKS:
+                            known.clear()
                         known[block] = parsed
                 pos = end
                 if parsed is _SKIP:
