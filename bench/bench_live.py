@@ -93,6 +93,17 @@ async def _peak_rss(peak: list[float]) -> None:
         await asyncio.sleep(0.1)
 
 
+def _unbounded_connect(consumer: _consumers.Consumer) -> _consumers.Consumer:
+    """``consumer``, given a connect timeout as loose as the floor's where it has its own: the
+    floor has none (aiohttp's default); rillet's 5 s would fail streams in the connection storm
+    of 10,000 at once, which is the benchmark's, not a server's."""
+    if hasattr(consumer, "transport_options"):
+        from rillet import Timeout
+
+        consumer.transport_options = {"timeout": Timeout(connect=120.0)}
+    return consumer
+
+
 async def _batch(consumer: _consumers.Consumer, fmt: str, model: str, level: int) -> dict[str, Any]:
     gc.collect()
     peak = [0.0]
@@ -120,13 +131,7 @@ async def _batch(consumer: _consumers.Consumer, fmt: str, model: str, level: int
 async def _worker(args: dict[str, Any]) -> dict[str, Any]:
     fmt, level = args["fmt"], args["level"]
     kind = next(k for k in consumer_kinds(fmt) if k.name == args["consumer"])
-    consumer = kind(args["url"], pool_limit=0)
-    if hasattr(consumer, "transport_options"):
-        # The floor has no connect timeout (aiohttp's default); rillet's 5 s would fail streams
-        # in the connection storm of 10,000 at once, which is the benchmark's, not a server's.
-        from rillet import Timeout
-
-        consumer.transport_options = {"timeout": Timeout(connect=120.0)}
+    consumer = _unbounded_connect(kind(args["url"], pool_limit=0))
     try:
         await consumer.start()
     except Exception as error:  # an optional package missing or broken here
@@ -202,11 +207,7 @@ async def _pair_worker(args: dict[str, Any]) -> dict[str, Any]:
     model = _model(fmt, deltas, gap_us)
     consumers: list[_consumers.Consumer] = []
     for kind in consumer_kinds(fmt)[:2]:  # the floor and rillet
-        consumer = kind(args["url"], pool_limit=0)
-        if hasattr(consumer, "transport_options"):
-            from rillet import Timeout  # a connect timeout for the storm (see _worker)
-
-            consumer.transport_options = {"timeout": Timeout(connect=120.0)}
+        consumer = _unbounded_connect(kind(args["url"], pool_limit=0))
         await consumer.start()
         consumers.append(consumer)
     cpu: dict[str, list[float]] = {c.name: [] for c in consumers}
