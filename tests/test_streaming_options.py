@@ -6,6 +6,7 @@ layout scanner, environment proxies without ``trust_env``, and connection reuse.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator, Sequence
 
@@ -14,6 +15,7 @@ import pytest
 from rillet import (
     ContentChunk,
     LLMClient,
+    LLMRequest,
     MalformedStreamError,
     ReasoningChunk,
     StreamChunk,
@@ -171,6 +173,92 @@ async def test_the_window_is_flat_as_a_stream_grows(server: FaultServer) -> None
     assert [f.data for f in frames.frames] == [
         str(i) for i in range(FRAME_WINDOW * 3, FRAME_WINDOW * 4)
     ]
+
+
+@pytest.mark.parametrize("one_per_read", [True, False], ids=["live", "burst"])
+async def test_the_window_keeps_every_field_of_its_frames(
+    server: FaultServer, one_per_read: bool
+) -> None:
+    # Event names, ids (which persist across events) and retry fields come back as sent,
+    # whether each frame had a read of its own or a read held many.
+    blocks = []
+    for i in range(FRAME_WINDOW * 2 + 5):
+        lines = [f"event: e{i % 3}"] if i % 2 else []
+        if i % 5 == 3:  # from the fourth frame on, each has an id
+            lines.append(f"id: {i}")
+        if i % 7 == 0:
+            lines.append(f"retry: {1000 + i}")
+        blocks.append("\n".join([*lines, f"data: {i}"]) + "\n\n")
+    body = "".join(blocks).encode()
+    ends = [i + 2 for i in range(len(body)) if body[i : i + 2] == b"\n\n"][:-1]
+    chunks = ends if one_per_read else range(331, len(body), 331)
+    server.script(Reply(body=body, chunks=chunks), Reply(body=body, chunks=chunks))
+    async with HTTPTransport(max_retries=0) as transport:
+        async with transport.stream(
+            "POST", server.url, headers={}, body=b"{}", keep_frames="all"
+        ) as everything:
+            seen = [frame async for frame in everything]
+        assert seen == everything.frames
+        ids, retries = {f.id for f in seen}, {f.retry for f in seen}
+        assert None in ids and len(ids) > 3 and None in retries and len(retries) > 3
+        async with transport.stream("POST", server.url, headers={}, body=b"{}") as window:
+            count = 0
+            async for frame in window:
+                assert frame == seen[count]
+                count += 1
+                assert window.frames == seen[max(0, count - FRAME_WINDOW) : count]
+
+
+async def test_a_filling_window_gives_the_collector_nothing_to_count(server: FaultServer) -> None:
+    # A stream keeps its last frames as strings, which the garbage collector never tracks: a
+    # thousand live streams filling their windows would otherwise bring on young collections
+    # (and promotions towards full ones) by the tens. Net tracked allocations are counted over
+    # live reads of a window still filling, with the collector off.
+    body = b"".join(f"data: {i}\n\n".encode() for i in range(FRAME_WINDOW * 2))
+    ends = [i + 2 for i in range(len(body)) if body[i : i + 2] == b"\n\n"][:-1]
+    server.script(Reply(body=body, chunks=ends, chunk_delay=0.002))
+    counts: list[int] = []
+    async with (
+        HTTPTransport(max_retries=0) as transport,
+        transport.stream("POST", server.url, headers={}, body=b"{}") as frames,
+    ):
+        gc.collect()
+        gc.disable()
+        try:
+            async for _ in frames:
+                counts.append(gc.get_count()[0])
+        finally:
+            gc.enable()
+    growth = counts[FRAME_WINDOW - 1] - counts[1]  # while the window fills
+    assert growth < FRAME_WINDOW // 2, counts
+
+
+async def test_no_request_is_kept_while_the_response_is_awaited(server: FaultServer) -> None:
+    # Thousands of streams opened at once each wait for their response: what built the
+    # request (the LLMRequest, its messages) is let go before that wait, not after it.
+    marker = "remember-me-7734"
+    server.script(Reply(body=chat_body(["a"]), headers_delay=0.3))
+
+    def requests_alive() -> int:
+        gc.collect()
+        return sum(
+            1 for o in gc.get_objects() if isinstance(o, LLMRequest) and marker in repr(o.messages)
+        )
+
+    async with client(server) as llm:
+
+        async def consume() -> str:
+            async with llm.stream(marker) as stream:
+                return "".join([c.text async for c in stream if isinstance(c, ContentChunk)])
+
+        task = asyncio.ensure_future(consume())
+        try:
+            await asyncio.sleep(0.15)  # sent; the headers are 0.15 s away
+            assert server.requests and not task.done()
+            assert requests_alive() == 0
+        finally:
+            text = await task
+        assert text == "a"
 
 
 async def test_keep_text_false_keeps_calls_and_usage_not_text(server: FaultServer) -> None:

@@ -53,6 +53,11 @@ _PACK = 16
 top of its text, a list entry only a pointer)."""
 
 
+_NO_PARTS: list[str] = []
+"""The refusal's or reasoning's parts before the first (never appended to, shared): most streams
+have neither, and an empty list per stream is one more object for the garbage collector."""
+
+
 def _pack(parts: list[str], packed: int) -> int:
     """Join the parts after the first ``packed`` (already joined runs) once there are ``_PACK``
     of them; return the new count of packed runs. Only adjacent parts are joined, in order."""
@@ -171,8 +176,8 @@ class ResponseAccumulator:
         self.headers: dict[str, str] = {}
         """The response headers (credentials removed), from the start chunk."""
         self._text: list[str] = []
-        self._refusal: list[str] = []
-        self._reasoning: list[str] = []
+        self._refusal = _NO_PARTS
+        self._reasoning = _NO_PARTS
         self._blocks: dict[int, _ReasoningState] = {}
         self._calls: dict[int, _ToolCallState] = {}
         self._call_ids: dict[str, int] = {}
@@ -217,7 +222,12 @@ class ResponseAccumulator:
 
     def _on_content(self, chunk: ContentChunk) -> StreamChunk:
         if self.keep_text:
-            (self._refusal if chunk.refusal else self._text).append(chunk.text)
+            if not chunk.refusal:
+                self._text.append(chunk.text)
+            elif self._refusal is _NO_PARTS:
+                self._refusal = [chunk.text]
+            else:
+                self._refusal.append(chunk.text)
         return chunk
 
     def _on_reasoning(self, chunk: ReasoningChunk) -> StreamChunk:
@@ -226,7 +236,10 @@ class ResponseAccumulator:
             block = self._blocks[chunk.index] = _ReasoningState()
         if chunk.text and self.keep_text:
             block.text.append(chunk.text)
-            self._reasoning.append(chunk.text)
+            if self._reasoning is _NO_PARTS:
+                self._reasoning = [chunk.text]
+            else:
+                self._reasoning.append(chunk.text)
         if chunk.id is not None:
             block.id = chunk.id
         if chunk.signature:

@@ -34,6 +34,7 @@ _COMPACT_EVERY = 16
 time: compacting on every read would cost a call per chunk for nothing)."""
 
 
+_NONE_READY: list[StreamChunk] = []  # never appended to: shared by every stream with none
 _PULLS: dict[type, bool] = {}  # a few classes: bounded below, never a class per stream
 
 
@@ -88,7 +89,7 @@ class StreamingLLMResponse(AsyncClosing):
             raise ConfigurationError("StreamingLLMResponse needs either chunks or batches")
         self._source: AsyncIterator[StreamChunk] | None = chunks
         self._batches: AsyncIterator[Sequence[StreamChunk]] | None = batches
-        self._ready: list[StreamChunk] = []  # the rest of the current batch, last chunk first
+        self._ready = _NONE_READY  # the rest of the current batch, last chunk first
         self._compact_at = _COMPACT_EVERY  # nothing to compact before the first chunks
         self._accumulator = ResponseAccumulator(keep_text=keep_text)
         self._add = self._accumulator.add
@@ -169,6 +170,8 @@ class StreamingLLMResponse(AsyncClosing):
                     if _pulls(type(batches)):
                         self._pull = batches  # type: ignore[assignment]  # the later reads: above
                     chunk = self._ready.pop()
+                    if not self._ready:  # a read of one chunk: keep no empty list of its own
+                        self._ready = _NONE_READY
                 else:
                     # Batches of any other adapter, read inline: each coroutine in the chain
                     # costs a call per read and waits (outliving a collection or two) with it.
@@ -222,7 +225,7 @@ class StreamingLLMResponse(AsyncClosing):
     async def _end(self) -> None:
         """The terminal chunk was handed out: nothing after it is read."""
         self._finished = True
-        self._ready = []
+        self._ready = _NONE_READY
         self._pending = self._accumulator.failure()
         await self._close_source()
 
@@ -230,7 +233,7 @@ class StreamingLLMResponse(AsyncClosing):
         """End the stream with ``error``: as an error chunk when chunks were already seen."""
         await self._close_source()
         self._finished = True
-        self._ready = []
+        self._ready = _NONE_READY
         error.partial = self._accumulator.snapshot()
         with_response_metadata(error, error.partial)
         if not self._accumulator.started:
@@ -255,5 +258,5 @@ class StreamingLLMResponse(AsyncClosing):
     async def aclose(self) -> None:
         """Stop reading and release the connection."""
         self._finished = True
-        self._ready = []
+        self._ready = _NONE_READY
         await self._close_source()

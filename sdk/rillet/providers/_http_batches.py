@@ -20,6 +20,8 @@ from rillet.transport._stream import READY
 
 __all__ = ["HTTPBatches", "Opening"]
 
+_NO_FRAMES: list[Frame] = []  # never appended to: no frames waiting, shared by every stream
+
 Opening = AbstractAsyncContextManager[FrameStream]
 """What ``Transport.stream`` returns: entered, it sends the request and gives the frames."""
 
@@ -51,7 +53,8 @@ class HTTPBatches:
         self._frames: FrameStream | None = None
         self._failure: BaseException | None = None  # what ended the stream early
         self._started = False  # the first chunk went out
-        self._rest: list[Frame] = []  # frames of a read after its first chunk, not mapped yet
+        # The frames of a read after its first chunk, not mapped yet.
+        self._rest: list[Frame] = _NO_FRAMES
         self._error: BaseException | None = None  # raised after the chunks before it
         self._state = "new"  # "open", "ended" (the last batch taken), "failed", "closed"
 
@@ -64,6 +67,7 @@ class HTTPBatches:
             prepare, self._prepare = self._prepare, None  # it holds the request: let it go
             assert prepare is not None  # "new"
             self._context, self._mapper = prepare()
+            del prepare  # and before the wait for the connection, not after it
             self._feed = self._mapper.feed
             self._frames = await self._context.__aenter__()
             self._state = "open"
@@ -99,7 +103,7 @@ class HTTPBatches:
         try:
             while True:
                 if self._rest:
-                    batch, self._rest = self._rest, []
+                    batch, self._rest = self._rest, _NO_FRAMES
                 else:
                     taken = frames.take_nowait()
                     if taken is None:
@@ -181,7 +185,7 @@ class HTTPBatches:
             except Exception as error:
                 return self._failed_after(error, out, batch, frame, frames)
             if out:
-                self._rest = batch[index + 1 :]
+                self._rest = batch[index + 1 :] or _NO_FRAMES
                 self._start(out, frames)
                 return out
         return out
@@ -202,7 +206,7 @@ class HTTPBatches:
             raise error
         if not self._started:
             self._start(out, frames)
-        self._rest = []
+        self._rest = _NO_FRAMES
         self._error = error
         return out
 
