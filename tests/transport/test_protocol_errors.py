@@ -259,7 +259,7 @@ class _Protocol:
     def pause_reading(self) -> None:
         self._reading_paused = True
 
-    def resume_reading(self) -> None:
+    def resume_reading(self, resume_parser: bool = True) -> None:
         self._reading_paused = False
 
 
@@ -273,11 +273,15 @@ async def test_bytes_that_come_in_the_turn_of_the_deadline_are_no_timeout(no_lea
     try:
         first = asyncio.create_task(guard.read(100))
         await asyncio.sleep(0)  # the read waits
-        loop.call_later(0.09, content.feed_data, b"a")
-        loop.call_later(0.01, time.sleep, 0.2)  # the loop is busy past both
+        # The guard checks every 0.025 s; the one due after 0.1 s (past the deadline) and the
+        # bytes due at 0.2 s both run in the turn after the busy spell, the check first.
+        loop.call_later(0.2, content.feed_data, b"a")
+        loop.call_later(0.11, time.sleep, 0.19)  # the loop is busy past both
         assert await bounded(first) == b"a"
         content.feed_data(b"b")
         assert await bounded(guard.read(100)) == b"b"
+        content.feed_eof()
+        assert await bounded(guard.read(100)) == b""  # the body ends whole: no failure was set
     finally:
         guard.close()
 

@@ -11,15 +11,19 @@ reader, whose read then waits for ever. The guard makes the idle timeout rillet'
   protocol), for the reader to raise instead of taking the end as a complete body;
 - when the connection breaks with bytes still buffered, a reader gets them before the error
   (``salvage``): aiohttp's own reader raises the error first and drops them;
-- a read that has waited ``idle`` seconds fails. One timer per response checks the time the
-  waiting read began (``since``, which the reader stamps) and re-arms itself at most once per
-  ``idle``: a timer per read would cost a heap push and a cancel on every read.
+- a body silent for ``idle`` seconds fails (``Timeout.idle``: the longest silence between two
+  received bytes), between ``idle`` and ``1.25 * idle`` after its last byte, whether a read
+  waits then or the consumer is busy elsewhere; what was received before stays readable first.
+  A connection paused by backpressure (a consumer behind a fast stream) is not silent. One
+  timer per response checks the count of bytes received, ``_TICKS`` times per ``idle``: the
+  reads themselves do nothing for it (a timer per read would cost a heap push and a cancel on
+  every read; a stamp per read, a clock call and a write to the guard, whose memory has gone
+  cold since the stream's last event when a thousand streams are live).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import aiohttp
@@ -27,40 +31,39 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 __all__ = ["ReadGuard"]
 
-_ASYNCIO_TIME = asyncio.BaseEventLoop.time
+_TICKS = 4
+"""Checks per ``idle``: a silent body fails ``idle`` to ``(1 + 1 / _TICKS) * idle`` after its last
+byte, the timer firing ``_TICKS`` times per ``idle`` seconds (4 a minute by default)."""
 
 
 class ReadGuard:
     """Watches one response's body from the headers until ``close()``."""
 
     __slots__ = (
+        "_bytes_seen",
         "_closed",
         "_content",
         "_handle",
         "_idle",
         "_loop",
         "_protocol",
-        "clock",
+        "_silent_from",
         "fault",
-        "since",
     )
 
     def __init__(self, response: aiohttp.ClientResponse, idle: float | None) -> None:
         loop = asyncio.get_running_loop()
         self._loop = loop
-        # The loop's own clock; for asyncio's, the C function it calls (a Python call fewer on
-        # every read of a live stream).
-        asyncio_clock = getattr(loop.time, "__func__", None) is _ASYNCIO_TIME
-        self.clock = time.monotonic if asyncio_clock else loop.time
-        self.since: float | None = None
-        """When the read now waiting began (``clock()``); None while no read waits."""
+        # What the checks saw: the bytes received so far, and since when no more came.
+        self._bytes_seen = -1
+        self._silent_from = 0.0
         self.fault: BaseException | None = None
         """Why the guard ended the body early; a reader that meets the end raises it."""
         self._content = response.content
         self._idle = idle
         self._handle: asyncio.Handle | None = None
         if idle is not None:
-            self._handle = loop.call_at(loop.time() + idle, self._check)
+            self._handle = loop.call_at(loop.time() + idle / _TICKS, self._check)
         connection = response.connection
         self._protocol: Any = None if connection is None else connection.protocol
         self._closed: asyncio.Future[None] | None = None
@@ -77,8 +80,7 @@ class ReadGuard:
                 self._closed = closed
 
     async def read(self, size: int) -> bytes:
-        """One guarded read (``FrameStream`` stamps ``since`` itself, on its hot path)."""
-        self.since = self.clock()
+        """One guarded read."""
         try:
             return await self._content.read(size)
         except RuntimeError as exc:
@@ -91,8 +93,6 @@ class ReadGuard:
             if not kept:
                 raise
             return kept
-        finally:
-            self.since = None
 
     def own_idle_timeout(self) -> None:
         """From now on the guard alone bounds the body's reads: aiohttp's ``sock_read`` timer,
@@ -143,21 +143,28 @@ class ReadGuard:
     def _check(self) -> None:
         idle = self._idle
         assert idle is not None  # the timer runs only with an idle timeout
-        since, now = self.since, self._loop.time()
-        if since is not None and now - since >= idle:
-            # Bytes may have come in this same turn of the loop, their reader not yet resumed:
-            # decide on the next turn, after it.
-            self._handle = self._loop.call_soon(self._expire, since)
+        now = self._loop.time()
+        received = self._content.total_bytes
+        if received != self._bytes_seen or self._paused():
+            self._bytes_seen, self._silent_from = received, now
+        elif now - self._silent_from >= idle:
+            # Bytes may have come in this same turn of the loop, not counted yet: decide on
+            # the next turn, after them.
+            self._handle = self._loop.call_soon(self._expire, received)
             return
-        # The earliest a read can have waited ``idle``: never sooner than ``idle`` from now.
-        self._handle = self._loop.call_at((now if since is None else since) + idle, self._check)
+        self._handle = self._loop.call_at(now + idle / _TICKS, self._check)
 
-    def _expire(self, since: float) -> None:
-        if self.since != since:  # that read returned: watch the next one
-            self._check()
+    def _expire(self, received: int) -> None:
+        if self._content.total_bytes != received or self._paused():
+            self._check()  # bytes came after all: watch on
             return
         self._handle = None
         self._fail(aiohttp.ServerTimeoutError(f"no data for {self._idle} s"))
+
+    def _paused(self) -> bool:
+        """Whether the connection is paused by backpressure (no bytes come because none are
+        read, not because the server is silent)."""
+        return bool(getattr(self._protocol, "_reading_paused", False))
 
     def _on_lost(self, closed: asyncio.Future[None]) -> None:
         if self._closed is closed:

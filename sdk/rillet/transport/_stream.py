@@ -168,6 +168,7 @@ class FrameStream:
         "_redacting",
         "_response",
         "_secrets",
+        "_tail",
         "_timeout",
         "_url",
         "_wait_for_bytes",
@@ -252,7 +253,8 @@ class FrameStream:
         self._method = method
         self._url = url
         self._secrets = secrets
-        self._watch = _SecretWatch(secrets) if secrets else None
+        self._watch = _watch_for(secrets) if secrets else None
+        self._tail = b""  # what the watch keeps of the reads before, for the next one's edge
         self._redacting = False  # a secret arrived: every frame from now on is redacted
 
     @property
@@ -340,7 +342,6 @@ class FrameStream:
             return batch  # the window has the whole read already
         if self._done:
             return []
-        self._guard.since = None
         try:
             while True:
                 if self._received is None:
@@ -422,8 +423,6 @@ class FrameStream:
         content = self._content
         if content._buffer or content._eof or content._exception is not None:
             return READY
-        guard = self._guard
-        guard.since = guard.clock()
         if self._direct and content._waiter is None and content._protocol.connected:
             # What ``_wait`` awaits, without its coroutine: the future ``feed_data`` resolves.
             # (A cancelled wait leaves it set; the connection is closed then, never read again.)
@@ -435,7 +434,6 @@ class FrameStream:
         """``wait()`` raised ``exc``: the bytes that came before the failure are kept for
         ``take_nowait`` (which then raises it); otherwise the connection is closed and the
         rillet error ``exc`` amounts to is raised (``exc`` itself for a cancellation)."""
-        self._guard.since = None
         if isinstance(exc, Exception) and (kept := self._guard.salvage(exc)):
             self._received = kept
             self.bytes_received += len(kept)
@@ -444,10 +442,7 @@ class FrameStream:
 
     async def _read_ahead(self) -> None:
         # ``wait`` where aiohttp's reader lacks the wait it has had since 3.0: read, and keep.
-        guard = self._guard
-        guard.since = guard.clock()
         self._received = data = await self._content.read(READ_SIZE)
-        guard.since = None
         self.bytes_received += len(data)
 
     async def aclose(self, *, linger: bool = False) -> None:
@@ -488,10 +483,15 @@ class FrameStream:
         """The frames one read completed (at the end of the body, the decoder's last ones)."""
         if self._keep_body and chunk:
             self._chunks.append(chunk)
-        if self._watch is not None and not self._redacting:
-            self._redacting = self._watch.found_in(chunk, self._decoder.partial)
+        watch = self._watch
+        if watch is not None and not self._redacting:
+            self._redacting = watch.found_in(chunk, self._tail)
         if chunk:
             frames = self._decoder.feed(chunk)
+            if watch is not None and not self._redacting:
+                partial = self._decoder.partial
+                if partial or self._tail:
+                    self._tail = watch.tail_after(self._tail, chunk, partial)
         else:
             if self._guard.fault is not None:
                 raise self._guard.fault  # not a complete body: the connection broke
@@ -558,9 +558,14 @@ class _SecretWatch:
     only when the decoder holds the start of a frame that this read goes on with: a frame's
     bytes are all that anything shown is made of (chunks, errors, ``frames``), so a secret
     whose halves lie in two frames, or between them, is in nothing that could show it. A live
-    stream's reads each end a frame, so they cost one search each."""
+    stream's reads each end a frame, so they cost one search each.
 
-    __slots__ = ("_last", "_needle", "_needles", "_overlap", "_tail")
+    Immutable, and shared by every stream that sends the same secrets (``_watch_for``): a
+    stream keeps only its ``tail`` (``tail_after``), the few bytes an edge needs, rather than
+    the read before. Thousands of open streams then hold no watch each, and no read outlives
+    its decoding (each kept read is freed long after, when its memory has gone cold)."""
+
+    __slots__ = ("_needle", "_needles", "overlap")
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
         found = set(secret.encode() for secret in secrets)
@@ -569,18 +574,13 @@ class _SecretWatch:
         self._needles = tuple(n for n in found if not any(o in n for o in found if o != n))
         # The common case, one secret (an API key), searched without a loop.
         self._needle = self._needles[0] if len(self._needles) == 1 else None
-        self._overlap = max(len(needle) for needle in self._needles) - 1
-        self._last = b""  # the read before
-        self._tail = b""  # the bytes before it that a frame going on from it may hold
+        self.overlap = max(len(needle) for needle in self._needles) - 1
+        """How many bytes of a secret the read before can hold when this read completes it."""
 
-    def found_in(self, chunk: bytes, continued: bool) -> bool:
-        """Whether ``chunk`` holds a secret, or completes one; ``continued``: a frame begun in
-        an earlier read goes on in this one."""
-        if continued:
-            edge = self._edge(chunk)
-        else:
-            edge = self._tail = b""
-        self._last = chunk
+    def found_in(self, chunk: bytes, tail: bytes) -> bool:
+        """Whether ``chunk`` holds a secret, or completes one begun in ``tail`` (what
+        ``tail_after`` kept of the reads before: empty when no frame goes on into this one)."""
+        edge = tail + chunk[: self.overlap] if tail else b""
         needle = self._needle
         if needle is not None:  # ``find`` is faster than ``in`` for a short chunk
             return chunk.find(needle) >= 0 or (edge != b"" and edge.find(needle) >= 0)
@@ -589,15 +589,30 @@ class _SecretWatch:
                 return True
         return False
 
-    def _edge(self, chunk: bytes) -> bytes:
-        """The bytes either side of the boundary with the read before (that read's last bytes,
-        and those before it when it was short)."""
-        overlap, last = self._overlap, self._last
-        if not overlap:  # a one-byte secret is never cut in two
+    def tail_after(self, tail: bytes, chunk: bytes, partial: bool) -> bytes:
+        """The ``tail`` for the read after ``chunk`` (``tail`` was the one for ``chunk``): its
+        last ``overlap`` bytes (with those before it, when it was short) when the decoder holds
+        the start of a frame (``partial``) that the next read may go on with; else none."""
+        overlap = self.overlap
+        if not partial or not overlap:  # a one-byte secret is never cut in two
             return b""
-        tail = last[-overlap:] if len(last) >= overlap else (self._tail + last)[-overlap:]
-        self._tail = tail
-        return tail + chunk[:overlap]
+        if len(chunk) >= overlap:
+            return chunk[-overlap:]
+        return (tail + chunk)[-overlap:]
+
+
+_WATCHES: dict[tuple[str, ...], _SecretWatch] = {}
+_KNOWN_WATCHES = 64  # a client's few credentials; more (a new token per request) start over
+
+
+def _watch_for(secrets: tuple[str, ...]) -> _SecretWatch:
+    """The watch for ``secrets``, built once for every stream that sends them."""
+    watch = _WATCHES.get(secrets)
+    if watch is None:
+        if len(_WATCHES) >= _KNOWN_WATCHES:
+            _WATCHES.clear()
+        watch = _WATCHES[secrets] = _SecretWatch(secrets)
+    return watch
 
 
 def _unbounded(decoder: Decoder) -> Decoder:
