@@ -17,8 +17,9 @@ class Timeout:
     ``connect``: opening the TCP (and TLS) connection. ``idle``: the longest silence between two
     received bytes, before the headers as well as during the body; a stall raises
     ``IdleTimeoutError`` instead of hanging (in the body, ``idle`` to ``1.25 * idle`` after the
-    last byte: the body is checked four times per ``idle``, not on each read). ``total``: the whole call, retries, back-off sleeps
-    and body included. Anything but a positive number or None is a ``ConfigurationError``.
+    last byte: the body is checked four times per ``idle``, not on each read). ``total``: the
+    whole call, retries, back-off sleeps and body included. Anything but a positive number or
+    None is a ``ConfigurationError``.
     """
 
     connect: float | None = 5.0
