@@ -27,6 +27,7 @@ frames (chunks, an in-stream error, the quote of a malformed frame, ``frames``) 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 from collections import deque
@@ -601,18 +602,9 @@ class _SecretWatch:
         return (tail + chunk)[-overlap:]
 
 
-_WATCHES: dict[tuple[str, ...], _SecretWatch] = {}
-_KNOWN_WATCHES = 64  # a client's few credentials; more (a new token per request) start over
-
-
-def _watch_for(secrets: tuple[str, ...]) -> _SecretWatch:
-    """The watch for ``secrets``, built once for every stream that sends them."""
-    watch = _WATCHES.get(secrets)
-    if watch is None:
-        if len(_WATCHES) >= _KNOWN_WATCHES:
-            _WATCHES.clear()
-        watch = _WATCHES[secrets] = _SecretWatch(secrets)
-    return watch
+_watch_for = functools.lru_cache(maxsize=64)(_SecretWatch)
+"""The watch for a tuple of secrets, built once for every stream that sends them (a client's few
+credentials; a new token per request pushes the oldest out)."""
 
 
 def _unbounded(decoder: Decoder) -> Decoder:
