@@ -3,6 +3,8 @@ callback and the consumer, so none of them may change it under the others."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from protocol_samples import CHUNKS, EVENTS
 from pydantic import BaseModel, ValidationError
@@ -22,6 +24,7 @@ from rillet.protocol import (
     LLMRequest,
     LLMResponse,
     RateLimit,
+    RateLimitQuota,
     ReasoningBlock,
     ReasoningChunk,
     ReasoningOptions,
@@ -37,7 +40,10 @@ from rillet.protocol import (
     UserMessage,
     content_chunk,
     parse_chunk,
+    rate_limit_quota,
+    rate_limit_with,
     reasoning_text_chunk,
+    start_chunk,
     start_with,
     tool_call_chunk,
 )
@@ -107,13 +113,48 @@ def test_responses_requests_and_their_parts_are_frozen(value: BaseModel) -> None
         (content_chunk("hi"), ContentChunk(text="hi")),
         (reasoning_text_chunk("t", 2, "rs_1"), ReasoningChunk(text="t", index=2, id="rs_1")),
         (tool_call_chunk(1, '{"a"'), ToolCallChunk(index=1, arguments_delta='{"a"')),
+        (start_chunk("r1", "m", "openai"), StartChunk(id="r1", model="m", provider="openai")),
+        (start_chunk(None, None, "gemini"), StartChunk(id=None, model=None, provider="gemini")),
+        (
+            rate_limit_quota(100, 99, 0.006, "6ms"),
+            RateLimitQuota(limit=100, remaining=99, reset_seconds=0.006, reset="6ms"),
+        ),
+        (
+            rate_limit_quota(None, 5, None, None),
+            RateLimitQuota(limit=None, remaining=5, reset_seconds=None, reset=None),
+        ),
+        (
+            rate_limit_with({"tokens": RateLimitQuota(limit=10)}, 2.5),
+            RateLimit(tokens=RateLimitQuota(limit=10), retry_after=2.5),
+        ),
+        (rate_limit_with({}, None), RateLimit(retry_after=None)),
     ],
 )
 def test_fast_constructors_build_values_as_frozen_as_validated_ones(
     fast: BaseModel, slow: BaseModel
 ) -> None:
     assert fast == slow and hash(fast) == hash(slow)
+    # What was set is what a validated value says was set (model_dump(exclude_unset=True)
+    # and a copy read it): the same fields, and the same values in the same order.
+    assert fast.model_fields_set == slow.model_fields_set
+    assert list(fast.__dict__.items()) == list(slow.__dict__.items())
+    assert fast.model_dump_json() == slow.model_dump_json()
     assert_frozen(fast)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: start_chunk(7, "m", "openai"),  # type: ignore[arg-type]
+        lambda: rate_limit_quota("many", None, None, None),  # type: ignore[arg-type]
+        lambda: rate_limit_with({"minutes": RateLimitQuota()}, None),
+    ],
+)
+def test_fast_constructors_validate_what_is_not_of_the_field_types(
+    build: Callable[[], BaseModel],
+) -> None:
+    with pytest.raises(ValidationError):
+        build()
 
 
 def test_start_with_is_model_copy_of_the_metadata_and_leaves_the_original() -> None:

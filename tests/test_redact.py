@@ -7,12 +7,16 @@ import json
 
 import pytest
 import yarl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rillet import LLMClient
 from rillet._redact import (
     CREDENTIAL_HEADERS,
     KEY_SHAPES,
     REDACTED,
+    _mask,
+    _may_hold_key,
     header_secrets,
     is_credential_header,
     redact_headers,
@@ -221,3 +225,68 @@ def test_redact_value_reaches_every_string_of_a_parsed_body() -> None:
     assert redact_value(body, ["opaque-key-123"]) == {
         "error": {"message": f"bad {REDACTED}", REDACTED: [1, REDACTED]}
     }
+
+
+# Pieces of every key shape, their near misses and the separators around them: random text made
+# of these meets each alternative of KEY_SHAPES, whole and cut short, in any case.
+_PIECES = [
+    "sk-",
+    "sk-ant-",
+    "proj-",
+    "AIza",
+    "AKIA",
+    "ASIA",
+    "bearer",
+    "BEARER",
+    "Bearer ",
+    "bEaReR",
+    "?",
+    "&",
+    ";",
+    "key",
+    "KEY",
+    "Api_Key",
+    "token",
+    "x-amz-signature",
+    "=",
+    "://",
+    "user:",
+    "@",
+    " ",
+    "\n",
+    "abcdefgh",
+    "ABCDEFGH12345678",
+    "0123456789",
+    "-",
+    "_",
+    "K",
+    "ſ",
+    "İ",
+    REDACTED,
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=3), max_size=14).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_the_fast_path_lets_through_only_text_with_nothing_key_shaped(text: str) -> None:
+    # redact_text skips KEY_SHAPES when _may_hold_key says no key can start anywhere in text
+    assert KEY_SHAPES.search(text) is None or _may_hold_key(text)
+    assert redact_text(text) == KEY_SHAPES.sub(_mask, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"sk-proj-{'a' * 20}",
+        f"x sk-ant-{'b' * 10}",
+        f"AIza{'c' * 24}",
+        "id AKIA0123456789ABCDEF.",
+        "ASIA0123456789ABCDEF",
+        "BeArEr abcdefghij",
+        "/v1?KEY=abc",
+        "a;x-amz-security-token=abc",
+        "https://user:pw@host",
+    ],
+)
+def test_each_key_shape_passes_the_fast_path(text: str) -> None:
+    assert _may_hold_key(text) and REDACTED in redact_text(text)

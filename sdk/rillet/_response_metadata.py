@@ -70,17 +70,24 @@ def kept_headers(
     others; a repeated name's values are joined with ``", "``."""
     kept: dict[str, str] = {}
     for name, value in headers:
-        key = name.lower()
-        if not _is_credential(key):
+        key = _kept_name(name)
+        if key is not None:
             kept[key] = f"{kept[key]}, {value}" if key in kept else value
     # One pass over all values: a header value never holds a line break (HTTP forbids it), so
     # the lines map back one to one.
-    values = list(kept.values())
-    redacted = redact_text("\n".join(values), secrets).split("\n")
-    if len(redacted) != len(values):  # a secret with a line break in it: value by value
-        redacted = [redact_text(value, secrets) for value in values]
-    return dict(zip(kept, redacted, strict=True))
+    text = "\n".join(kept.values())
+    redacted = redact_text(text, secrets)
+    if redacted == text:  # nothing to redact, as in nearly every response: kept as read
+        return kept
+    values = redacted.split("\n")
+    if len(values) != len(kept):  # a secret with a line break in it: value by value
+        values = [redact_text(value, secrets) for value in kept.values()]
+    return dict(zip(kept, values, strict=True))
 
 
-_is_credential = functools.lru_cache(maxsize=1024)(is_credential_header)
-"""``is_credential_header``, remembered: the same few dozen names come with every response."""
+@functools.lru_cache(maxsize=1024)
+def _kept_name(name: str) -> str | None:
+    """``name`` in lower case, or None for a credential header (``is_credential_header``);
+    remembered: the same few dozen names come with every response."""
+    key = name.lower()
+    return None if is_credential_header(key) else key

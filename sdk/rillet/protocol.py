@@ -147,6 +147,33 @@ def content_chunk(text: str) -> ContentChunk:
     return chunk
 
 
+def start_chunk(id: str | None, model: str | None, provider: str) -> StartChunk:
+    """``StartChunk(id=id, model=model, provider=provider)``: every stream's first chunk."""
+    if not (
+        (id is None or id.__class__ is str)
+        and (model is None or model.__class__ is str)
+        and provider.__class__ is str
+    ):
+        return StartChunk(id=id, model=model, provider=provider)
+    chunk = _new(StartChunk)
+    _set_dict(
+        chunk,
+        {
+            "type": "start",
+            "id": id,
+            "model": model,
+            "provider": provider,
+            "request_id": None,
+            "rate_limit": None,
+            "headers": None,
+        },
+    )
+    _set_fields_set(chunk, {"id", "model", "provider"})
+    _set_extra(chunk, None)
+    _set_private(chunk, None)
+    return chunk
+
+
 def start_with(start: StartChunk, fields: Mapping[str, object]) -> StartChunk:
     """``start.model_copy(update=fields)`` (``fields``: the response metadata, of the field
     types), without the ``copy`` module's round trip on the way to a stream's first chunk."""
@@ -157,6 +184,59 @@ def start_with(start: StartChunk, fields: Mapping[str, object]) -> StartChunk:
     private = start.__pydantic_private__
     _set_private(chunk, None if private is None else dict(private))
     return chunk
+
+
+def rate_limit_quota(
+    limit: int | None, remaining: int | None, reset_seconds: float | None, reset: str | None
+) -> RateLimitQuota:
+    """``RateLimitQuota(limit=..., remaining=..., reset_seconds=..., reset=...)``: every
+    response with rate-limit headers builds two or more, on the way to its first chunk."""
+    if not (
+        (limit is None or limit.__class__ is int)
+        and (remaining is None or remaining.__class__ is int)
+        and (reset_seconds is None or reset_seconds.__class__ is float)
+        and (reset is None or reset.__class__ is str)
+    ):
+        return RateLimitQuota(
+            limit=limit, remaining=remaining, reset_seconds=reset_seconds, reset=reset
+        )
+    quota = _new(RateLimitQuota)
+    _set_dict(
+        quota,
+        {"limit": limit, "remaining": remaining, "reset_seconds": reset_seconds, "reset": reset},
+    )
+    _set_fields_set(quota, {"limit", "remaining", "reset_seconds", "reset"})
+    _set_extra(quota, None)
+    _set_private(quota, None)
+    return quota
+
+
+def rate_limit_with(quotas: Mapping[str, RateLimitQuota], retry_after: float | None) -> RateLimit:
+    """``RateLimit(**quotas, retry_after=retry_after)`` (``quotas`` by their field names)."""
+    if not (
+        _QUOTA_FIELDS.issuperset(quotas)
+        and all(quota.__class__ is RateLimitQuota for quota in quotas.values())
+        and (retry_after is None or retry_after.__class__ is float)
+    ):
+        return RateLimit(**quotas, retry_after=retry_after)
+    limits = _new(RateLimit)
+    _set_dict(
+        limits,
+        {
+            "requests": quotas.get("requests"),
+            "tokens": quotas.get("tokens"),
+            "input_tokens": quotas.get("input_tokens"),
+            "output_tokens": quotas.get("output_tokens"),
+            "retry_after": retry_after,
+        },
+    )
+    _set_fields_set(limits, {*quotas, "retry_after"})
+    _set_extra(limits, None)
+    _set_private(limits, None)
+    return limits
+
+
+_QUOTA_FIELDS = frozenset({"requests", "tokens", "input_tokens", "output_tokens"})
 
 
 def reasoning_text_chunk(text: str, index: int, id: str | None = None) -> ReasoningChunk:

@@ -13,6 +13,7 @@ field null: headers never make parsing fail.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from rillet.protocol import RateLimit, RateLimitQuota
+from rillet.protocol import RateLimit, RateLimitQuota, rate_limit_quota, rate_limit_with
 
 __all__ = ["RATE_LIMIT_HEADERS", "parse_rate_limit", "retry_after", "retry_wait"]
 
@@ -71,7 +72,7 @@ def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) ->
     wait = retry_after(headers, now=at)
     if not quotas and wait is None:
         return None
-    return RateLimit(**quotas, retry_after=wait)
+    return rate_limit_with(quotas, wait)
 
 
 def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -122,11 +123,8 @@ def _quota(
     reset = reset.strip() if reset is not None else None
     if count is None and left is None and not reset:
         return None
-    return RateLimitQuota(
-        limit=count,
-        remaining=left,
-        reset_seconds=_reset_seconds(reset, now) if reset else None,
-        reset=reset or None,
+    return rate_limit_quota(
+        count, left, _reset_seconds(reset, now) if reset else None, reset or None
     )
 
 
@@ -137,17 +135,35 @@ def _count(value: str | None) -> int | None:
 
 
 def _reset_seconds(text: str, now: float) -> float | None:
+    form = _reset_form(text)
+    if form is None:
+        return None
+    value, is_moment = form
+    return max(0.0, value - now) if is_moment else value
+
+
+@functools.lru_cache(maxsize=256)
+def _reset_form(text: str) -> tuple[float, bool] | None:
+    """What a reset says, apart from the clock: ``(seconds, False)`` for a duration or a number
+    of seconds, ``(unix_time, True)`` for a point in time, None when it is unreadable.
+    Remembered: the same resets (``0s``, ``6ms``; an Anthropic reset time until it passes) come
+    back with response after response."""
     if _DURATION.fullmatch(text):
         total = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
-        return round(total, 9)  # 9ms is 0.009, not 0.009000000000000001
+        return round(total, 9), False  # 9ms is 0.009, not 0.009000000000000001
     number = _number(text)
     if number is not None:
         if number >= _UNIX_MILLISECONDS:
-            return max(0.0, number / 1000.0 - now)
+            return number / 1000.0, True
         if number >= _UNIX_SECONDS:
-            return max(0.0, number - now)
-        return number
-    return _until(_rfc3339(text) or _http_date(text), now)
+            return number, True
+        return number, False
+    when = _rfc3339(text) or _http_date(text)
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)  # as in _until
+    return when.timestamp(), True
 
 
 def _until(when: datetime | None, now: float | None) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import aiohttp
 
 from rillet.timeout import Timeout
@@ -18,6 +20,17 @@ def client_timeout(timeout: Timeout, total: float | None) -> aiohttp.ClientTimeo
     bound on a body read: aiohttp drops it after a parser error, so ``ReadGuard`` holds every
     body read to the idle timeout as well.
     """
+    if total is None:
+        return _without_deadline(timeout)
     return aiohttp.ClientTimeout(
         total=total, connect=None, sock_connect=timeout.connect, sock_read=timeout.idle
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _without_deadline(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """``client_timeout(timeout, None)``, built once per ``Timeout`` (aiohttp's is frozen): a
+    call with no total deadline asks for the same one every time."""
+    return aiohttp.ClientTimeout(
+        total=None, connect=None, sock_connect=timeout.connect, sock_read=timeout.idle
     )

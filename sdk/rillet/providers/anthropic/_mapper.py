@@ -54,6 +54,7 @@ from rillet.protocol import (
     Usage,
     content_chunk,
     reasoning_text_chunk,
+    start_chunk,
     tool_call_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, Ordinals, decode, decode_dict, skip_unknown
@@ -172,10 +173,10 @@ class AnthropicMapper:
             return NO_CHUNKS
         self._started = True
         return (
-            StartChunk(
-                id=message.id if message else None,
-                model=message.model if message else None,
-                provider=self._provider,
+            start_chunk(
+                message.id if message else None,
+                message.model if message else None,
+                self._provider,
             ),
         )
 

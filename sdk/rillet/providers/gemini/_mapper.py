@@ -39,7 +39,6 @@ from rillet._generated.wire_dicts.gemini_schema import (
 from rillet._ids import new_tool_call_id
 from rillet.protocol import (
     ReasoningChunk,
-    StartChunk,
     StopChunk,
     StreamChunk,
     ToolCallChunk,
@@ -48,6 +47,7 @@ from rillet.protocol import (
     Usage,
     content_chunk,
     reasoning_text_chunk,
+    start_chunk,
 )
 from rillet.providers._mapper import (
     NO_CHUNKS,
@@ -163,11 +163,7 @@ class GeminiMapper:
             if all(event.get(name) is None for name in _READ):
                 self._stray = data  # {} or {"foo": 1}: an error unless a stream follows
             out.append(
-                StartChunk(
-                    id=event.get("responseId"),
-                    model=event.get("modelVersion"),
-                    provider=self._provider,
-                )
+                start_chunk(event.get("responseId"), event.get("modelVersion"), self._provider)
             )
         if ("error" in event or "promptFeedback" in event) and self._ends_in_error(
             event, data, out

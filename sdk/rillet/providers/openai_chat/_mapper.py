@@ -47,6 +47,7 @@ from rillet.protocol import (
     ToolCallStartChunk,
     Usage,
     content_chunk,
+    start_chunk,
     tool_call_chunk,
 )
 from rillet.providers._mapper import NO_CHUNKS, decode_dict, not_a_response
@@ -133,9 +134,7 @@ class ChatMapper:
             if event.get("choices") is None:
                 # {} or {"foo": 1}: an error unless a stream follows (usage counts as one)
                 self._stray = data
-            out.append(
-                StartChunk(id=event.get("id"), model=event.get("model"), provider=self._provider)
-            )
+            out.append(start_chunk(event.get("id"), event.get("model"), self._provider))
         elif self._stray is not None and event.get("choices") is not None:
             self._stray = None  # a stream followed after all
         error = event.get("error")

@@ -61,6 +61,7 @@ from rillet.protocol import (
     Usage,
     content_chunk,
     reasoning_text_chunk,
+    start_chunk,
     tool_call_chunk,
 )
 from rillet.providers._mapper import (
@@ -221,7 +222,7 @@ class ResponsesMapper:
                 "rillet reads a stream or a finished response"
             )
         self._started = True
-        start = StartChunk(id=response.id, model=response.model, provider=self._provider)
+        start = start_chunk(response.id, response.model, self._provider)
         return (start, *self._terminal(response, "completed"))
 
     def _on_created(self, data: str) -> Sequence[StreamChunk]:
@@ -231,7 +232,7 @@ class ResponsesMapper:
         response = decode(ResponseCreatedEvent, data).response
         if response is None:
             return (StartChunk(provider=self._provider),)
-        return (StartChunk(id=response.id, model=response.model, provider=self._provider),)
+        return (start_chunk(response.id, response.model, self._provider),)
 
     def _on_text_delta(self, data: str) -> Sequence[StreamChunk]:
         event = decode(ResponseOutputTextDeltaEvent, data)
