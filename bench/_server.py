@@ -18,7 +18,8 @@ call), ``big-<bytes>`` (an OpenAI chat stream generated on the fly, for the memo
 ``bedrock-<n>`` (``n`` Bedrock deltas). Each body is built once, on its first request, and
 written in 64 KiB pieces like a real server; with a ``-live`` suffix (``text-<n>-live``) it is
 written one event per write, ``LIVE_GAP_S`` apart, as a model generating them sends them, and
-``-live<us>`` sets the gap in microseconds (``text-200-live300``).
+``-live<us>`` sets the gap in microseconds (``text-200-live300``). Each response carries its
+provider's usual headers (``_headers``).
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from urllib.parse import unquote
 
 import _bodies
 import _output_doc
+from _headers import response_headers
 from aiohttp import web
 
 _PIECE = 1 << 16
+
 # Between two events of a -live stream: long enough that every consumer has read one event
 # before the next is written (so each read holds one event), short enough for a quick run.
 LIVE_GAP_S = 0.001
@@ -92,10 +95,12 @@ def raise_open_files() -> int:
 def _serve(port: int, ready: Any) -> None:
     raise_open_files()
     cache: dict[tuple[str, str], tuple[str, bytes]] = {}
+    served = [0]
 
     async def handle(request: web.Request) -> web.StreamResponse:
         payload = await request.read()
         fmt, model = _route(request.path, request.query, payload)
+        served[0] += 1
         pieces: Iterable[bytes]
         model, live_mark, gap_us = model.partition("-live")
         live = bool(live_mark)
@@ -113,7 +118,8 @@ def _serve(port: int, ready: Any) -> None:
                 pieces = _bodies.events(content_type, body)
             else:
                 pieces = (view[i : i + _PIECE] for i in range(0, len(body), _PIECE))
-        response = web.StreamResponse(headers={"content-type": content_type})
+        headers = {"content-type": content_type, **response_headers(fmt, served[0])}
+        response = web.StreamResponse(headers=headers)
         await response.prepare(request)
         for i, piece in enumerate(pieces):
             if live and i:
