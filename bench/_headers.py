@@ -61,7 +61,8 @@ def _anthropic(served: int) -> dict[str, str]:
         ("input-tokens", 400000),
         ("output-tokens", 80000),
     ):
-        used = 1 if quota == "requests" else 1000
+        # What is left falls request by request (tokens to the thousand, as Anthropic rounds).
+        used = served % 1000 if quota == "requests" else served % 50 * 1000
         headers[f"anthropic-ratelimit-{quota}-limit"] = str(limit)
         headers[f"anthropic-ratelimit-{quota}-remaining"] = str(limit - used)
         headers[f"anthropic-ratelimit-{quota}-reset"] = at

@@ -35,6 +35,7 @@ from typing import Any
 import _bodies
 import bench_bedrock
 from _consumers import KEY, RILLET_PROVIDERS
+from _headers import response_headers
 from _measure import table
 from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -85,9 +86,18 @@ async def _produce_all(readers: list[StreamReader], events: list[bytes]) -> None
 class _ReaderTransport:
     """An ``HTTPTransport`` stand-in: each request's body is the producer's reader."""
 
-    def __init__(self, events: list[bytes], content_type: str) -> None:
+    def __init__(self, events: list[bytes], content_type: str, fmt: str) -> None:
         self.events, self.content_type = events, content_type
         self.readers: list[StreamReader] = []  # fed by _produce_all, when there are any
+        # The provider's usual headers, as the bench server sends them; parsed ahead of time,
+        # as aiohttp parses them before the floor's first read too.
+        self.headers = [
+            CIMultiDictProxy(
+                CIMultiDict({"content-type": content_type, **response_headers(fmt, served)})
+            )
+            for served in range(64)
+        ]
+        self.served = 0
 
     @contextlib.asynccontextmanager
     async def stream(self, method: str, url: str, **options: Any) -> AsyncIterator[FrameStream]:
@@ -98,7 +108,8 @@ class _ReaderTransport:
         else:
             reader = _reader()
             producing = asyncio.ensure_future(_produce(reader, self.events))
-        headers = CIMultiDictProxy(CIMultiDict({"content-type": self.content_type}))
+        self.served += 1
+        headers = self.headers[self.served % len(self.headers)]
         response: Any = SimpleNamespace(
             status=200, headers=headers, content=reader, connection=None
         )
@@ -161,7 +172,7 @@ async def _measure(
     content_type, build = _FORMATS[fmt]
     events = _bodies.events(content_type, build(events_per_stream))
     provider, suffix, options = _PROVIDERS[fmt]
-    transport = _ReaderTransport(events, content_type.partition(";")[0])
+    transport = _ReaderTransport(events, content_type.partition(";")[0], fmt)
     client = LLMClient(
         provider=provider,
         api_key=KEY,

@@ -130,6 +130,24 @@ def test_unreadable_counts_are_left_out(headers: dict[str, str]) -> None:
     assert parse_rate_limit(headers, now=NOW) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("100", 100),
+        (" 100 ", 100),
+        ("100.0", 100),
+        ("1e3", 1000),
+        ("\uff11\uff12", 12),  # fullwidth digits read as int() and float() read them
+        ("9" * 15, 10**15 - 1),
+        ("9" * 5000, None),  # beyond a float: no count (int() would refuse 4,300+ digits)
+        ("\u00b2", None),  # a digit, not a decimal
+    ],
+)
+def test_counts_are_whole_numbers_in_any_written_form(text: str, count: int | None) -> None:
+    found = parse_rate_limit({"x-ratelimit-limit-requests": text}, now=NOW)
+    assert (found.requests.limit if found and found.requests else None) == count
+
+
 @pytest.mark.parametrize("text", ["soon", "2026-13-45T99:00:00Z", "5 parsecs", "nan", "-3"])
 def test_an_unreadable_reset_keeps_its_text_only(text: str) -> None:
     headers = {"x-ratelimit-remaining-requests": "4", "x-ratelimit-reset-requests": text}

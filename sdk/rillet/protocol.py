@@ -215,7 +215,7 @@ def rate_limit_with(quotas: Mapping[str, RateLimitQuota], retry_after: float | N
     """``RateLimit(**quotas, retry_after=retry_after)`` (``quotas`` by their field names)."""
     if not (
         _QUOTA_FIELDS.issuperset(quotas)
-        and all(quota.__class__ is RateLimitQuota for quota in quotas.values())
+        and {quota.__class__ for quota in quotas.values()} <= _QUOTA_CLASS
         and (retry_after is None or retry_after.__class__ is float)
     ):
         return RateLimit(**quotas, retry_after=retry_after)
@@ -237,6 +237,7 @@ def rate_limit_with(quotas: Mapping[str, RateLimitQuota], retry_after: float | N
 
 
 _QUOTA_FIELDS = frozenset({"requests", "tokens", "input_tokens", "output_tokens"})
+_QUOTA_CLASS = frozenset({RateLimitQuota})
 
 
 def reasoning_text_chunk(text: str, index: int, id: str | None = None) -> ReasoningChunk:

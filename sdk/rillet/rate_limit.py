@@ -130,7 +130,11 @@ def _quota(
 
 def _count(value: str | None) -> int | None:
     """A non-negative whole number (``100`` or ``100.0``); None for anything else."""
-    number = _number(value) if value is not None else None
+    if value is None:
+        return None
+    if value.isdecimal() and len(value) <= 15:  # nearly every count: digits, exact as a float
+        return int(value)
+    number = _number(value)
     return int(number) if number is not None and number.is_integer() else None
 
 
