@@ -8,7 +8,7 @@ adapters that users need. The models are frozen: change one with ``model_copy(up
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel, Field, TypeAdapter
 
@@ -133,6 +133,18 @@ _set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _built(cls: type[_Model], values: dict[str, object], fields_set: set[str]) -> _Model:
+    """An instance of ``cls`` in the state validation of ``values`` leaves it, ``fields_set``
+    the fields given. (The per-event constructors below inline this: a call per chunk.)"""
+    instance = _new(cls)
+    _set_dict(instance, values)
+    _set_fields_set(instance, fields_set)
+    _set_extra(instance, None)
+    _set_private(instance, None)
+    return instance
 
 
 def content_chunk(text: str) -> ContentChunk:
@@ -155,9 +167,8 @@ def start_chunk(id: str | None, model: str | None, provider: str) -> StartChunk:
         and provider.__class__ is str
     ):
         return StartChunk(id=id, model=model, provider=provider)
-    chunk = _new(StartChunk)
-    _set_dict(
-        chunk,
+    return _built(
+        StartChunk,
         {
             "type": "start",
             "id": id,
@@ -167,11 +178,8 @@ def start_chunk(id: str | None, model: str | None, provider: str) -> StartChunk:
             "rate_limit": None,
             "headers": None,
         },
+        {"id", "model", "provider"},
     )
-    _set_fields_set(chunk, {"id", "model", "provider"})
-    _set_extra(chunk, None)
-    _set_private(chunk, None)
-    return chunk
 
 
 def start_with(start: StartChunk, fields: Mapping[str, object]) -> StartChunk:
@@ -200,15 +208,11 @@ def rate_limit_quota(
         return RateLimitQuota(
             limit=limit, remaining=remaining, reset_seconds=reset_seconds, reset=reset
         )
-    quota = _new(RateLimitQuota)
-    _set_dict(
-        quota,
+    return _built(
+        RateLimitQuota,
         {"limit": limit, "remaining": remaining, "reset_seconds": reset_seconds, "reset": reset},
+        {"limit", "remaining", "reset_seconds", "reset"},
     )
-    _set_fields_set(quota, {"limit", "remaining", "reset_seconds", "reset"})
-    _set_extra(quota, None)
-    _set_private(quota, None)
-    return quota
 
 
 def rate_limit_with(quotas: Mapping[str, RateLimitQuota], retry_after: float | None) -> RateLimit:
@@ -219,9 +223,8 @@ def rate_limit_with(quotas: Mapping[str, RateLimitQuota], retry_after: float | N
         and (retry_after is None or retry_after.__class__ is float)
     ):
         return RateLimit(**quotas, retry_after=retry_after)
-    limits = _new(RateLimit)
-    _set_dict(
-        limits,
+    return _built(
+        RateLimit,
         {
             "requests": quotas.get("requests"),
             "tokens": quotas.get("tokens"),
@@ -229,11 +232,8 @@ def rate_limit_with(quotas: Mapping[str, RateLimitQuota], retry_after: float | N
             "output_tokens": quotas.get("output_tokens"),
             "retry_after": retry_after,
         },
+        {*quotas, "retry_after"},
     )
-    _set_fields_set(limits, {*quotas, "retry_after"})
-    _set_extra(limits, None)
-    _set_private(limits, None)
-    return limits
 
 
 _QUOTA_FIELDS = frozenset({"requests", "tokens", "input_tokens", "output_tokens"})
