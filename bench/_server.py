@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import multiprocessing
 import resource
@@ -95,12 +96,11 @@ def raise_open_files() -> int:
 def _serve(port: int, ready: Any) -> None:
     raise_open_files()
     cache: dict[tuple[str, str], tuple[str, bytes]] = {}
-    served = [0]
+    served = itertools.count(1)  # the responses, numbered for their headers
 
     async def handle(request: web.Request) -> web.StreamResponse:
         payload = await request.read()
         fmt, model = _route(request.path, request.query, payload)
-        served[0] += 1
         pieces: Iterable[bytes]
         model, live_mark, gap_us = model.partition("-live")
         live = bool(live_mark)
@@ -118,7 +118,7 @@ def _serve(port: int, ready: Any) -> None:
                 pieces = _bodies.events(content_type, body)
             else:
                 pieces = (view[i : i + _PIECE] for i in range(0, len(body), _PIECE))
-        headers = {"content-type": content_type, **response_headers(fmt, served[0])}
+        headers = {"content-type": content_type, **response_headers(fmt, next(served))}
         response = web.StreamResponse(headers=headers)
         await response.prepare(request)
         for i, piece in enumerate(pieces):

@@ -163,19 +163,19 @@ def _reset_form(text: str) -> tuple[float, bool] | None:
             return number, True
         return number, False
     when = _rfc3339(text) or _http_date(text)
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)  # as in _until
-    return when.timestamp(), True
+    return None if when is None else (_unix_time(when), True)
 
 
 def _until(when: datetime | None, now: float | None) -> float | None:
     if when is None:
         return None
+    return max(0.0, _unix_time(when) - (time.time() if now is None else now))
+
+
+def _unix_time(when: datetime) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)  # HTTP dates are GMT; a bare time is taken as UTC
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return when.timestamp()
 
 
 def _rfc3339(text: str) -> datetime | None:

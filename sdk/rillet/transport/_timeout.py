@@ -22,6 +22,10 @@ def client_timeout(timeout: Timeout, total: float | None) -> aiohttp.ClientTimeo
     """
     if total is None:
         return _without_deadline(timeout)
+    return _client_timeout(timeout, total)
+
+
+def _client_timeout(timeout: Timeout, total: float | None) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         total=total, connect=None, sock_connect=timeout.connect, sock_read=timeout.idle
     )
@@ -31,6 +35,4 @@ def client_timeout(timeout: Timeout, total: float | None) -> aiohttp.ClientTimeo
 def _without_deadline(timeout: Timeout) -> aiohttp.ClientTimeout:
     """``client_timeout(timeout, None)``, built once per ``Timeout`` (aiohttp's is frozen): a
     call with no total deadline asks for the same one every time."""
-    return aiohttp.ClientTimeout(
-        total=None, connect=None, sock_connect=timeout.connect, sock_read=timeout.idle
-    )
+    return _client_timeout(timeout, None)
