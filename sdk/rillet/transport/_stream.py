@@ -335,7 +335,7 @@ class FrameStream:
 
         After ``await wait()``, this is how a live stream is read: one read per event, and no
         coroutine of the transport's own between the consumer and the socket's wait."""
-        if self._next < len(self._ready):  # the rest of a read that ``__anext__`` began
+        if self._ready and self._next < len(self._ready):  # the rest of a read ``__anext__`` began
             batch = self._ready[self._next :]
             self._ready, self._next = _NOTHING, 0
             self._handed_out += len(batch)
@@ -358,10 +358,9 @@ class FrameStream:
                         and len(buffer) == 1
                         and not content._buffer_offset
                         and not content._protocol._reading_paused
-                        and len(buffer[0]) <= READ_SIZE
+                        and (size := len(buffer[0])) <= READ_SIZE
                     ):
                         chunk = buffer.popleft()  # what read_nowait does, less its resume
-                        size = len(chunk)
                         content._size -= size
                         content._cursor += size
                         splits = content._http_chunk_splits
@@ -377,7 +376,8 @@ class FrameStream:
                                 raise
                         if not chunk and not content.is_eof():
                             return None  # nothing yet
-                    self.bytes_received += len(chunk)
+                        size = len(chunk)
+                    self.bytes_received += size
                 else:
                     chunk = self._received
                     self._received = None
@@ -388,13 +388,14 @@ class FrameStream:
                     return []
         except BaseException as exc:
             self._fail(exc)
-        self._handed_out += len(batch)
+        count = len(batch)
+        self._handed_out += count
         window = self._window
         if window is not None:
             if self._last_batch:
                 for f in self._last_batch[-FRAME_WINDOW:]:
                     window.extend(_kept(f))
-            if len(batch) == 1:  # a live read: its frame is handed out now, into the window
+            if count == 1:  # a live read: its frame is handed out now, into the window
                 f = batch[0]
                 if f.id is None and f.retry is None:  # _kept, inline
                     window.append(f.event)
@@ -404,7 +405,7 @@ class FrameStream:
                 self._last_batch = _NOTHING
             else:
                 self._last_batch = batch
-            self._last_taken = len(batch)
+            self._last_taken = count
         return batch
 
     def wait(self) -> Awaitable[object]:
@@ -412,7 +413,7 @@ class FrameStream:
         (frames, bytes, the end of the body or a failure), else when it arrives. If it raises,
         hand the exception to ``wait_failed``. The idle timeout runs meanwhile."""
         if (
-            self._next < len(self._ready)
+            (self._ready and self._next < len(self._ready))
             or self._received is not None
             or self._done
             or self._decoder.pending
