@@ -40,54 +40,20 @@ from pathlib import Path
 from typing import Any
 
 from _measure import table
+from bench_live_inprocess import FORMATS, Live, stream_events
 
-_CONSUMERS = ("producer", "floor", "rillet")
-_FORMATS = ("openai-chat", "openai-responses", "anthropic", "gemini-sse", "gemini-json", "bedrock")
+_CONSUMERS = ("producer", "floor", "rillet")  # bench_live_inprocess.Live.reads
 _LAST_LEVEL = "--LL=8388608,16,64"
 
 
 def _child(consumer: str, fmt: str, streams: int, per_stream: int) -> None:
     """One consumer reads ``streams`` live streams of ``per_stream`` deltas at once (after one
     stream alone, to warm up), as ``bench_live_inprocess`` feeds them."""
-    import _bodies
-    import bench_live_inprocess as inprocess
-
-    from rillet import LLMClient
-
-    content_type, build = inprocess._FORMATS[fmt]
-    events = _bodies.events(content_type, build(per_stream))
-    provider, suffix, options = inprocess._PROVIDERS[fmt]
-    transport = inprocess._ReaderTransport(events, content_type.partition(";")[0], fmt)
-    client = LLMClient(
-        provider=provider,
-        api_key=inprocess.KEY,
-        base_url="http://in-process" + suffix,
-        model="bench",
-        options={**options, "transport": transport},
-    )
-
-    async def rillet_reads(_: Any) -> None:
-        async with client.stream("bench") as stream:
-            async for _ in stream:
-                pass
-
-    async def floor_reads(reader: Any) -> None:
-        await inprocess._floor_reads(reader, fmt)
-
-    consume = {
-        "producer": inprocess._drain_only,
-        "floor": floor_reads,
-        "rillet": rillet_reads,
-    }[consumer]
+    live = Live(fmt, per_stream)
 
     async def main() -> None:
         for count in (1, streams):
-            readers = [inprocess._reader() for _ in range(count)]
-            transport.readers = list(readers)
-            tasks = [asyncio.ensure_future(consume(reader)) for reader in readers]
-            await asyncio.sleep(0)
-            await inprocess._produce_all(readers, events)
-            await asyncio.gather(*tasks)
+            await live.at_once(live.reads[consumer], count)
 
     asyncio.run(main())
 
@@ -96,9 +62,6 @@ def _counted(
     consumer: str, fmt: str, streams: int, per_stream: int, cache: bool, folder: str
 ) -> tuple[dict[str, int], int]:
     """Cachegrind's totals for one child run, and the wire events it read (all streams)."""
-    import _bodies
-    import bench_live_inprocess as inprocess
-
     out = Path(folder) / f"{consumer}-{fmt}-{streams}x{per_stream}.out"
     command = [
         "valgrind",
@@ -126,9 +89,7 @@ def _counted(
             names = line.split()[1:]
         elif line.startswith("summary:"):
             totals = [int(value) for value in line.split()[1:]]
-    content_type, build = inprocess._FORMATS[fmt]
-    wire_events = len(_bodies.events(content_type, build(per_stream))) * streams
-    return dict(zip(names, totals, strict=True)), wire_events
+    return dict(zip(names, totals, strict=True)), len(stream_events(fmt, per_stream)) * streams
 
 
 def _per_event(
@@ -152,7 +113,7 @@ def _per_stream(
 def run(
     streams: int = 100,
     events: int = 40,
-    formats: tuple[str, ...] = _FORMATS,
+    formats: tuple[str, ...] = FORMATS,
     cache: bool = False,
     per_stream: bool = False,
 ) -> dict[str, Any]:
@@ -230,7 +191,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=100)
     parser.add_argument("--events", type=int, default=40, help="deltas per stream (and 3x)")
-    parser.add_argument("--formats", default=",".join(_FORMATS))
+    parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--cache", action="store_true", help="simulated cache misses too")
     parser.add_argument(
         "--per-stream",

@@ -48,6 +48,7 @@ from rillet.transport._read_guard import ReadGuard
 # as ``bench_bedrock``'s does).
 _FORMATS = {**_bodies.TEXT, "bedrock": (_bodies.EVENT_STREAM, _bodies.bedrock)}
 _PROVIDERS = {**RILLET_PROVIDERS, "bedrock": ("bedrock", "", {"region": bench_bedrock.REGION})}
+FORMATS = tuple(_PROVIDERS)
 
 
 class _Protocol:
@@ -166,39 +167,67 @@ async def _floor(events: list[bytes], fmt: str) -> None:
     await producing
 
 
-async def _measure(
-    fmt: str, events_per_stream: int, rounds: int, streams: int = 1
-) -> dict[str, Any]:
+def stream_events(fmt: str, deltas: int) -> list[bytes]:
+    """The wire events of one stream of ``deltas`` text deltas in ``fmt``, one per read."""
     content_type, build = _FORMATS[fmt]
-    events = _bodies.events(content_type, build(events_per_stream))
-    provider, suffix, options = _PROVIDERS[fmt]
-    transport = _ReaderTransport(events, content_type.partition(";")[0], fmt)
-    client = LLMClient(
-        provider=provider,
-        api_key=KEY,
-        base_url="http://in-process" + suffix,
-        model="bench",
-        options={**options, "transport": transport},
-    )
+    return _bodies.events(content_type, build(deltas))
 
-    async def rillet_reads(_: StreamReader | None = None) -> None:
-        async with client.stream("bench") as stream:
+
+class Live:
+    """One format's live streams in process: each stream's ``events``, the stand-in
+    ``transport`` that serves them, a rillet ``client`` over it, and what is compared here,
+    by name (``reads``): the producer's share alone, the floor and rillet."""
+
+    def __init__(self, fmt: str, deltas: int) -> None:
+        self.events = stream_events(fmt, deltas)
+        content_type = _FORMATS[fmt][0]
+        provider, suffix, options = _PROVIDERS[fmt]
+        self.transport = _ReaderTransport(self.events, content_type.partition(";")[0], fmt)
+        self.client = LLMClient(
+            provider=provider,
+            api_key=KEY,
+            base_url="http://in-process" + suffix,
+            model="bench",
+            options={**options, "transport": self.transport},
+        )
+
+        async def floor_reads(reader: StreamReader) -> None:
+            await _floor_reads(reader, fmt)
+
+        self.reads: dict[str, Callable[[StreamReader], Awaitable[None]]] = {
+            "producer": _drain_only,
+            "floor": floor_reads,
+            "rillet": self.rillet_reads,
+        }
+
+    async def rillet_reads(self, _: StreamReader | None = None) -> None:
+        async with self.client.stream("bench") as stream:
             async for _ in stream:
                 pass
 
-    async def producer() -> None:
-        await _produce(_reader(), events)
-
-    async def concurrently(consume: Callable[[StreamReader], Awaitable[None]]) -> float:
-        # Every stream is opened and waiting before the clock starts; then one event per turn.
+    async def at_once(
+        self, consume: Callable[[StreamReader], Awaitable[None]], streams: int
+    ) -> float:
+        """``streams`` streams read by ``consume``, all opened and waiting before one event per
+        turn of the loop is brought to each; the CPU seconds from the first event to the end."""
         readers = [_reader() for _ in range(streams)]
-        transport.readers = list(readers)
+        self.transport.readers = list(readers)
         tasks = [asyncio.ensure_future(consume(reader)) for reader in readers]
         await asyncio.sleep(0)
         cpu = time.process_time()
-        await _produce_all(readers, events)
+        await _produce_all(readers, self.events)
         await asyncio.gather(*tasks)
         return time.process_time() - cpu
+
+
+async def _measure(
+    fmt: str, events_per_stream: int, rounds: int, streams: int = 1
+) -> dict[str, Any]:
+    live = Live(fmt, events_per_stream)
+    events = live.events
+
+    async def producer() -> None:
+        await _produce(_reader(), events)
 
     async def timed(run: Callable[[], Awaitable[None]]) -> float:
         cpu = time.process_time()
@@ -210,13 +239,12 @@ async def _measure(
         runs = {
             "producer": lambda: timed(producer),
             "floor": lambda: timed(lambda: _floor(events, fmt)),
-            "rillet": lambda: timed(rillet_reads),
+            "rillet": lambda: timed(live.rillet_reads),
         }
     else:
         runs = {
-            "producer": lambda: concurrently(_drain_only),
-            "floor": lambda: concurrently(lambda reader: _floor_reads(reader, fmt)),
-            "rillet": lambda: concurrently(rillet_reads),
+            name: (lambda consume=consume: live.at_once(consume, streams))
+            for name, consume in live.reads.items()
         }
     best = dict.fromkeys(runs, float("inf"))
     for _ in range(rounds):  # interleaved: a noisy spell hits all alike
