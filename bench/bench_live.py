@@ -82,7 +82,7 @@ def consumer_kinds(fmt: str) -> list[type[_consumers.Consumer]]:
     return [kind for kind in _consumers.ALL if fmt in kind.formats]
 
 
-def _model(fmt: str, deltas: int, gap_us: int) -> str:
+def live_model(fmt: str, deltas: int, gap_us: int) -> str:
     return f"{'bedrock' if fmt == 'bedrock' else 'text'}-{deltas}-live{gap_us}"
 
 
@@ -93,7 +93,7 @@ async def _peak_rss(peak: list[float]) -> None:
         await asyncio.sleep(0.1)
 
 
-def _unbounded_connect(consumer: _consumers.Consumer) -> _consumers.Consumer:
+def unbounded_connect(consumer: _consumers.Consumer) -> _consumers.Consumer:
     """``consumer``, given a connect timeout as loose as the floor's where it has its own: the
     floor has none (aiohttp's default); rillet's 5 s would fail streams in the connection storm
     of 10,000 at once, which is the benchmark's, not a server's."""
@@ -131,7 +131,7 @@ async def _batch(consumer: _consumers.Consumer, fmt: str, model: str, level: int
 async def _worker(args: dict[str, Any]) -> dict[str, Any]:
     fmt, level = args["fmt"], args["level"]
     kind = next(k for k in consumer_kinds(fmt) if k.name == args["consumer"])
-    consumer = _unbounded_connect(kind(args["url"], pool_limit=0))
+    consumer = unbounded_connect(kind(args["url"], pool_limit=0))
     try:
         await consumer.start()
     except Exception as error:  # an optional package missing or broken here
@@ -142,8 +142,8 @@ async def _worker(args: dict[str, Any]) -> dict[str, Any]:
         from concurrent.futures import ThreadPoolExecutor
 
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=level))
-    model = _model(fmt, args["deltas"], args["gap_us"])
-    short = _model(fmt, 5, 1000)
+    model = live_model(fmt, args["deltas"], args["gap_us"])
+    short = live_model(fmt, 5, 1000)
     try:
         # Imports, the first connection, and (where time to first chunk counts) the server's
         # build of the body, so that no stream of a batch waits for it.
@@ -180,7 +180,7 @@ async def _ttfc_worker(args: dict[str, Any]) -> dict[str, Any]:
             continue
         if not consumer.skip_reason:
             consumers.append(consumer)
-    short = _model(fmt, 5, 1000)
+    short = live_model(fmt, 5, 1000)
     times: dict[str, list[float]] = {c.name: [] for c in consumers}
     try:
         for consumer in consumers:  # imports, a pooled connection, the server's body
@@ -204,17 +204,17 @@ async def _pair_worker(args: dict[str, Any]) -> dict[str, Any]:
     turns meet the same spells. Each consumer's best batch is kept, as in the table."""
     fmt, level = args["fmt"], args["level"]
     deltas, gap_us, _ = args["schedule"]
-    model = _model(fmt, deltas, gap_us)
+    model = live_model(fmt, deltas, gap_us)
     consumers: list[_consumers.Consumer] = []
     for kind in consumer_kinds(fmt)[:2]:  # the floor and rillet
-        consumer = _unbounded_connect(kind(args["url"], pool_limit=0))
+        consumer = unbounded_connect(kind(args["url"], pool_limit=0))
         await consumer.start()
         consumers.append(consumer)
     cpu: dict[str, list[float]] = {c.name: [] for c in consumers}
     events = 0
     try:
         for consumer in consumers:
-            await consumer.drain_first(fmt, _model(fmt, 5, 1000))  # imports, a connection
+            await consumer.drain_first(fmt, live_model(fmt, 5, 1000))  # imports, a connection
         for round_ in range(args["rounds"]):
             for consumer in consumers if round_ % 2 == 0 else consumers[::-1]:
                 batch = await _batch(consumer, fmt, model, level)
