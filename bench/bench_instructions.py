@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from _measure import table
-from _server import BodyServer
+from _server import BodyServer, raise_open_files
 from bench_live_inprocess import FORMATS, Live, stream_events
 
 _CONSUMERS = ("producer", "floor", "rillet")  # bench_live_inprocess.Live.reads
@@ -85,6 +85,7 @@ def _socket_child(consumer: str, fmt: str, streams: int, per_stream: int, url: s
     at once (after one short stream: imports, a connection), then prints its busy share."""
     import bench_live
 
+    raise_open_files()  # a socket per stream
     kind = next(k for k in bench_live.consumer_kinds(fmt) if k.name == consumer)
     reader = bench_live.unbounded_connect(kind(url, pool_limit=0))
     model = bench_live.live_model(fmt, per_stream, _gap_us(streams))
