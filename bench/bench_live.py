@@ -1,6 +1,7 @@
 """Live streams: one event per network read, 1 to 10,000 streams at once on one event loop.
 
     python bench/bench_live.py [--quick] [--uvloop] [--formats openai-chat,anthropic]
+    python bench/bench_live.py --turns 10 [--levels 100,1000] [--formats ...]
 
 The loopback server writes every body one event per write, a fixed gap apart (``-live<us>``
 models), as a model generating tokens sends them, so each read holds one event and pays for its
@@ -19,7 +20,10 @@ Bedrock, the floor, rillet and boto3 of ``bench_bedrock``), at each level of ``S
 - the CPU target (rillet at most the floor's CPU per event) is judged on the floor and rillet
   measured in turns (``_pair_worker``): one process per format and level, their batches
   alternating, each one's best kept; the table's workers, minutes apart, are shown too (on a
-  shared machine two runs of the same worker differ by up to a third at one stream);
+  shared machine two runs of the same worker differ by up to a third at one stream). Each
+  round's own ratio (rillet's batch over the floor's beside it) is shown too, as a median and
+  quartiles: the spread the machine gives a cell. ``--turns ROUNDS`` measures only this, with
+  ROUNDS rounds per level (a few minutes, where the whole benchmark takes some 20);
 - time to first chunk at one stream, for the floor and rillet, is measured apart
   (``_ttfc_worker``): both in one process, short live streams one at a time, interleaved in
   rounds of ten (as ``bench_ttfc`` does), the median of 60 each: workers run minutes apart on a
@@ -40,6 +44,7 @@ import asyncio
 import gc
 import json
 import math
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -229,12 +234,14 @@ async def _pair_worker(args: dict[str, Any]) -> dict[str, Any]:
     return {"cpu_s": cpu, "wire_events": events}
 
 
-def _paired(url: str, fmt: str, level: int, quick: bool) -> dict[str, Any] | None:
+def _paired(
+    url: str, fmt: str, level: int, quick: bool, rounds: int | None = None
+) -> dict[str, Any] | None:
     schedule = (QUICK if quick else SCHEDULE)[level]
-    rounds = PAIRED_ROUNDS[level][quick]
+    rounds = rounds or PAIRED_ROUNDS[level][quick]
     args = {"pair": True, "fmt": fmt, "level": level, "url": url}
     args |= {"schedule": schedule, "rounds": rounds}
-    found = run_worker(Path(__file__), args, timeout=900)
+    found = run_worker(Path(__file__), args, timeout=900 + 60 * rounds)
     if "cpu_s" not in found or not found["wire_events"]:
         print(f"  {fmt:<17}{level:>6}  floor and rillet in turns: {found.get('error')}")
         return None
@@ -242,12 +249,25 @@ def _paired(url: str, fmt: str, level: int, quick: bool) -> dict[str, Any] | Non
     events = found["wire_events"]
     pair = {"format": fmt, "level": level, "rounds": rounds, "x_floor": ours / floor}
     pair |= {"floor_us": floor / events * 1e6, "rillet_us": ours / events * 1e6}
+    pair |= _round_ratios(found["cpu_s"]["floor"], found["cpu_s"]["rillet"])
     print(
         f"  {fmt:<17}{level:>6}  floor and rillet in turns, best of {rounds}: "
-        f"{pair['floor_us']:.1f} vs {pair['rillet_us']:.1f} us/event, {pair['x_floor']:.2f}x",
+        f"{pair['floor_us']:.1f} vs {pair['rillet_us']:.1f} us/event, {pair['x_floor']:.2f}x; "
+        f"round by round {pair['x_median']:.2f}x ({pair['x_q1']:.2f}-{pair['x_q3']:.2f})",
         flush=True,
     )
     return pair
+
+
+def _round_ratios(floor: list[float], ours: list[float]) -> dict[str, float]:
+    """Each round's rillet batch over the same round's floor batch: their median and quartiles
+    (the spread the machine gives a cell, which the best of each alone hides)."""
+    ratios = sorted(r / f for f, r in zip(floor, ours, strict=True))
+    if len(ratios) < 4:
+        q1, q3 = ratios[0], ratios[-1]
+    else:
+        q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return {"x_median": statistics.median(ratios), "x_q1": q1, "x_q3": q3}
 
 
 def _work(args: dict[str, Any]) -> dict[str, Any]:
@@ -421,17 +441,30 @@ def report(result: dict[str, Any]) -> str:
         f"Live streams, one event per write (streams: {sizes})",
     )
     if paired := result.get("paired"):
-        text += "\n\n" + table(
-            ["format", "streams", "floor us/event", "rillet us/event", "x floor", "rounds"],
-            [
-                [p["format"], p["level"], p["floor_us"], p["rillet_us"], p["x_floor"], p["rounds"]]
-                for p in paired
-            ],
-            "Live, the floor and rillet in turns in one process (what the CPU target is judged on)",
-        )
+        text += "\n\n" + paired_table(paired)
     for name, reason in result.get("skipped", {}).items():
         text += f"\n({name}: {reason})"
     return text
+
+
+def paired_table(paired: list[dict[str, Any]]) -> str:
+    """The floor and rillet in turns: each one's best batch, and the rounds' own ratios."""
+    return table(
+        [
+            *("format", "streams", "floor us/event", "rillet us/event", "x floor"),
+            *("x round by round", "quartiles", "rounds"),
+        ],
+        [
+            [
+                *(p["format"], p["level"], p["floor_us"], p["rillet_us"], p["x_floor"]),
+                p.get("x_median"),
+                f"{p['x_q1']:.2f}-{p['x_q3']:.2f}" if "x_q1" in p else None,
+                p["rounds"],
+            ]
+            for p in paired
+        ],
+        "Live, the floor and rillet in turns in one process (what the CPU target is judged on)",
+    )
 
 
 def _note(row: dict[str, Any]) -> str:
@@ -457,11 +490,17 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     for fmt in dict.fromkeys(r["format"] for r in rows):
         # Judged on the floor and rillet measured in turns (the table's workers, apart, shown).
         ratios = [(p["level"], p["x_floor"]) for p in paired if p["format"] == fmt]
+        medians = [p["x_median"] for p in paired if p["format"] == fmt and "x_median" in p]
         figure = (
             " / ".join(f"{x:.2f}x" for _, x in ratios)
             + " at "
             + "/".join(f"{level:,}" for level, _ in ratios)
             + " streams, in turns"
+            + (
+                " (round by round " + " / ".join(f"{x:.2f}x" for x in medians) + ")"
+                if medians
+                else ""
+            )
         )
         ok = max(x for _, x in ratios) <= 1.0 if ratios else None
         out.append((f"live: rillet <= 1.0x floor CPU/event ({fmt})", figure, ok))
@@ -528,6 +567,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer events and batches")
     parser.add_argument("--uvloop", action="store_true", help="floor and rillet on uvloop too")
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated")
+    parser.add_argument(
+        "--turns",
+        type=int,
+        metavar="ROUNDS",
+        help="only the floor and rillet in turns, ROUNDS rounds per level (the CPU target)",
+    )
+    parser.add_argument(
+        "--levels",
+        default=",".join(map(str, PAIRED_ROUNDS)),
+        help="with --turns: comma-separated levels (streams at once)",
+    )
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(_work(json.loads(args.worker))))
@@ -536,6 +586,21 @@ def main() -> None:
     if unknown := set(formats) - set(FORMATS):
         parser.error(f"unknown format(s): {', '.join(sorted(unknown))}")
     started = time.time()
+    if args.turns is not None:
+        levels = [int(level) for level in args.levels.split(",") if level]
+        if args.turns < 1 or not set(levels) <= set(PAIRED_ROUNDS):
+            parser.error(f"--turns needs ROUNDS >= 1 and levels among {list(PAIRED_ROUNDS)}")
+        with BodyServer() as server:
+            paired = [
+                pair
+                for level in levels
+                for fmt in formats
+                if (pair := _paired(server.url, fmt, level, args.quick, args.turns)) is not None
+            ]
+        print(paired_table(paired))
+        written = write_json("live-turns.json", {"machine": machine(), "paired": paired})
+        print(f"written: {written}\n({time.time() - started:.0f} s)")
+        return
     with BodyServer() as server:
         result = run(server.url, args.quick, args.uvloop, formats)
     print(report(result))
