@@ -261,7 +261,8 @@ def _paired(
 
 def _round_ratios(floor: list[float], ours: list[float]) -> dict[str, float]:
     """Each round's rillet batch over the same round's floor batch: their median and quartiles
-    (the spread the machine gives a cell, which the best of each alone hides)."""
+    (the spread the machine gives a cell, which the best of each alone hides). Below four
+    rounds the "quartiles" are the lowest and highest ratio: too few rounds to cut in four."""
     ratios = sorted(r / f for f, r in zip(floor, ours, strict=True))
     if len(ratios) < 4:
         q1, q3 = ratios[0], ratios[-1]
