@@ -26,6 +26,7 @@ import bench_live
 import bench_live_inprocess
 import bench_memory
 import bench_output
+import bench_per_stream
 import bench_pipeline
 import bench_reassembly
 import bench_steady
@@ -54,6 +55,7 @@ SECTIONS: dict[str, Section] = {
         lambda url, quick: {"rows": bench_live_inprocess.run(*_INPROCESS[quick])},
         lambda result: bench_live_inprocess.report(result["rows"]),
     ),
+    "per-stream": (bench_per_stream.run, bench_per_stream.report),
 }
 
 
