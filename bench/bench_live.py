@@ -207,31 +207,48 @@ async def _pair_worker(args: dict[str, Any]) -> dict[str, Any]:
     apart on a shared machine differ by more than the target's margin (one stream's CPU per
     event moved by a third between two runs of the same code), and two consumers measured in
     turns meet the same spells. Each consumer's best batch is kept, as in the table."""
-    fmt, level = args["fmt"], args["level"]
+    fmt = args["fmt"]
     deltas, gap_us, _ = args["schedule"]
     model = live_model(fmt, deltas, gap_us)
+    warm_up = [live_model(fmt, 5, 1000)]  # imports, a connection
+    cpu, events = await in_turns(args["url"], fmt, [model], args["level"], args["rounds"], warm_up)
+    return {
+        "cpu_s": {name: batches[model] for name, batches in cpu.items()},
+        "wire_events": events[model],
+    }
+
+
+async def in_turns(
+    url: str, fmt: str, models: list[str], level: int, rounds: int, warm_up: list[str]
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, int]]:
+    """The floor and rillet reading batches of ``level`` streams of each of ``models`` in
+    turns, in this process (floor first in even rounds, rillet first in odd ones), after one
+    stream of each of ``warm_up``: each consumer's CPU seconds per batch, by model, and the
+    floor's count of wire events per batch, by model."""
     consumers: list[_consumers.Consumer] = []
     for kind in consumer_kinds(fmt)[:2]:  # the floor and rillet
-        consumer = unbounded_connect(kind(args["url"], pool_limit=0))
+        consumer = unbounded_connect(kind(url, pool_limit=0))
         await consumer.start()
         consumers.append(consumer)
-    cpu: dict[str, list[float]] = {c.name: [] for c in consumers}
-    events = 0
+    cpu: dict[str, dict[str, list[float]]] = {c.name: {m: [] for m in models} for c in consumers}
+    events: dict[str, int] = dict.fromkeys(models, 0)
     try:
         for consumer in consumers:
-            await consumer.drain_first(fmt, live_model(fmt, 5, 1000))  # imports, a connection
-        for round_ in range(args["rounds"]):
+            for model in warm_up:
+                await consumer.drain_first(fmt, model)
+        for round_ in range(rounds):
             for consumer in consumers if round_ % 2 == 0 else consumers[::-1]:
-                batch = await _batch(consumer, fmt, model, level)
-                if batch["failed"]:
-                    raise RuntimeError(f"{consumer.name}: {batch['error']}")
-                cpu[consumer.name].append(batch["cpu_s"])
-                if consumer.name == "floor":
-                    events = batch["items"]  # wire events: the floor reads each one
+                for model in models:
+                    batch = await _batch(consumer, fmt, model, level)
+                    if batch["failed"]:
+                        raise RuntimeError(f"{consumer.name}: {batch['error']}")
+                    cpu[consumer.name][model].append(batch["cpu_s"])
+                    if consumer.name == "floor":
+                        events[model] = batch["items"]  # wire events: the floor reads each one
     finally:
         for consumer in consumers:
             await consumer.close()
-    return {"cpu_s": cpu, "wire_events": events}
+    return cpu, events
 
 
 def _paired(

@@ -6,9 +6,9 @@ A live stream's CPU is a cost per stream (the request built and sent, the respon
 read, the stream's first and last chunks, the connection handed back) and a cost per event.
 Here 100 streams at once (``--streams``) are read to the end twice over: a short stream (one
 text delta: 4 to 6 wire events) and a long one (60 deltas), each delta ``GAP_US`` apart, as
-``bench_live`` serves them (one event per write). The floor and rillet (``bench_live``'s pair:
-``consumer_kinds(fmt)[:2]``) read in turns in one process, their batches alternating, and each
-batch's CPU is divided by its streams. From the medians of the rounds, per consumer:
+``bench_live`` serves them (one event per write). The floor and rillet read in turns in one
+process (``bench_live.in_turns``, as the CPU target's figure is measured), their batches
+alternating, and each batch's CPU is divided by its streams. From the medians of the rounds, per consumer:
 
 - per event: (long - short) / (the long stream's wire events - the short one's);
 - per stream: short - its wire events x per event.
@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import _consumers
 import bench_live
 from _measure import machine, median, run_worker, table, write_json
 from _server import BodyServer
@@ -42,33 +41,16 @@ async def _worker(args: dict[str, Any]) -> dict[str, Any]:
     """Each consumer's CPU seconds per batch (rounds x (short, long)) and the wire events per
     stream of each length (the floor's count)."""
     fmt, streams = args["fmt"], args["streams"]
-    consumers: list[_consumers.Consumer] = []
-    for kind in bench_live.consumer_kinds(fmt)[:2]:  # the floor and rillet
-        consumer = bench_live.unbounded_connect(kind(args["url"], pool_limit=0))
-        await consumer.start()
-        consumers.append(consumer)
     models = {n: bench_live.live_model(fmt, n, GAP_US) for n in (SHORT, LONG)}
-    cpu: dict[str, dict[int, list[float]]] = {c.name: {SHORT: [], LONG: []} for c in consumers}
-    events: dict[int, float] = {}
-    try:
-        for consumer in consumers:  # imports, a connection, the server's bodies
-            for model in models.values():
-                await consumer.drain_first(fmt, model)
-        for round_ in range(args["rounds"]):
-            for consumer in consumers if round_ % 2 == 0 else consumers[::-1]:
-                for deltas, model in models.items():
-                    batch = await bench_live._batch(consumer, fmt, model, streams)
-                    if batch["failed"]:
-                        raise RuntimeError(f"{consumer.name}: {batch['error']}")
-                    cpu[consumer.name][deltas].append(batch["cpu_s"])
-                    if consumer.name == "floor":
-                        events[deltas] = batch["items"] / streams  # wire events per stream
-    finally:
-        for consumer in consumers:
-            await consumer.close()
+    # The warm-up reads both bodies once: imports, a connection, the server's builds of them.
+    cpu, events = await bench_live.in_turns(
+        args["url"], fmt, list(models.values()), streams, args["rounds"], list(models.values())
+    )
     return {
-        "cpu_s": {name: {str(n): v for n, v in c.items()} for name, c in cpu.items()},
-        "events": {str(n): e for n, e in events.items()},
+        "cpu_s": {
+            name: {str(n): by_model[m] for n, m in models.items()} for name, by_model in cpu.items()
+        },
+        "events": {str(n): events[m] / streams for n, m in models.items()},
     }
 
 
@@ -86,17 +68,14 @@ def measure(url: str, fmt: str, streams: int, rounds: int) -> dict[str, Any] | N
     if "cpu_s" not in found:
         print(f"  {fmt}: {found.get('error')}", flush=True)
         return None
+    events = found["events"]
     row: dict[str, Any] = {"format": fmt, "streams": streams, "rounds": rounds}
-    row["events_short"], row["events_long"] = (
-        found["events"][str(SHORT)],
-        found["events"][str(LONG)],
-    )
-    for name, key in (("floor", "floor"), ("rillet", "rillet")):
+    row["events_short"], row["events_long"] = events[str(SHORT)], events[str(LONG)]
+    for name in ("floor", "rillet"):
         batches = found["cpu_s"][name]
         short_s = median(batches[str(SHORT)]) / streams
         long_s = median(batches[str(LONG)]) / streams
-        row[f"{key}_stream_us"], row[f"{key}_event_us"] = _split(short_s, long_s, found["events"])
-        row[f"{key}_short_us"] = short_s * 1e6
+        row[f"{name}_stream_us"], row[f"{name}_event_us"] = _split(short_s, long_s, events)
     row["extra_stream_us"] = row["rillet_stream_us"] - row["floor_stream_us"]
     row["x_event"] = row["rillet_event_us"] / row["floor_event_us"]
     print(
@@ -107,11 +86,15 @@ def measure(url: str, fmt: str, streams: int, rounds: int) -> dict[str, Any] | N
     return row
 
 
-def run(url: str, quick: bool, formats: tuple[str, ...] = bench_live.FORMATS) -> dict[str, Any]:
-    rows = [
-        row for fmt in formats if (row := measure(url, fmt, STREAMS, ROUNDS[quick])) is not None
-    ]
-    return {"rows": rows}
+def run(
+    url: str,
+    quick: bool,
+    formats: tuple[str, ...] = bench_live.FORMATS,
+    streams: int = STREAMS,
+    rounds: int | None = None,
+) -> dict[str, Any]:
+    rounds = rounds or ROUNDS[quick]
+    return {"rows": [r for fmt in formats if (r := measure(url, fmt, streams, rounds)) is not None]}
 
 
 def report(result: dict[str, Any]) -> str:
@@ -159,11 +142,9 @@ def main() -> None:
     formats = tuple(f for f in args.formats.split(",") if f)
     if unknown := set(formats) - set(bench_live.FORMATS):
         parser.error(f"unknown format(s): {', '.join(sorted(unknown))}")
-    rounds = args.rounds or ROUNDS[args.quick]
     started = time.time()
     with BodyServer() as server:
-        rows = [r for fmt in formats if (r := measure(server.url, fmt, args.streams, rounds))]
-    result = {"rows": rows}
+        result = run(server.url, args.quick, formats, args.streams, args.rounds)
     print(report(result))
     written = write_json("per-stream.json", {"machine": machine(), **result})
     print(f"written: {written}\n({time.time() - started:.0f} s)")
